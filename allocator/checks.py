@@ -1,0 +1,171 @@
+"""Checks across entries that a schema cannot make: ids, references, budgets, locks.
+
+Each check reads the raw scenario dict defensively (it runs even when the schema found type
+errors, so that every problem in a file is reported at once) and returns `Problem`s.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from allocator.errors import Problem
+
+Loc = tuple[str | int, ...]
+
+
+def check_references(data: dict[str, Any]) -> list[Problem]:
+    """Every cross-entry problem of a raw scenario dict."""
+    return [
+        *check_unique_ids(data),
+        *check_groups_known(data),
+        *check_options(data),
+        *check_funding(data),
+    ]
+
+
+def _entries(data: Any, key: str, loc: Loc = ()) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    items = data.get(key) if isinstance(data, dict) else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield (*loc, key, index), item
+
+
+def _options(data: Any) -> Iterator[tuple[Loc, dict[str, Any], dict[str, Any]]]:
+    for c_loc, community in _entries(data, "communities"):
+        for o_loc, option in _entries(community, "options", c_loc):
+            yield o_loc, option, community
+
+
+def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
+    """Ids of groups, communities, funding sources and options (scenario-wide) are unique."""
+    families = {
+        "group": list(_entries(data, "groups")),
+        "community": list(_entries(data, "communities")),
+        "funding source": list(_entries(data, "funding")),
+        "option": [(loc, option) for loc, option, _ in _options(data)],
+    }
+    problems = []
+    for word, entries in families.items():
+        counts = Counter(e.get("id") for _, e in entries if isinstance(e.get("id"), str))
+        for loc, entry in entries:
+            if counts.get(entry.get("id"), 0) > 1:
+                problems.append(
+                    Problem((*loc, "id"), f"duplicate {word} id '{entry['id']}': ids must be unique")
+                )
+    return problems
+
+
+def check_groups_known(data: dict[str, Any]) -> list[Problem]:
+    groups = {g.get("id") for _, g in _entries(data, "groups")}
+    problems = []
+    for loc, community in _entries(data, "communities"):
+        group = community.get("group")
+        if isinstance(group, str) and group not in groups:
+            known = ", ".join(sorted(str(g) for g in groups)) or "none defined"
+            problems.append(Problem((*loc, "group"), f"unknown group '{group}' (groups: {known})"))
+    return problems
+
+
+def check_options(data: dict[str, Any]) -> list[Problem]:
+    """min <= max; excludes name options of the same community; locks can all hold."""
+    problems = []
+    for loc, option, community in _options(data):
+        low, high = option.get("min_area_m2", 0), option.get("max_area_m2")
+        if _number(low) and _number(high) and low > high:
+            problems.append(
+                Problem((*loc, "min_area_m2"), f"min_area_m2 {low} is above max_area_m2 {high}")
+            )
+        siblings = {o.get("id") for _, o in _entries(community, "options")}
+        excludes = option.get("excludes")
+        for index, other in enumerate(excludes if isinstance(excludes, list) else []):
+            if isinstance(other, str) and other not in siblings:
+                problems.append(
+                    Problem(
+                        (*loc, "excludes", index),
+                        f"'{other}' is not an option of community '{community.get('id')}'",
+                    )
+                )
+    for loc, community in _entries(data, "communities"):
+        problems.extend(_check_locks(loc, community, data))
+    return problems
+
+
+def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> list[Problem]:
+    chosen = [o for _, o in _entries(community, "options") if o.get("locked") == "chosen"]
+    ids = {o.get("id") for o in chosen}
+    problems = []
+    for option in chosen:
+        clash = [x for x in option.get("excludes") or [] if x in ids]
+        if clash:
+            problems.append(
+                Problem(
+                    (*loc, "options"),
+                    f"options '{option.get('id')}' and '{clash[0]}' are both locked chosen "
+                    "but exclude each other",
+                )
+            )
+    limit = community.get("max_options")
+    if limit is None and isinstance(data.get("defaults"), dict):
+        limit = data["defaults"].get("max_options_per_community")
+    limit = 2 if limit is None else limit
+    if isinstance(limit, int) and len(chosen) > limit:
+        problems.append(
+            Problem(
+                (*loc, "max_options"),
+                f"{len(chosen)} options are locked chosen but at most {limit} may be combined",
+            )
+        )
+    replacing = [o for o in chosen if o.get("replaces_existing") is True]
+    if len(replacing) > 1:
+        problems.append(
+            Problem((*loc, "options"), "two options that replace the existing premises are locked chosen")
+        )
+    return problems
+
+
+def check_funding(data: dict[str, Any]) -> list[Problem]:
+    """Budgets name real units, and every unit of a source gets an amount."""
+    groups = {g.get("id"): g.get("kind") for _, g in _entries(data, "groups")}
+    communities = {c.get("id"): groups.get(c.get("group")) for _, c in _entries(data, "communities")}
+    problems = []
+    for loc, source in _entries(data, "funding"):
+        scope = source.get("scope", "county")
+        if scope == "county":
+            for key in ("budget_by_kind", "budgets"):
+                if source.get(key) is not None:
+                    problems.append(
+                        Problem((*loc, key), "applies to group or community scope only; "
+                                "a county source has one `budget`")
+                    )
+            if source.get("budget") is None:
+                problems.append(Problem((*loc, "budget"), "is required for a county source"))
+            continue
+        units = groups if scope == "group" else communities if scope == "community" else None
+        if units is None:
+            continue
+        budgets = source.get("budgets") if isinstance(source.get("budgets"), dict) else {}
+        for unit in budgets:
+            if unit not in units:
+                problems.append(
+                    Problem((*loc, "budgets", unit), f"'{unit}' is not a {scope} of this scenario")
+                )
+        by_kind = source.get("budget_by_kind") if isinstance(source.get("budget_by_kind"), dict) else {}
+        if source.get("budget") is None:
+            missing = [u for u, kind in units.items() if u not in budgets and kind not in by_kind]
+            if missing:
+                problems.append(
+                    Problem(
+                        (*loc, "budget"),
+                        f"no budget for {scope} {', '.join(map(str, missing[:5]))}"
+                        f"{' and others' if len(missing) > 5 else ''}: give `budget`, "
+                        "`budget_by_kind` or `budgets`",
+                    )
+                )
+    return problems
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

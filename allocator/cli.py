@@ -1,0 +1,136 @@
+"""The `allocator` command: load -> check -> solve -> render. Exit codes:
+0 a plan (optimal, or the best found at the time limit, with its gap); 2 invalid input;
+3 infeasible (what cannot be met is named); 4 no plan from the solver."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from allocator.plan import Plan
+    from allocator.scenario import Scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan premises and funding for a county's communities (社区规范化建设).",
+)
+
+EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Solver(str, Enum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Also write plan.json and CSV tables to this folder.")
+]
+
+
+def console(stderr: bool = False) -> object:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    wide = None if stream.isatty() else 220
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(path: Path) -> Scenario:
+    """Load and validate a scenario; on any problem print them all and exit 2."""
+    from allocator.errors import ScenarioError
+    from allocator.scenario import load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        fail(error.report())
+
+
+def exit_code(plan: Plan) -> int:
+    return {"optimal": 0, "time_limit": 0, "infeasible": EXIT_INFEASIBLE}.get(
+        plan.status.value, EXIT_NO_PLAN
+    )
+
+
+def emit_plan(plan: Plan, fmt: Format, out: Path | None) -> None:
+    """Print a plan in the chosen format and write its files; exit with the plan's code."""
+    from allocator import render
+    from allocator.report import options_table
+
+    if out is not None:
+        try:
+            render.write_files(out, render.plan_files(plan))
+        except OSError as error:
+            fail(f"{out}: cannot write the plan files: {error}", EXIT_INVALID)
+    if fmt == Format.json:
+        typer.echo(render.plan_json(plan))
+    elif fmt == Format.csv:
+        sys.stdout.write(render.frame_csv(options_table(plan)))
+    else:
+        render.print_plan(plan, console())
+    raise typer.Exit(exit_code(plan))
+
+
+@app.command()
+def solve(
+    path: ScenarioPath,
+    fmt: FormatOption = Format.table,
+    out: OutOption = None,
+    solver: Annotated[Solver, typer.Option(help="highs (default) or cbc.")] = Solver.highs,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Wall-clock seconds for the solve.", min=0)
+    ] = None,
+    gap: Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)] = 1e-6,
+) -> None:
+    """Find the plan that brings every community to its standard at least cost."""
+    from allocator.solve import solve as solve_scenario
+
+    scenario = load_or_exit(path)
+    plan = solve_scenario(scenario, solver=solver.value, time_limit=time_limit, gap=gap)
+    emit_plan(plan, fmt, out)
+
+
+@app.command()
+def validate(path: ScenarioPath) -> None:
+    """Check a scenario file without solving it."""
+    scenario = load_or_exit(path)
+    options = sum(len(c.options) for c in scenario.communities)
+    typer.echo(
+        f"{path}: valid. {len(scenario.communities)} communities in {len(scenario.groups)} "
+        f"groups, {options} options, {len(scenario.funding)} funding sources."
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    import json
+
+    from allocator.scenario import Scenario
+
+    typer.echo(json.dumps(Scenario.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,119 @@
+"""Input problems for people: each names the file, the line, the entry and the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+# What an entry of each list is called in messages.
+_ENTRY_WORDS = {
+    "communities": "community",
+    "options": "option",
+    "groups": "group",
+    "funding": "funding source",
+    "variants": "variant",
+    "changes": "change",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input. `loc` is the path of keys and list positions."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    line: int | None = None
+    entry: str = ""
+
+    def describe(self, origin: str) -> str:
+        where = f"{origin}, line {self.line}" if self.line else origin
+        field = _field_name(self.loc)
+        parts = [p for p in (self.entry, f"field '{field}'" if field else "") if p]
+        return f"{where}: {', '.join(parts) + ': ' if parts else ''}{self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with every problem found in it."""
+
+    def __init__(self, origin: str, problems: list[Problem]) -> None:
+        self.origin = origin
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        head = f"{self.origin}: {count} problem{'s' if count != 1 else ''} found"
+        return "\n".join([head, *("  - " + p.describe(self.origin) for p in self.problems)])
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    """The innermost named field of a location, with dict keys after it (budgets.x)."""
+    names: list[str] = []
+    for key in reversed(loc):
+        if isinstance(key, int):
+            break
+        names.insert(0, str(key))
+    return ".".join(names)
+
+
+def describe_entry(data: Any, loc: tuple[str | int, ...]) -> str:
+    """'community xinxing, option xinxing-lease' for a location inside the raw scenario."""
+    words: list[str] = []
+    node = data
+    for index, key in enumerate(loc):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(key, int) and index > 0 and isinstance(loc[index - 1], str):
+            word = _ENTRY_WORDS.get(str(loc[index - 1]), str(loc[index - 1]))
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str | int) and not isinstance(ident, bool):
+                words.append(f"{word} '{ident}'")
+            else:
+                words.append(f"{word} #{key + 1}")
+    return ", ".join(words)
+
+
+def locate(problems: list[Problem], data: Any, text: str | None) -> list[Problem]:
+    """Fill in each problem's entry description and, when the YAML text is known, its line."""
+    root = _compose(text) if text is not None else None
+    located = []
+    for problem in problems:
+        line = problem.line
+        if line is None and root is not None:
+            line = _line_of(root, problem.loc)
+        entry = problem.entry or describe_entry(data, problem.loc)
+        located.append(replace(problem, line=line, entry=entry))
+    return located
+
+
+def _compose(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+
+
+def _line_of(node: Any, loc: tuple[str | int, ...]) -> int | None:
+    """Line (1-based) of the deepest YAML node on the path `loc`."""
+    import yaml
+
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(key):
+                    child = value_node if not isinstance(value_node, yaml.ScalarNode) else key_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                child = node.value[key]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line

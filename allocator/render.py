@@ -1,0 +1,99 @@
+"""Plan -> text for the screen and files: rich tables, JSON, CSV (UTF-8 with BOM for Excel)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.plan import Plan
+from allocator.report import communities_table, funding_table, labelled, options_table, summary
+
+CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """CSV text with people's labels; write it with CSV_ENCODING."""
+    buffer = io.StringIO()
+    labelled(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue()
+
+
+def _cell(value: Any, column: str) -> str:
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if column.endswith("m2") else f"{value:,.2f}"
+    return str(value)
+
+
+def rich_table(frame: pd.DataFrame, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    numeric = {c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    for column, label in zip(frame.columns, labelled(frame).columns, strict=True):
+        table.add_column(label, justify="right" if column in numeric else "left", overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v, c) for v, c in zip(row, frame.columns, strict=True)))
+    return table
+
+
+def print_plan(plan: Plan, console: Any) -> None:
+    """The recommendation table, the funding table and the summary."""
+    from rich.table import Table
+
+    if plan.status.has_plan:
+        console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
+        console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
+    facts = Table(title="小结 Summary", title_justify="left", show_header=False)
+    facts.add_column()
+    facts.add_column()
+    for key, value in summary(plan).items():
+        facts.add_row(key, value)
+    console.print(facts)
+    if plan.status.value == "time_limit":
+        console.print(
+            "[bold]注意 Note:[/] stopped at the time limit; this plan is the best found, "
+            "not proven optimal (see gap)."
+        )
+    if plan.diagnosis:
+        console.print(f"[bold]无解 No plan:[/] {plan.diagnosis.get('summary', '')}")
+
+
+def plan_files(plan: Plan) -> dict[str, str]:
+    """The files `--out` writes, by name."""
+    return {
+        "plan.json": plan_json(plan),
+        "communities.csv": frame_csv(communities_table(plan)),
+        "options.csv": frame_csv(options_table(plan)),
+        "funding.csv": frame_csv(funding_table(plan)),
+    }
+
+
+def write_files(directory: Path, files: dict[str, str]) -> None:
+    """Write every file whole, or none: all go to temporary names, then are moved in place."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, text in files.items():
+            encoding = CSV_ENCODING if name.endswith(".csv") else "utf-8"
+            handle, temp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+            with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
+                stream.write(text)
+            staged.append((temp, directory / name))
+    except BaseException:
+        for temp, _ in staged:
+            Path(temp).unlink(missing_ok=True)
+        raise
+    for temp, final in staged:
+        os.replace(temp, final)

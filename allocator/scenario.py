@@ -1,0 +1,255 @@
+"""The scenario format (version 1): a strict pydantic schema, and loading from a file or a dict.
+
+Money is in 万元 (10,000 yuan) everywhere, area in square metres. Unknown keys are errors.
+`load_scenario(path)` is a thin wrapper over `scenario_from_dict(data)`; both raise
+`ScenarioError` with every problem found, each naming the file, line, entry and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from allocator.errors import Problem, ScenarioError
+
+OPTION_KINDS: tuple[str, ...] = (
+    "allocate_build",
+    "heighten",
+    "lease",
+    "asset_swap",
+    "integrate",
+    "developer",
+    "reclaim",
+)
+OptionKind = Literal[
+    "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim"
+]
+GroupKind = Literal["street", "town"]
+Scope = Literal["county", "group", "community"]
+COUNTY_UNIT = "county"
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", min_length=1)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Area = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveArea = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Entry):
+    """One premises route open to one community."""
+
+    id: Id
+    kind: OptionKind
+    note: str = ""
+    max_area_m2: PositiveArea = Field(description="The most area this option can add.")
+    min_area_m2: Area = Field(0.0, description="The least area if chosen (= max: all or nothing).")
+    area_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="Share of the added area that counts towards the target."
+    )
+    replaces_existing: bool = Field(False, description="Once chosen, existing premises no longer count.")
+    fixed_cost: Money = Field(0.0, description="One-off cost if chosen, 万元.")
+    cost_per_m2: Money = Field(0.0, description="One-off cost per m2 added, 万元.")
+    annual_cost: Money = Field(0.0, description="Running cost per year if chosen, 万元.")
+    annual_cost_per_m2: Money = Field(0.0, description="Running cost per m2 per year, 万元.")
+    excludes: tuple[Id, ...] = Field((), description="Options of the same community not allowed with this one.")
+    locked: Literal["chosen", "rejected"] | None = Field(None, description="A decision already taken.")
+
+
+class Community(_Entry):
+    """A street (urban) or town community and the routes open to it."""
+
+    id: Id
+    name: str
+    group: Id
+    households: Annotated[int, Field(ge=0)] | None = None
+    existing_area_m2: Area = 0.0
+    target_area_m2: PositiveArea = Field(description="Standard to reach, m2 (default from defaults).")
+    must_meet: bool = Field(False, description="Demonstration site: the plan must reach the target.")
+    priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    max_options: Annotated[int, Field(ge=1)] = Field(description="Most routes combined here.")
+    options: tuple[Option, ...] = ()
+
+
+class Group(_Entry):
+    """A street office (街道) or a town (镇)."""
+
+    id: Id
+    name: str
+    kind: GroupKind
+
+
+class Defaults(_Entry):
+    target_area_m2: PositiveArea = 500.0
+    max_options_per_community: Annotated[int, Field(ge=1)] = 2
+
+
+class FundingSource(_Entry):
+    """A pot of money with its rules; `budget` is per unit of its scope."""
+
+    id: Id
+    name: str
+    scope: Scope = "county"
+    budget: Money | None = None
+    budget_by_kind: dict[GroupKind, Money] | None = None
+    budgets: dict[str, Money] | None = None
+    pays_for: tuple[OptionKind, ...] = OPTION_KINDS
+    capital_only: bool = False
+    max_share: Annotated[float, Field(ge=0, le=1)] = 1.0
+    max_per_option: Money | None = None
+    max_options_funded: Annotated[int, Field(ge=0)] | None = None
+
+
+class Scenario(_Entry):
+    """A county (or province) as the planner describes it."""
+
+    name: str
+    description: str = ""
+    horizon_years: Annotated[int, Field(ge=1)] = 1
+    defaults: Defaults = Defaults()
+    groups: tuple[Group, ...] = ()
+    communities: Annotated[tuple[Community, ...], Field(min_length=1)]
+    funding: tuple[FundingSource, ...] = ()
+
+    _source: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _path: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_community_defaults(cls, data: Any) -> Any:
+        """Communities without a target or an option limit take them from `defaults`."""
+        if not isinstance(data, dict) or not isinstance(data.get("communities"), list):
+            return data
+        defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
+        target = defaults.get("target_area_m2", 500.0)
+        max_options = defaults.get("max_options_per_community", 2)
+        filled = []
+        for entry in data["communities"]:
+            if isinstance(entry, dict):
+                entry = {"target_area_m2": target, "max_options": max_options, **entry}
+            filled.append(entry)
+        return {**data, "communities": filled}
+
+    # --- look-ups used by the model and the reports -------------------------------------
+    @property
+    def source(self) -> dict[str, Any]:
+        """The dict this scenario was validated from (a copy; changing it changes nothing)."""
+        import copy
+
+        return copy.deepcopy(self._source)
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    def group_of(self, community: Community) -> Group:
+        return self._groups_by_id()[community.group]
+
+    def _groups_by_id(self) -> dict[str, Group]:
+        return {g.id: g for g in self.groups}
+
+    def units(self, source: FundingSource) -> dict[str, float]:
+        """Budget of `source` in each unit of its scope (the county, each group, each community)."""
+        if source.scope == "county":
+            return {COUNTY_UNIT: source.budget or 0.0}
+        groups = self._groups_by_id()
+        if source.scope == "group":
+            keyed = [(g.id, g.kind) for g in self.groups]
+        else:
+            keyed = [(c.id, groups[c.group].kind) for c in self.communities]
+        return {unit: _unit_budget(source, unit, kind) for unit, kind in keyed}
+
+    def unit_of(self, source: FundingSource, community: Community) -> str:
+        """The unit of `source` that pays for options of `community`."""
+        if source.scope == "county":
+            return COUNTY_UNIT
+        return community.group if source.scope == "group" else community.id
+
+    def sha256(self) -> str:
+        """Hash of the validated content: the same scenario gives the same hash."""
+        text = self.model_dump_json()
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _unit_budget(source: FundingSource, unit: str, kind: str) -> float:
+    if source.budgets and unit in source.budgets:
+        return source.budgets[unit]
+    if source.budget_by_kind and kind in source.budget_by_kind:
+        return source.budget_by_kind[kind]
+    return source.budget or 0.0
+
+
+def scenario_from_dict(data: Any, *, origin: str = "<scenario>", text: str | None = None) -> Scenario:
+    """Validate a scenario dict; raise ScenarioError listing every problem.
+
+    `origin` names the file in messages; `text` (the YAML source) lets them give line numbers.
+    """
+    from allocator.checks import check_references
+    from allocator.errors import locate
+
+    if not isinstance(data, dict):
+        raise ScenarioError(origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")])
+    problems: list[Problem] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        problems.extend(_pydantic_problems(error))
+    problems.extend(check_references(data))
+    if problems:
+        raise ScenarioError(origin, locate(problems, data, text))
+    assert scenario is not None
+    scenario._source = data
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a YAML scenario file; raise ScenarioError naming file, line, entry and field."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), [Problem((), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(str(path), [Problem((), f"cannot be read: {error}")]) from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(error, "problem", None) or str(error)
+        raise ScenarioError(str(path), [Problem((), f"YAML syntax error: {what}", line=line)]) from None
+    scenario = scenario_from_dict(data, origin=str(path), text=text)
+    scenario._path = str(path)
+    return scenario
+
+
+def _pydantic_problems(error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            message = f"unknown field '{loc[-1]}'"
+        elif kind == "missing":
+            message = "is required but missing"
+        else:
+            message = item["msg"]
+            value = item.get("input")
+            if not isinstance(value, dict | list) and not (
+                isinstance(value, float) and math.isnan(value)
+            ):
+                message += f" (got {value!r})"
+            elif isinstance(value, float):
+                message += " (got NaN)"
+        problems.append(Problem(loc, message))
+    return problems

@@ -1,0 +1,198 @@
+"""solve(scenario) -> Plan: the lexicographic solve, equations (15) then (16) of the model."""
+
+from __future__ import annotations
+
+import time
+
+import pulp
+
+from allocator.model import Model, build_model
+from allocator.plan import (
+    CommunityResult,
+    FundingResult,
+    OptionResult,
+    Plan,
+    SolverInfo,
+    StageResult,
+    Status,
+)
+from allocator.scenario import Scenario
+from allocator.solvers import StageRun, run_stage, solver_version
+
+DEFAULT_GAP = 1e-6
+# Stage 2 keeps W within this of the first stage's W* (absolute m2, or relative when larger).
+_W_TOLERANCE = 1e-6
+_DIGITS = 6
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float = DEFAULT_GAP,
+) -> Plan:
+    """Least weighted shortfall, then least cost at that shortfall.
+
+    `time_limit` (seconds, wall clock) covers both stages; a plan found at the limit has
+    status time_limit and carries its proven gap. An infeasible scenario gives a Plan with
+    status infeasible and a `diagnosis` saying what cannot be met.
+    """
+    began = time.monotonic()
+    model = build_model(scenario)
+    first = _stage(model, model.weighted_shortfall, solver, gap, time_limit, began)
+    stages = [first]
+    if first.status in ("optimal", "time_limit"):
+        shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
+        allowed = shortfall_now + _W_TOLERANCE * max(1.0, abs(shortfall_now))
+        start = {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
+        model.problem += pulp.LpConstraint(model.weighted_shortfall, pulp.LpConstraintLE,
+                                           "keep_shortfall", allowed)
+        second = _stage(model, model.total_cost, solver, gap, time_limit, began, start)
+        stages.append(second)
+        if second.status not in ("optimal", "time_limit"):
+            # The second stage found nothing better in time: the first stage's plan stands.
+            _restore(model, start)
+    info = _solver_info(solver, gap, time_limit, began, stages)
+    return _plan_from(model, stages, info)
+
+
+def _stage(model: Model, objective: pulp.LpAffineExpression, solver: str, gap: float,
+           time_limit: float | None, began: float,
+           start: dict[str, float] | None = None) -> StageRun:
+    model.problem.setObjective(objective)
+    remaining = None if time_limit is None else max(time_limit - (time.monotonic() - began), 0.01)
+    return run_stage(model.problem, solver, gap=gap, time_limit_s=remaining, start=start)
+
+
+def _restore(model: Model, values: dict[str, float]) -> None:
+    for var in model.problem.variables():
+        var.varValue = values.get(var.name, var.varValue)
+
+
+def _solver_info(solver: str, gap: float, time_limit: float | None, began: float,
+                 stages: list[StageRun]) -> SolverInfo:
+    names = ("weighted_shortfall", "total_cost")
+    results = tuple(
+        StageResult(name, run.status, run.objective, run.bound, run.gap)
+        for name, run in zip(names, stages, strict=False)
+    )
+    gaps = [run.gap for run in stages if run.status in ("optimal", "time_limit")]
+    worst = None if not gaps or any(g is None for g in gaps) else max(gaps)
+    return SolverInfo(
+        name=solver,
+        version=solver_version(solver),
+        gap=worst,
+        requested_gap=gap,
+        time_limit_s=time_limit,
+        runtime_s=round(time.monotonic() - began, 3),
+        stages=results,
+    )
+
+
+def _overall_status(stages: list[StageRun]) -> Status:
+    first = stages[0].status
+    if first == "infeasible":
+        return Status.INFEASIBLE
+    if first == "no_plan":
+        return Status.NO_PLAN
+    if all(run.status == "optimal" for run in stages):
+        return Status.OPTIMAL
+    return Status.TIME_LIMIT
+
+
+def _plan_from(model: Model, stages: list[StageRun], info: SolverInfo) -> Plan:
+    scenario = model.scenario
+    status = _overall_status(stages)
+    if not status.has_plan:
+        diagnosis = None
+        if status == Status.INFEASIBLE:
+            from allocator.diagnose import diagnose
+
+            diagnosis = diagnose(scenario)
+        return Plan(scenario.name, status, 0.0, 0.0, 0.0, 0, (), (), info, scenario.sha256(),
+                    diagnosis=diagnosis)
+    communities = _community_results(model)
+    return Plan(
+        scenario=scenario.name,
+        status=status,
+        total_cost=_round(sum(c.cost for c in communities)),
+        total_shortfall_m2=_round(sum(c.shortfall_m2 for c in communities)),
+        weighted_shortfall=_round(
+            sum(c.shortfall_m2 * p.priority for c, p in zip(communities, scenario.communities,
+                                                            strict=True))
+        ),
+        communities_meeting_target=sum(c.meets_target for c in communities),
+        community_results=communities,
+        funding_results=_funding_results(model, communities),
+        solver=info,
+        input_sha256=scenario.sha256(),
+    )
+
+
+def _community_results(model: Model) -> tuple[CommunityResult, ...]:
+    """Read the chosen options and recompute every figure from the scenario's own numbers."""
+    chosen_by_community: dict[str, list[OptionResult]] = {}
+    replaced: set[str] = set()
+    years = model.scenario.horizon_years
+    for i, (community, option) in enumerate(model.options):
+        if (model.chosen[i].varValue or 0.0) < 0.5:
+            continue
+        area = _round(min(max(model.area[i].varValue or 0.0, 0.0), option.max_area_m2))
+        capital = _round(option.fixed_cost + option.cost_per_m2 * area)
+        running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
+        if area == 0 and capital + running == 0 and not option.replaces_existing:
+            continue  # chosen in name only: adds nothing, costs nothing
+        funding = {
+            source_id: _round(f.varValue or 0.0)
+            for (j, source_id), f in model.funding.items()
+            if j == i and _round(f.varValue or 0.0) > 0
+        }
+        if option.replaces_existing:
+            replaced.add(community.id)
+        chosen_by_community.setdefault(community.id, []).append(
+            OptionResult(option.id, option.kind, area, _round(option.area_factor * area),
+                         capital, running, _round(capital + running), funding)
+        )
+    results = []
+    for community in model.scenario.communities:
+        options = tuple(chosen_by_community.get(community.id, []))
+        existing = 0.0 if community.id in replaced else community.existing_area_m2
+        final = _round(existing + sum(o.counted_area_m2 for o in options))
+        shortfall = _round(max(community.target_area_m2 - final, 0.0))
+        if shortfall <= 1e-4:
+            shortfall = 0.0
+        results.append(CommunityResult(
+            id=community.id, name=community.name, group=community.group,
+            group_name=model.scenario.group_of(community).name,
+            existing_area_m2=community.existing_area_m2, target_area_m2=community.target_area_m2,
+            final_area_m2=final, shortfall_m2=shortfall, meets_target=shortfall == 0.0,
+            must_meet=community.must_meet, cost=_round(sum(o.cost for o in options)),
+            options=options,
+        ))
+    return tuple(results)
+
+
+def _funding_results(model: Model, communities: tuple[CommunityResult, ...]) -> tuple[FundingResult, ...]:
+    scenario = model.scenario
+    by_id = {c.id: c for c in scenario.communities}
+    used: dict[tuple[str, str], float] = {}
+    sources = {s.id: s for s in scenario.funding}
+    for result in communities:
+        for option in result.options:
+            for source_id, amount in option.funding.items():
+                unit = scenario.unit_of(sources[source_id], by_id[result.id])
+                used[(source_id, unit)] = used.get((source_id, unit), 0.0) + amount
+    rows = []
+    for source in scenario.funding:
+        for unit, budget in model.unit_budgets[source.id].items():
+            spent = _round(used.get((source.id, unit), 0.0))
+            rows.append(
+                FundingResult(source.id, source.name, unit, budget, spent, _round(budget - spent))
+            )
+    return tuple(rows)
+
+
+def _round(value: float) -> float:
+    rounded = round(value, _DIGITS)
+    return 0.0 if rounded == 0 else rounded

@@ -1,0 +1,162 @@
+"""Running one MILP stage in HiGHS or CBC and reading back an honest status.
+
+PuLP's own status is not trusted after a time limit (CBC stopped on time reads "Optimal"):
+HiGHS's model status, incumbent and bound are read directly; CBC's solution status tells
+a proven optimum from a plan found at the limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """What one solver run gave: `status` is optimal, time_limit, infeasible or no_plan."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+
+
+def solver_version(name: str) -> str:
+    if name == "highs":
+        import highspy
+
+        return f"HiGHS {highspy.Highs().version()}"
+    return f"CBC (bundled with PuLP {pulp.__version__})"
+
+
+class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
+    """PuLP's HiGHS interface, handing the whole matrix over in one call.
+
+    Stock PuLP adds columns and rows one call at a time; here the model goes over as arrays
+    in one `passModel`. A wall-clock deadline is enforced by a callback that interrupts
+    HiGHS, which can overrun its own `time_limit` in its root loop.
+    """
+
+    def __init__(self, *, deadline: float | None = None, start: dict[str, float] | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.deadline = deadline
+        self.start = start
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        super().createAndConfigureSolver(lp)
+        if self.deadline is not None:
+            deadline = self.deadline
+            import highspy
+
+            def interrupt(kind: int, message: str, data_out: object, data_in: object, user: object) -> None:
+                if time.monotonic() > deadline:
+                    data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+            lp.solverModel.setCallback(interrupt, None)
+            lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        import highspy
+
+        inf = highspy.kHighsInf
+        variables = lp.variables()
+        for index, var in enumerate(variables):
+            var.index = index
+        objective = lp.objective
+        cost = np.array([objective.get(v, 0.0) for v in variables], dtype=np.float64)
+        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64)
+        upper = np.array([inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64)
+        integrality = np.array([1 if v.cat == pulp.LpInteger else 0 for v in variables], dtype=np.int32)
+        starts, columns, values, row_lower, row_upper = [], [], [], [], []
+        for index, constraint in enumerate(lp._constraints.values()):
+            constraint.index = index
+            starts.append(len(columns))
+            for var, coef in constraint.items():
+                if coef:
+                    columns.append(var.index)
+                    values.append(coef)
+            low, high = constraint.getLb(), constraint.getUb()
+            row_lower.append(-inf if low is None else low)
+            row_upper.append(inf if high is None else high)
+        starts.append(len(columns))
+        lp.solverModel.passModel(
+            len(variables), len(row_lower), len(columns), 2, 1, float(objective.constant),
+            cost, lower, upper, np.array(row_lower, dtype=np.float64),
+            np.array(row_upper, dtype=np.float64), np.array(starts, dtype=np.int32),
+            np.array(columns, dtype=np.int32), np.array(values, dtype=np.float64), integrality,
+        )
+        if self.start:
+            solution = highspy.HighsSolution()
+            solution.col_value = [self.start.get(v.name, 0.0) for v in variables]
+            solution.value_valid = True
+            lp.solverModel.setSolution(solution)
+
+
+def run_stage(problem: pulp.LpProblem, solver: str, *, gap: float, time_limit_s: float | None,
+              start: dict[str, float] | None = None) -> StageRun:
+    """Solve `problem` as it stands; leave the values in its variables."""
+    began = time.monotonic()
+    if solver == "highs":
+        return _run_highs(problem, gap, time_limit_s, start, began)
+    if solver == "cbc":
+        return _run_cbc(problem, gap, time_limit_s, began)
+    raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+
+
+def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
+               start: dict[str, float] | None, began: float) -> StageRun:
+    import highspy
+
+    deadline = began + time_limit_s if time_limit_s is not None else None
+    options: dict[str, object] = {"mip_rel_gap": gap, "threads": 1}
+    if time_limit_s is not None:
+        options["time_limit"] = max(float(time_limit_s), 0.01)
+    solver = BulkHiGHS(msg=False, deadline=deadline, start=start, **options)
+    problem.solve(solver)
+    highs = problem.solverModel
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2
+    runtime = time.monotonic() - began
+    kinds = highspy.HighsModelStatus
+    if status == kinds.kOptimal:
+        outcome = "optimal"
+    elif status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+        return StageRun("infeasible", None, None, None, runtime)
+    elif has_solution and status in (kinds.kTimeLimit, kinds.kInterrupt, kinds.kIterationLimit):
+        outcome = "time_limit"
+    else:
+        return StageRun("no_plan", None, None, None, runtime)
+    objective = float(info.objective_function_value)
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    return StageRun(outcome, objective, bound, _gap(objective, bound), runtime)
+
+
+def _run_cbc(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
+             began: float) -> StageRun:
+    limit = None if time_limit_s is None else max(1, int(time_limit_s))
+    problem.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=limit))
+    runtime = time.monotonic() - began
+    if problem.status == pulp.LpStatusInfeasible:
+        return StageRun("infeasible", None, None, None, runtime)
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        value = pulp.value(problem.objective)
+        return StageRun("optimal", value, None, gap, runtime)
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        # CBC stopped at its limit with a plan; PuLP does not give the bound, so no gap.
+        return StageRun("time_limit", pulp.value(problem.objective), None, None, runtime)
+    return StageRun("no_plan", None, None, None, runtime)
+
+
+def _gap(objective: float, bound: float) -> float:
+    if abs(objective - bound) <= 1e-9:
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)
