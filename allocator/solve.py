@@ -20,8 +20,9 @@ from allocator.scenario import Scenario
 from allocator.solvers import StageRun, run_stage, solver_version
 
 DEFAULT_GAP = 1e-6
-# Stage 2 keeps W within this of the first stage's W* (absolute m2, or relative when larger).
-_W_TOLERANCE = 1e-6
+# Stage 2 keeps W within this many m2 of the first stage's W*. Absolute, and small: a relative
+# slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
+_W_TOLERANCE_M2 = 1e-6
 _DIGITS = 6
 
 
@@ -44,7 +45,7 @@ def solve(
     stages = [first]
     if first.status in ("optimal", "time_limit"):
         shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
-        allowed = shortfall_now + _W_TOLERANCE * max(1.0, abs(shortfall_now))
+        allowed = shortfall_now + _W_TOLERANCE_M2
         start = {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
         model.problem += pulp.LpConstraint(model.weighted_shortfall, pulp.LpConstraintLE,
                                            "keep_shortfall", allowed)

@@ -7,6 +7,8 @@ a proven optimum from a plan found at the limit.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -27,11 +29,37 @@ class StageRun:
     runtime_s: float
 
 
+_highs_greeted = False
+
+
+def quiet_highs() -> None:
+    """Create the process's first HiGHS object with the C-level stdout closed.
+
+    HiGHS prints its banner on standard output when the first `Highs()` of a process is made,
+    whatever its options; that would spoil `--format json` on stdout.
+    """
+    global _highs_greeted
+    if _highs_greeted:
+        return
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _highs_greeted = True
+
+
 def solver_version(name: str) -> str:
     if name == "highs":
-        import highspy
+        from importlib.metadata import version
 
-        return f"HiGHS {highspy.Highs().version()}"
+        return f"HiGHS {version('highspy')}"
     return f"CBC (bundled with PuLP {pulp.__version__})"
 
 
@@ -114,6 +142,7 @@ def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
                start: dict[str, float] | None, began: float) -> StageRun:
     import highspy
 
+    quiet_highs()
     deadline = began + time_limit_s if time_limit_s is not None else None
     options: dict[str, object] = {"mip_rel_gap": gap, "threads": 1}
     if time_limit_s is not None:

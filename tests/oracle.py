@@ -295,7 +295,7 @@ class _Problems(list[str]):
 
 
 def _slack(tol: float, *values: float) -> float:
-    return tol + REL_TOL * max(1.0, *(abs(v) for v in values))
+    return tol + REL_TOL * max([1.0, *(abs(v) for v in values)])
 
 
 def _close(a: float, b: float, tol: float) -> bool:
