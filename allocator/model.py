@@ -75,11 +75,12 @@ class Model:
 def build_model(scenario: Scenario) -> Model:
     """Build equations (1)-(14); the objective is set by the solver stage."""
     options = [(c, o) for c in scenario.communities for o in c.options]
-    chosen = [LpVariable(f"y{i}", cat=pulp.LpBinary) for i in range(len(options))]
-    area = [LpVariable(f"x{i}", 0, o.max_area_m2) for i, (_, o) in enumerate(options)]
+    problem = pulp.LpProblem(_safe_name(scenario.name), pulp.LpMinimize)
+    chosen = [problem.add_variable(f"y{i}", cat=pulp.LpBinary) for i in range(len(options))]
+    area = [problem.add_variable(f"x{i}", 0, o.max_area_m2) for i, (_, o) in enumerate(options)]
     model = Model(
         scenario=scenario,
-        problem=pulp.LpProblem(_safe_name(scenario.name), pulp.LpMinimize),
+        problem=problem,
         options=options,
         chosen=chosen,
         area=area,
@@ -150,7 +151,9 @@ def _add_funding(model: Model) -> None:
         cost = _cost_terms(model, i)
         money = []
         for source in payers:
-            f = LpVariable(f"f{i}_{source.id}", 0, _funding_bound(model, i, community, source))
+            f = model.problem.add_variable(
+                f"f{i}_{source.id}", 0, _funding_bound(model, i, community, source)
+            )
             model.funding[(i, source.id)] = f
             money.append(f)
             if source.max_share < 1:
@@ -174,7 +177,7 @@ def _add_funded_count(model: Model, source: FundingSource) -> None:
     for (i, source_id), f in model.funding.items():
         if source_id != source.id:
             continue
-        z = LpVariable(f"z{i}_{source.id}", cat=pulp.LpBinary)
+        z = model.problem.add_variable(f"z{i}_{source.id}", cat=pulp.LpBinary)
         model.funded[(i, source.id)] = z
         flags.append(z)
         model.add(f"funded_{i}_{source.id}", LpAffineExpression([(f, 1), (z, -f.upBound)]), LE, 0)
@@ -206,7 +209,7 @@ def _add_targets(model: Model) -> None:
     weighted = []
     for community in model.scenario.communities:
         upper = 0.0 if community.must_meet else community.target_area_m2
-        short = LpVariable(f"short_{community.id}", 0, upper)
+        short = model.problem.add_variable(f"short_{community.id}", 0, upper)
         model.shortfall[community.id] = short
         weighted.append((short, community.priority))
         terms = [(short, 1.0)]

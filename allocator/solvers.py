@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,7 +173,10 @@ def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
 def _run_cbc(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
              began: float) -> StageRun:
     limit = None if time_limit_s is None else max(1, int(time_limit_s))
-    problem.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=limit))
+    with warnings.catch_warnings():
+        # PuLP 3.x marks its bundled CBC as going away in 4.0; it is the CBC we pin to.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        problem.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=limit))
     runtime = time.monotonic() - began
     if problem.status == pulp.LpStatusInfeasible:
         return StageRun("infeasible", None, None, None, runtime)
