@@ -18,6 +18,7 @@ Loc = tuple[str | int, ...]
 def check_references(data: dict[str, Any]) -> list[Problem]:
     """Every cross-entry problem of a raw scenario dict."""
     return [
+        *check_not_empty(data),
         *check_unique_ids(data),
         *check_groups_known(data),
         *check_options(data),
@@ -37,6 +38,12 @@ def _options(data: Any) -> Iterator[tuple[Loc, dict[str, Any], dict[str, Any]]]:
     for c_loc, community in _entries(data, "communities"):
         for o_loc, option in _entries(community, "options", c_loc):
             yield o_loc, option, community
+
+
+def check_not_empty(data: dict[str, Any]) -> list[Problem]:
+    if data.get("communities") == []:
+        return [Problem(("communities",), "is empty: describe at least one community")]
+    return []
 
 
 def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
@@ -74,7 +81,7 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
     problems = []
     for loc, option, community in _options(data):
         low, high = option.get("min_area_m2", 0), option.get("max_area_m2")
-        if _number(low) and _number(high) and low > high:
+        if _number(low) and _number(high) and low > high > 0:
             problems.append(
                 Problem((*loc, "min_area_m2"), f"min_area_m2 {low} is above max_area_m2 {high}")
             )

@@ -49,7 +49,10 @@ class ScenarioError(Exception):
 def _field_name(loc: tuple[str | int, ...]) -> str:
     """The innermost named field of a location, with dict keys after it (budgets.x)."""
     names: list[str] = []
-    for key in reversed(loc):
+    keys = list(loc)
+    while keys and isinstance(keys[-1], int) and len(keys) > 1 and keys[-2] not in _ENTRY_WORDS:
+        keys.pop()  # a position inside a plain list (excludes: [...]) belongs to that field
+    for key in reversed(keys):
         if isinstance(key, int):
             break
         names.insert(0, str(key))
@@ -65,7 +68,7 @@ def describe_entry(data: Any, loc: tuple[str | int, ...]) -> str:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(key, int) and index > 0 and isinstance(loc[index - 1], str):
+        if isinstance(key, int) and index > 0 and loc[index - 1] in _ENTRY_WORDS:
             word = _ENTRY_WORDS.get(str(loc[index - 1]), str(loc[index - 1]))
             ident = node.get("id") if isinstance(node, dict) else None
             if isinstance(ident, str | int) and not isinstance(ident, bool):

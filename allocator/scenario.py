@@ -114,7 +114,7 @@ class Scenario(_Entry):
     horizon_years: Annotated[int, Field(ge=1)] = 1
     defaults: Defaults = Defaults()
     groups: tuple[Group, ...] = ()
-    communities: Annotated[tuple[Community, ...], Field(min_length=1)]
+    communities: tuple[Community, ...]
     funding: tuple[FundingSource, ...] = ()
 
     _source: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -203,7 +203,8 @@ def scenario_from_dict(data: Any, *, origin: str = "<scenario>", text: str | Non
         problems.extend(_pydantic_problems(error))
     problems.extend(check_references(data))
     if problems:
-        raise ScenarioError(origin, locate(problems, data, text))
+        located = locate(problems, data, text)
+        raise ScenarioError(origin, sorted(located, key=lambda p: p.line or 0))
     assert scenario is not None
     scenario._source = data
     return scenario
@@ -243,7 +244,7 @@ def _pydantic_problems(error: ValidationError) -> list[Problem]:
         elif kind == "missing":
             message = "is required but missing"
         else:
-            message = item["msg"]
+            message = item["msg"].replace("Input should be", "must be")
             value = item.get("input")
             if not isinstance(value, dict | list) and not (
                 isinstance(value, float) and math.isnan(value)
