@@ -49,12 +49,15 @@ def rich_table(frame: pd.DataFrame, title: str) -> Any:
 
 
 def print_plan(plan: Plan, console: Any) -> None:
-    """The recommendation table, the funding table and the summary."""
+    """The recommendation table, the funding table and the summary; or why there is no plan."""
     from rich.table import Table
 
-    if plan.status.has_plan:
-        console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
-        console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
+    if not plan.status.has_plan:
+        why = (plan.diagnosis or {}).get("summary", "the solver found no plan in the time given")
+        console.print(f"[bold]无解 No plan ({plan.status.value}):[/] {why}")
+        return
+    console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
+    console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
     facts = Table(title="小结 Summary", title_justify="left", show_header=False)
     facts.add_column()
     facts.add_column()
@@ -66,8 +69,6 @@ def print_plan(plan: Plan, console: Any) -> None:
             "[bold]注意 Note:[/] stopped at the time limit; this plan is the best found, "
             "not proven optimal (see gap)."
         )
-    if plan.diagnosis:
-        console.print(f"[bold]无解 No plan:[/] {plan.diagnosis.get('summary', '')}")
 
 
 def plan_files(plan: Plan) -> dict[str, str]:
