@@ -136,6 +136,9 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
     chosen_by_community: dict[str, list[OptionResult]] = {}
     replaced: set[str] = set()
     years = model.scenario.horizon_years
+    money_of: dict[int, list[tuple[str, pulp.LpVariable]]] = {}
+    for (i, source_id), f in model.funding.items():
+        money_of.setdefault(i, []).append((source_id, f))
     for i, (community, option) in enumerate(model.options):
         if (model.chosen[i].varValue or 0.0) < 0.5:
             continue
@@ -145,9 +148,9 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
         if area == 0 and capital + running == 0 and not option.replaces_existing:
             continue  # chosen in name only: adds nothing, costs nothing
         funding = {
-            source_id: _round(f.varValue or 0.0)
-            for (j, source_id), f in model.funding.items()
-            if j == i and _round(f.varValue or 0.0) > 0
+            source_id: amount
+            for source_id, f in money_of.get(i, [])
+            if (amount := _round(f.varValue or 0.0)) > 0
         }
         if option.replaces_existing:
             replaced.add(community.id)
@@ -155,6 +158,7 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
             OptionResult(option.id, option.kind, area, _round(option.area_factor * area),
                          capital, running, _round(capital + running), funding)
         )
+    group_names = {g.id: g.name for g in model.scenario.groups}
     results = []
     for community in model.scenario.communities:
         options = tuple(chosen_by_community.get(community.id, []))
@@ -165,7 +169,7 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
             shortfall = 0.0
         results.append(CommunityResult(
             id=community.id, name=community.name, group=community.group,
-            group_name=model.scenario.group_of(community).name,
+            group_name=group_names[community.group],
             existing_area_m2=community.existing_area_m2, target_area_m2=community.target_area_m2,
             final_area_m2=final, shortfall_m2=shortfall, meets_target=shortfall == 0.0,
             must_meet=community.must_meet, cost=_round(sum(o.cost for o in options)),
