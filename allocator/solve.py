@@ -145,7 +145,8 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
         area = _round(min(max(model.area[i].varValue or 0.0, 0.0), option.max_area_m2))
         capital = _round(option.fixed_cost + option.cost_per_m2 * area)
         running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
-        if area == 0 and capital + running == 0 and not option.replaces_existing:
+        if area == 0 and capital + running == 0 and not option.replaces_existing \
+                and option.locked != "chosen":
             continue  # chosen in name only: adds nothing, costs nothing
         funding = {
             source_id: amount

@@ -165,6 +165,13 @@ def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
     else:
         return StageRun("no_plan", None, None, None, runtime)
     objective = float(info.objective_function_value)
+    from_values = pulp.value(problem.objective) or 0.0
+    if abs(from_values - objective) > 1e-6 * max(1.0, abs(objective)):
+        # Seen with HiGHS 1.16: given a starting plan, it can report the better objective it
+        # proved while handing back the starting plan's values. Never report such a pair.
+        if start is not None:
+            return _run_highs(problem, gap, time_limit_s, None, began)
+        objective = from_values
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     bound = float(info.mip_dual_bound) if is_mip else objective
     return StageRun(outcome, objective, bound, _gap(objective, bound), runtime)

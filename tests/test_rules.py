@@ -337,3 +337,36 @@ def test_both_solvers_agree_on_the_county(solver: str, county_raw: dict) -> None
     demo = [c for c in plan.community_results if c.must_meet]
     assert len(demo) == 9 and all(c.meets_target for c in demo)
     assert 0 < plan.communities_meeting_target < len(plan.community_results)
+
+
+def test_cost_stage_reports_the_plan_it_proved() -> None:
+    """A case where HiGHS, started from the first stage's plan, proved cost 22 but handed back
+    the starting plan (27). The plan must be the one whose cost is proven.
+
+    Target 300, existing 100: 200 m2 are needed. Cheapest: o5 alone, 200 m2 at
+    0.05 + 3 * 0.02 = 0.11/m2 = 22 (o4 adds a fixed 5 for nothing).
+    """
+    raw = scenario_dict(
+        [community("c0", [
+            option("o0", "developer", 100, fixed_cost=10, annual_cost_per_m2=0.02),
+            option("o1", "heighten", 300, cost_per_m2=0.25),
+            option("o2", "reclaim", 100, min_area_m2=100, fixed_cost=10, cost_per_m2=0.2),
+            option("o3", "developer", 300, cost_per_m2=0.25, annual_cost_per_m2=0.02),
+            option("o4", "integrate", 300, fixed_cost=5, cost_per_m2=0.2, annual_cost_per_m2=0.02),
+            option("o5", "integrate", 200, cost_per_m2=0.05, annual_cost_per_m2=0.02),
+        ], existing_area_m2=100, target_area_m2=300)],
+        funding=[{"id": "county", "name": "county", "budget": 30}],
+        horizon_years=3,
+    )
+    plan = solve_checked(raw)
+    assert chosen(plan) == {"o5": 200}
+    assert plan.total_cost == pytest.approx(22)
+
+
+def test_locked_option_is_listed_even_when_it_adds_nothing() -> None:
+    """A lease locked chosen but not needed (existing 600 m2 already meet 500): it stays in the
+    plan at 0 m2 and no cost, because the decision was taken."""
+    raw = scenario_dict([community("a", [option("a-lease", locked="chosen")],
+                                   existing_area_m2=600)])
+    plan = solve_checked(raw)
+    assert chosen(plan) == {"a-lease": 0}
