@@ -18,7 +18,7 @@ CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+    return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def frame_csv(frame: pd.DataFrame) -> str:

@@ -78,8 +78,9 @@ def _solver_info(solver: str, gap: float, time_limit: float | None, began: float
         StageResult(name, run.status, run.objective, run.bound, run.gap)
         for name, run in zip(names, stages, strict=False)
     )
-    gaps = [run.gap for run in stages if run.status in ("optimal", "time_limit")]
-    worst = None if not gaps or any(g is None for g in gaps) else max(gaps)
+    # The plan's gap is the worst of its stages; unknown if any stage proved none.
+    gaps = [run.gap for run in stages]
+    worst = None if any(g is None for g in gaps) else max(gaps)
     return SolverInfo(
         name=solver,
         version=solver_version(solver),

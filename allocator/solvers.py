@@ -7,6 +7,7 @@ a proven optimum from a plan found at the limit.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -174,7 +175,9 @@ def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
         objective = from_values
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     bound = float(info.mip_dual_bound) if is_mip else objective
-    return StageRun(outcome, objective, bound, _gap(objective, bound), runtime)
+    bound = bound if math.isfinite(bound) else None
+    gap_now = None if bound is None else _gap(objective, bound)
+    return StageRun(outcome, objective, bound, gap_now, runtime)
 
 
 def _run_cbc(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
@@ -196,7 +199,10 @@ def _run_cbc(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
     return StageRun("no_plan", None, None, None, runtime)
 
 
-def _gap(objective: float, bound: float) -> float:
+def _gap(objective: float, bound: float) -> float | None:
+    """Relative gap between a plan and the proven bound; None when no bound is proven yet."""
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return None
     if abs(objective - bound) <= 1e-9:
         return 0.0
     return abs(objective - bound) / max(abs(objective), 1e-9)
