@@ -1,70 +1,715 @@
-"""Why a scenario has no plan, in planner terms."""
+"""Why a scenario has no plan, and the cheapest ways to give it one, in planner terms.
+
+`diagnose(scenario)` answers three questions, each tied to scenario entries (community,
+option, source and unit, and the YAML line where the file is known):
+
+- `conflicts`: a smallest set of rules that cannot hold together (irreducible: drop any one
+  of them and a plan exists). Found on rule groups, not on matrix rows: each rule of the
+  scenario (a must_meet site, a lock, a budget of one source in one unit, an exclusion, a
+  route's largest area, a funding rule ...) is a set of rows and column bounds of the model
+  that can be switched off as one. When the LP relaxation is infeasible, HiGHS's IIS of
+  the relaxation (through highspy) names the rows and bounds, mapped back to rules; a
+  deletion filter with MIP feasibility runs then makes the set irreducible for the MIP. When
+  only the integer decisions make it infeasible (all-or-nothing areas, locks), the deletion
+  filter runs over every rule.
+- `repairs`: the least extra money, per source and unit, that gives a plan: every budget gets
+  an elastic column (extra money at a price of 1 per 万元, a hair cheaper for county money
+  so that ties go to one pot), and the MIP finds the cheapest set. Applying all of them
+  together makes the scenario solvable; amounts are rounded up to 0.01 万元.
+  `repairs_by_source` gives, per source, the least extra money when only that source moves.
+- `short_m2`: communities whose routes cannot reach their target whatever the money: how
+  many m2 they lack, and which rule to relax (max_options, an exclusion, a rejected route,
+  the target or must_meet). Money cannot repair these; `money_can_repair` says whether money
+  alone can repair the scenario.
+
+The rule groups follow the row names of `allocator.model` (budget_*, excl_*, ...). To keep
+bounds derived from budgets, areas and per-option caps out of the matrix, the model is built
+from an "opened" copy of the scenario (budgets and areas large, no per-option cap) and the
+real values are put back as bounds in HiGHS: the feasible set is the scenario's own.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from allocator.scenario import Community, Option, Scenario
+from allocator.highs_model import INF, HighsModel, to_highs
+from allocator.model import Model, build_model
+from allocator.scenario import COUNTY_UNIT, Community, Option, Scenario
+from allocator.tweak import opened
+
+DEFAULT_TIME_LIMIT_S = 60.0
+# The order in which the deletion filter tries to drop rules: details first, so that what is
+# left names the rules a planner decides about (must_meet, locks, budgets) where it can.
+_DROP_ORDER = (
+    "max_per_option",
+    "max_share",
+    "capital_only",
+    "max_options_funded",
+    "one_replacing",
+    "min_area",
+    "max_options",
+    "excludes",
+    "max_area",
+    "budget",
+    "locked",
+    "must_meet",
+)
+_SCOPE_PRICE = {"county": 1.0, "group": 1.0001, "community": 1.0002}
 
 
-def diagnose(scenario: Scenario) -> dict[str, Any]:
-    """Say what cannot be met: demonstration sites that no choice of routes can bring to
-    their target, or else that the money and funding rules cannot pay for all of them."""
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the scenario as a group of model rows and column bounds."""
+
+    kind: str
+    text: str
+    loc: tuple[str | int, ...]
+    community: str | None = None
+    option: str | None = None
+    source: str | None = None
+    unit: str | None = None
+    rows: tuple[str, ...] = ()
+    cols: tuple[tuple[str, float, float], ...] = ()  # column, relaxed lower, relaxed upper
+
+
+def diagnose(
+    scenario: Scenario, *, time_limit_s: float | None = DEFAULT_TIME_LIMIT_S
+) -> dict[str, Any]:
+    """What conflicts, what would repair it, and who cannot reach the target at all."""
+    began = time.monotonic()
+    deadline = None if time_limit_s is None else began + time_limit_s
+    short = physical_shortfalls(scenario)
+    relaxable = RelaxableModel(scenario)
+    conflict, method, minimal = relaxable.conflict(deadline)
+    hopeless = {s["community"] for s in short}
+    repairs, money_can_repair = relaxable.repairs(hopeless, deadline)
+    by_source = relaxable.repairs_by_source(hopeless, deadline) if repairs else []
+    diagnosis: dict[str, Any] = {
+        "conflicts": [_conflict_entry(scenario, rule) for rule in conflict],
+        "repairs": repairs,
+        "short_m2": short,
+        "money_can_repair": money_can_repair,
+        "repairs_total_wan": round(sum(r["extra_budget"] for r in repairs), 2),
+        "repairs_by_source": by_source,
+        "conflict_method": method,
+        "conflict_minimal": minimal,
+        "runtime_s": round(time.monotonic() - began, 3),
+    }
+    diagnosis["summary"] = _summary(scenario, diagnosis)
+    return diagnosis
+
+
+# --- communities that cannot reach their target whatever the money ------------------------
+def physical_shortfalls(scenario: Scenario) -> list[dict[str, Any]]:
+    """must_meet communities whose routes cannot reach the target, and what would let them."""
     short = []
     for community in scenario.communities:
-        if community.must_meet:
-            best = best_reachable_area_m2(community)
-            if best < community.target_area_m2 - 1e-6:
-                short.append({
+        if not community.must_meet:
+            continue
+        best = best_reachable_area_m2(community)
+        if best < community.target_area_m2 - 1e-6:
+            short.append(
+                {
                     "community": community.id,
                     "name": community.name,
                     "target_m2": community.target_area_m2,
                     "reachable_m2": round(best, 6),
                     "missing_m2": round(community.target_area_m2 - best, 6),
-                })
-    if short:
-        names = "; ".join(
-            f"{s['name']} ({s['community']}) lacks {s['missing_m2']:.1f} m2 even with every "
-            f"route open to it" for s in short
-        )
-        summary = (
-            f"{names}. Add a route, allow more routes to be combined (max_options), or lower "
-            "the target or drop must_meet."
-        )
-    else:
-        sites = [c.id for c in scenario.communities if c.must_meet]
-        summary = (
-            "Every demonstration site can reach its target on its own, but the budgets and "
-            "funding rules cannot pay for all of them together, or locked decisions conflict "
-            f"(must_meet: {', '.join(sites) or 'none'}). Raise a budget, relax a funding rule, "
-            "or drop must_meet somewhere."
-        )
-    return {"summary": summary, "short_m2": short}
+                    "relax": _what_would_reach(community, best),
+                }
+            )
+    return short
 
 
 def best_reachable_area_m2(community: Community) -> float:
     """Largest area the community can reach, ignoring money: every allowed set of routes."""
     options = [o for o in community.options if o.locked != "rejected"]
+    return _best_area(community, options, community.max_options, respect_excludes=True)
+
+
+def _best_area(
+    community: Community, options: list[Option], max_options: int, *, respect_excludes: bool
+) -> float:
     locked = [o for o in options if o.locked == "chosen"]
     free = [o for o in options if o.locked != "chosen"]
     best = community.existing_area_m2 if not any(o.replaces_existing for o in locked) else 0.0
-    room = community.max_options - len(locked)
+    room = max_options - len(locked)
     for size in range(0, max(room, 0) + 1):
         for extra in combinations(free, size):
             chosen = [*locked, *extra]
-            if _allowed(chosen):
+            if _allowed(chosen, respect_excludes):
                 best = max(best, _area_m2(community, chosen))
     return best
 
 
-def _allowed(chosen: list[Option]) -> bool:
+def _what_would_reach(community: Community, best: float) -> list[str]:
+    """Rules whose relaxation would let the community reach its target (or come closer)."""
+    target = community.target_area_m2
+    open_options = [o for o in community.options if o.locked != "rejected"]
+    advice = []
+    every = _best_area(community, open_options, len(community.options), respect_excludes=True)
+    if every > best + 1e-6 and len(community.options) > community.max_options:
+        advice.append(
+            f"max_options: allow {len(community.options)} routes to be combined instead of "
+            f"{community.max_options} (reaches {every:.1f} m2)"
+        )
+    loose = _best_area(community, open_options, community.max_options, respect_excludes=False)
+    if loose > best + 1e-6:
+        advice.append(f"excludes: allow the excluded routes together (reaches {loose:.1f} m2)")
+    rejected = [o for o in community.options if o.locked == "rejected"]
+    if rejected:
+        unlocked = _best_area(
+            community, list(community.options), community.max_options, respect_excludes=True
+        )
+        if unlocked > best + 1e-6:
+            names = ", ".join(o.id for o in rejected)
+            advice.append(
+                f"locked: reconsider the rejected route {names} (reaches {unlocked:.1f} m2)"
+            )
+    advice.append(f"target_area_m2: lower the target to {best:.1f} m2, or drop must_meet")
+    if not any(a.startswith(("max_options", "excludes", "locked")) for a in advice):
+        advice.insert(0, f"options: add a route of at least {target - best:.1f} counted m2")
+    return advice
+
+
+def _allowed(chosen: list[Option], respect_excludes: bool = True) -> bool:
     ids = {o.id for o in chosen}
     if sum(o.replaces_existing for o in chosen) > 1:
         return False
-    return not any(other in ids for o in chosen for other in o.excludes)
+    return not respect_excludes or not any(other in ids for o in chosen for other in o.excludes)
 
 
 def _area_m2(community: Community, chosen: list[Option]) -> float:
     existing = 0.0 if any(o.replaces_existing for o in chosen) else community.existing_area_m2
     return existing + sum(o.area_factor * o.max_area_m2 for o in chosen)
+
+
+# --- the model with rules that can be switched off ---------------------------------------
+@dataclass
+class RelaxableModel:
+    """The scenario's model in HiGHS, with each rule a group that can be switched off."""
+
+    scenario: Scenario
+    model: Model = field(init=False)
+    lp: HighsModel = field(init=False)
+    rules: list[Rule] = field(init=False)
+    real_rows: dict[str, tuple[float, float]] = field(init=False)
+    real_cols: dict[str, tuple[float, float]] = field(init=False)
+    solves: int = 0
+
+    def __post_init__(self) -> None:
+        self.model = build_model(opened(self.scenario, areas_and_caps=True))
+        self.lp = to_highs(self.model.problem)
+        self.real_rows, self.real_cols = {}, {}
+        self.rules = _rules(self.scenario, self.model, self.lp, self.real_rows, self.real_cols)
+
+    # --- switching rules ------------------------------------------------------------------
+    def activate(self, active: list[Rule]) -> None:
+        on_rows = {r for rule in active for r in rule.rows}
+        on_cols = {c for rule in active for c, _, _ in rule.cols}
+        for rule in self.rules:
+            for row in rule.rows:
+                low, high = self.real_rows[row] if row in on_rows else (-INF, INF)
+                self.lp.set_row_bounds(row, low, high)
+            for col, relaxed_low, relaxed_high in rule.cols:
+                low, high = self.real_cols[col] if col in on_cols else (relaxed_low, relaxed_high)
+                self.lp.set_col_bounds(col, low, high)
+
+    def feasible(self, active: list[Rule], deadline: float | None) -> bool | None:
+        """MIP feasibility with only `active` rules on; None when time ran out."""
+        self.activate(active)
+        self.solves += 1
+        status = self.lp.run(_remaining(deadline))
+        return None if status == "unknown" else status != "infeasible"
+
+    # --- conflicts ------------------------------------------------------------------------
+    def conflict(self, deadline: float | None) -> tuple[list[Rule], str, bool]:
+        """An irreducible set of rules that cannot hold together, how it was found, and
+        whether it was proven irreducible in the time given."""
+        self.lp.set_objective({})
+        if self.feasible(self.rules, deadline) is not False:
+            return [], "the scenario has a plan with every rule on: no conflict", True
+        seed = self._relaxation_iis()
+        method = "deletion filter over every rule (MIP feasibility runs)"
+        candidates = self.rules
+        if seed and self.feasible(seed, deadline) is False:
+            candidates = seed
+            method = (
+                "HiGHS IIS of the LP relaxation, mapped to rules, then a deletion filter "
+                "(MIP feasibility runs)"
+            )
+        ordered = sorted(candidates, key=lambda r: _DROP_ORDER.index(r.kind))
+        kept, minimal = self._deletion_filter(ordered, deadline)
+        return kept, f"{method}; {self.solves} solver runs", minimal
+
+    def _relaxation_iis(self) -> list[Rule]:
+        """Rules named by HiGHS's IIS of the LP relaxation, when the relaxation is infeasible."""
+        self.activate(self.rules)
+        self.lp.set_integrality(False)
+        try:
+            if self.lp.run() != "infeasible":
+                return []
+            status, iis = self.lp.highs.getIis()
+            if not getattr(iis, "valid_", False):
+                return []
+            row_names = {i: name for name, i in self.lp.rows.items()}
+            col_names = {j: name for name, j in self.lp.columns.items()}
+            rows = {row_names[i] for i in iis.row_index_}
+            cols = {col_names[j] for j in iis.col_index_}
+        finally:
+            self.lp.set_integrality(True)
+        return [
+            rule
+            for rule in self.rules
+            if rows.intersection(rule.rows) or cols.intersection(c for c, _, _ in rule.cols)
+        ]
+
+    def _deletion_filter(
+        self, rules: list[Rule], deadline: float | None
+    ) -> tuple[list[Rule], bool]:
+        """Drop rules, in chunks and then one by one, while the rest stays infeasible. The
+        last pass tries each rule alone, so the result is irreducible."""
+        kept = list(rules)
+        chunk = max(1, len(kept) // 8)
+        while True:
+            index = 0
+            while index < len(kept):
+                trial = kept[:index] + kept[index + chunk :]
+                verdict = self.feasible(trial, deadline)
+                if verdict is None:
+                    return kept, False
+                if verdict is False:
+                    kept = trial
+                else:
+                    index += chunk
+            if chunk == 1:
+                return kept, True
+            chunk = max(1, chunk // 4)
+
+    # --- repairs --------------------------------------------------------------------------
+    def _add_elastic_columns(self) -> dict[tuple[str, str], str]:
+        if hasattr(self, "_elastic"):
+            return self._elastic
+        sources = {s.id: s for s in self.scenario.funding}
+        self._elastic: dict[tuple[str, str], str] = {}
+        for (source_id, unit), row in self.model.budget_rows.items():
+            name = f"extra_{source_id}_{unit}"
+            price = _SCOPE_PRICE[sources[source_id].scope]
+            self.lp.add_column(name, price, 0.0, INF, {row: -1.0})
+            self._elastic[(source_id, unit)] = name
+        return self._elastic
+
+    def _cheapest_money(
+        self, hopeless: set[str], movable: set[str] | None, deadline: float | None
+    ) -> list[dict[str, Any]] | None:
+        elastic = self._add_elastic_columns()
+        active = [r for r in self.rules if not (r.kind == "must_meet" and r.community in hopeless)]
+        self.activate(active)
+        sources = {s.id: s for s in self.scenario.funding}
+        costs = {}
+        for (source_id, _unit), column in elastic.items():
+            may_move = movable is None or source_id in movable
+            self.lp.set_col_bounds(column, 0.0, INF if may_move else 0.0)
+            costs[column] = _SCOPE_PRICE[sources[source_id].scope]
+        self.lp.set_objective(costs)
+        self.solves += 1
+        status = self.lp.run(_remaining(deadline))
+        self.lp.set_objective({})
+        for column in elastic.values():
+            self.lp.set_col_bounds(column, 0.0, 0.0)
+        if status != "optimal":
+            return None
+        values = self.lp.values()
+        repairs = []
+        for (source_id, unit), column in elastic.items():
+            amount = _round_up_wan(values[column])
+            if amount > 0:
+                repairs.append(
+                    {
+                        "source": source_id,
+                        "source_name": sources[source_id].name,
+                        "unit": unit,
+                        "budget": self.scenario.units(sources[source_id])[unit],
+                        "extra_budget": amount,
+                    }
+                )
+        return repairs
+
+    def repairs(
+        self, hopeless: set[str], deadline: float | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The cheapest extra money per source and unit; whether money alone repairs it."""
+        if not hopeless:
+            found = self._cheapest_money(set(), None, deadline)
+            return (found or []), found is not None
+        found = self._cheapest_money(hopeless, None, deadline)
+        return (found or []), False
+
+    def repairs_by_source(self, hopeless: set[str], deadline: float | None) -> list[dict[str, Any]]:
+        """For each source, the least extra money when only that source's budgets move."""
+        menu = []
+        for source in self.scenario.funding:
+            if not any(s == source.id for s, _ in self.model.budget_rows):
+                continue
+            found = self._cheapest_money(hopeless, {source.id}, deadline)
+            menu.append(
+                {
+                    "source": source.id,
+                    "source_name": source.name,
+                    "possible": found is not None,
+                    "units": [
+                        {"unit": r["unit"], "extra_budget": r["extra_budget"]} for r in found or []
+                    ],
+                    "total_extra": round(sum(r["extra_budget"] for r in found or []), 2),
+                }
+            )
+        return menu
+
+
+def _round_up_wan(value: float) -> float:
+    """Up to the next 0.01 万元 (100 yuan), ignoring solver noise below 1e-6."""
+    rounded = round(value, 6)
+    if rounded <= 0:
+        return 0.0
+    return math.ceil(rounded * 100 - 1e-9) / 100
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.01)
+
+
+# --- rules, built from the scenario and the model's row names -----------------------------
+def _rules(
+    scenario: Scenario,
+    model: Model,
+    lp: HighsModel,
+    real_rows: dict[str, tuple[float, float]],
+    real_cols: dict[str, tuple[float, float]],
+) -> list[Rule]:
+    for name, i in lp.rows.items():
+        real_rows[name] = (float(lp.row_lower[i]), float(lp.row_upper[i]))
+    for name, j in lp.columns.items():
+        real_cols[name] = (float(lp.col_lower[j]), float(lp.col_upper[j]))
+    raw = scenario.source
+    rules: list[Rule] = []
+    rules += _community_rules(scenario, model, lp, raw)
+    rules += _option_rules(scenario, model, lp, real_cols)
+    rules += _funding_rules(scenario, model, lp, real_rows, real_cols, raw)
+    return rules
+
+
+def _community_rules(
+    scenario: Scenario, model: Model, lp: HighsModel, raw: dict[str, Any]
+) -> list[Rule]:
+    rules = []
+    for ci, c in enumerate(scenario.communities):
+        where = f"{c.name} ({c.id})"
+        if c.must_meet:
+            column = model.shortfall[c.id].name
+            rules.append(
+                Rule(
+                    "must_meet",
+                    f"{where} is a demonstration site: it must reach its target of "
+                    f"{c.target_area_m2:g} m2 (it has {c.existing_area_m2:g} m2)",
+                    ("communities", ci, "must_meet"),
+                    community=c.id,
+                    cols=((column, 0.0, c.target_area_m2),),
+                )
+            )
+        if f"max_options_{c.id}" in lp.rows:
+            raw_c = _raw_community(raw, ci)
+            loc = (
+                ("communities", ci, "max_options")
+                if "max_options" in raw_c
+                else ("defaults", "max_options_per_community")
+            )
+            rules.append(
+                Rule(
+                    "max_options",
+                    f"{where} may combine at most {c.max_options} routes",
+                    loc,
+                    community=c.id,
+                    rows=(f"max_options_{c.id}",),
+                )
+            )
+        if f"one_replacing_{c.id}" in lp.rows:
+            rules.append(
+                Rule(
+                    "one_replacing",
+                    f"{where}: at most one route may replace the existing premises",
+                    ("communities", ci, "options"),
+                    community=c.id,
+                    rows=(f"one_replacing_{c.id}",),
+                )
+            )
+    return rules
+
+
+def _option_rules(
+    scenario: Scenario, model: Model, lp: HighsModel, real_cols: dict[str, tuple[float, float]]
+) -> list[Rule]:
+    rules = []
+    position = {
+        o.id: (ci, oi)
+        for ci, c in enumerate(scenario.communities)
+        for oi, o in enumerate(c.options)
+    }
+    index = {o.id: i for i, (_, o) in enumerate(model.options)}
+    for i, (c, o) in enumerate(model.options):
+        ci, oi = position[o.id]
+        loc = ("communities", ci, "options", oi)
+        label = f"route {o.id} ({o.kind}) of {c.id}"
+        y, x = model.chosen[i].name, model.area[i].name
+        if o.locked is not None:
+            verb = "must be taken" if o.locked == "chosen" else "may not be used"
+            rules.append(
+                Rule(
+                    "locked",
+                    f"{label} is locked {o.locked}: it {verb}",
+                    (*loc, "locked"),
+                    community=c.id,
+                    option=o.id,
+                    cols=((y, 0.0, 1.0),),
+                )
+            )
+        relaxed_area = float(lp.col_upper[lp.columns[x]])
+        real = scenario.communities[ci].options[oi]  # the scenario's own, not the opened copy
+        real_cols[x] = (0.0, real.max_area_m2)
+        counted = f", counted at {o.area_factor:g}" if o.area_factor < 1 else ""
+        rules.append(
+            Rule(
+                "max_area",
+                f"{label} adds at most {real.max_area_m2:g} m2{counted}",
+                (*loc, "max_area_m2"),
+                community=c.id,
+                option=o.id,
+                cols=((x, 0.0, relaxed_area),),
+            )
+        )
+        if f"min_area_{i}" in lp.rows:
+            words = "all or nothing" if o.min_area_m2 >= real.max_area_m2 else "if chosen"
+            rules.append(
+                Rule(
+                    "min_area",
+                    f"{label} adds at least {o.min_area_m2:g} m2 ({words})",
+                    (*loc, "min_area_m2"),
+                    community=c.id,
+                    option=o.id,
+                    rows=(f"min_area_{i}",),
+                )
+            )
+        for other in o.excludes:
+            j = index[other]
+            row = f"excl_{min(i, j)}_{max(i, j)}"
+            if row in lp.rows:
+                rules.append(
+                    Rule(
+                        "excludes",
+                        f"routes {o.id} and {other} of {c.id} exclude each other",
+                        (*loc, "excludes"),
+                        community=c.id,
+                        option=o.id,
+                        rows=(row,),
+                    )
+                )
+    return _unique_rows(rules)
+
+
+def _unique_rows(rules: list[Rule]) -> list[Rule]:
+    """One rule per exclusion row (a pair may be listed from both sides)."""
+    seen: set[tuple[str, ...]] = set()
+    unique = []
+    for rule in rules:
+        if rule.kind == "excludes":
+            if rule.rows in seen:
+                continue
+            seen.add(rule.rows)
+        unique.append(rule)
+    return unique
+
+
+def _funding_rules(
+    scenario: Scenario,
+    model: Model,
+    lp: HighsModel,
+    real_rows: dict[str, tuple[float, float]],
+    real_cols: dict[str, tuple[float, float]],
+    raw: dict[str, Any],
+) -> list[Rule]:
+    rules = []
+    for si, s in enumerate(scenario.funding):
+        loc = ("funding", si)
+        name = f"{s.name} ({s.id})"
+        units = scenario.units(s)
+        for (source_id, unit), row in model.budget_rows.items():
+            if source_id != s.id:
+                continue
+            real_rows[row] = (-INF, units[unit])
+            where = "" if unit == COUNTY_UNIT else f" for {unit}"
+            rules.append(
+                Rule(
+                    "budget",
+                    f"{name} has {units[unit]:g} 万元{where}",
+                    _budget_loc(scenario, raw, si, unit),
+                    source=s.id,
+                    unit=unit,
+                    rows=(row,),
+                )
+            )
+        share_rows = tuple(
+            f"share_{i}_{sid}"
+            for (i, sid) in model.funding
+            if sid == s.id and f"share_{i}_{sid}" in lp.rows
+        )
+        if share_rows:
+            rules.append(
+                Rule(
+                    "max_share",
+                    f"{name} pays at most {s.max_share:.0%} of a route's "
+                    "cost; the rest needs matching money",
+                    (*loc, "max_share"),
+                    source=s.id,
+                    rows=share_rows,
+                )
+            )
+        if s.capital_only:
+            rows = tuple(
+                f"capital_only_{i}"
+                for (i, sid) in model.funding
+                if sid == s.id and f"capital_only_{i}" in lp.rows
+            )
+            if rows:
+                rules.append(
+                    Rule(
+                        "capital_only",
+                        f"{name} pays one-off costs only, no rent or running costs",
+                        (*loc, "capital_only"),
+                        source=s.id,
+                        rows=rows,
+                    )
+                )
+        if s.max_per_option is not None:
+            cols = []
+            for (_i, sid), f in model.funding.items():
+                if sid == s.id:
+                    relaxed = float(lp.col_upper[lp.columns[f.name]])
+                    real_cols[f.name] = (0.0, min(relaxed, s.max_per_option))
+                    cols.append((f.name, 0.0, relaxed))
+            if cols:
+                rules.append(
+                    Rule(
+                        "max_per_option",
+                        f"{name} pays at most {s.max_per_option:g} 万元 towards one route",
+                        (*loc, "max_per_option"),
+                        source=s.id,
+                        cols=tuple(cols),
+                    )
+                )
+        if f"max_funded_{s.id}" in lp.rows:
+            rules.append(
+                Rule(
+                    "max_options_funded",
+                    f"{name} funds at most {s.max_options_funded} routes",
+                    (*loc, "max_options_funded"),
+                    source=s.id,
+                    rows=(f"max_funded_{s.id}",),
+                )
+            )
+    return rules
+
+
+def _budget_loc(
+    scenario: Scenario, raw: dict[str, Any], si: int, unit: str
+) -> tuple[str | int, ...]:
+    source = scenario.funding[si]
+    if source.budgets and unit in source.budgets:
+        return ("funding", si, "budgets", unit)
+    if source.scope != "county" and source.budget_by_kind:
+        kind = _unit_kind(scenario, source.scope, unit)
+        if kind in source.budget_by_kind:
+            return ("funding", si, "budget_by_kind", kind)
+    return ("funding", si, "budget")
+
+
+def _unit_kind(scenario: Scenario, scope: str, unit: str) -> str | None:
+    groups = {g.id: g.kind for g in scenario.groups}
+    if scope == "group":
+        return groups.get(unit)
+    community = next((c for c in scenario.communities if c.id == unit), None)
+    return groups.get(community.group) if community else None
+
+
+def _raw_community(raw: dict[str, Any], ci: int) -> dict[str, Any]:
+    try:
+        entry = raw["communities"][ci]
+    except (KeyError, IndexError, TypeError):
+        return {}
+    return entry if isinstance(entry, dict) else {}
+
+
+# --- words --------------------------------------------------------------------------------
+def _conflict_entry(scenario: Scenario, rule: Rule) -> dict[str, Any]:
+    from allocator.errors import Problem, locate
+
+    origin = scenario.path or "<scenario>"
+    problem = locate([Problem(rule.loc, rule.text)], scenario.source, _file_text(scenario))[0]
+    return {
+        "rule": rule.kind,
+        "community": rule.community,
+        "option": rule.option,
+        "source": rule.source,
+        "unit": rule.unit,
+        "line": problem.line,
+        "entry": problem.entry,
+        "field": ".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
+        "text": rule.text,
+        "where": problem.describe(origin),
+    }
+
+
+def _file_text(scenario: Scenario) -> str | None:
+    if not scenario.path:
+        return None
+    try:
+        with open(scenario.path, encoding="utf-8") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
+def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
+    parts = []
+    short = diagnosis["short_m2"]
+    if short:
+        parts.append(
+            "; ".join(
+                f"{s['name']} ({s['community']}) lacks {s['missing_m2']:.1f} m2 even with every "
+                f"route open to it ({s['relax'][0]})"
+                for s in short
+            )
+            + "."
+        )
+    conflicts = diagnosis["conflicts"]
+    if conflicts:
+        rules = "; ".join(f"({n}) {c['text']}" for n, c in enumerate(conflicts, 1))
+        parts.append(f"These rules cannot all hold together: {rules}.")
+    repairs = diagnosis["repairs"]
+    money = "; ".join(
+        f"{r['extra_budget']:.2f} 万元 more for {r['source']}"
+        + ("" if r["unit"] == COUNTY_UNIT else f" in {r['unit']}")
+        for r in repairs
+    )
+    if diagnosis["money_can_repair"]:
+        parts.append(
+            f"Cheapest repair: {money} (total {diagnosis['repairs_total_wan']:.2f} "
+            "万元); or drop one of the rules above."
+        )
+    elif repairs:
+        parts.append(f"Once the sites above are dealt with, the money still lacks: {money}.")
+    elif not short:
+        parts.append("No amount of extra budget repairs it: relax one of the rules above.")
+    return " ".join(parts) or "No conflict found: the scenario has a plan."

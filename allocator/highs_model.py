@@ -1,0 +1,219 @@
+"""The model as arrays in highspy, with rows and columns known by name.
+
+The analyses that need more than a plan (an IIS, priced elastic budgets, duals with the
+integer decisions fixed) work on one `HighsModel`: they switch bounds of named rows and
+columns on and off and re-run, without rebuilding anything in PuLP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+INF = float("inf")
+
+
+@dataclass
+class HighsModel:
+    """A PuLP problem handed to HiGHS, and the bounds it was built with."""
+
+    highs: object  # highspy.Highs
+    columns: dict[str, int]
+    rows: dict[str, int]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    integer: np.ndarray
+
+    # --- bounds ---------------------------------------------------------------------------
+    def set_col_bounds(self, name: str, lower: float, upper: float) -> None:
+        self.highs.changeColBounds(self.columns[name], _finite(lower), _finite(upper))
+
+    def set_row_bounds(self, name: str, lower: float, upper: float) -> None:
+        self.highs.changeRowBounds(self.rows[name], _finite(lower), _finite(upper))
+
+    def restore_col(self, name: str) -> None:
+        j = self.columns[name]
+        self.highs.changeColBounds(j, _finite(self.col_lower[j]), _finite(self.col_upper[j]))
+
+    def restore_row(self, name: str) -> None:
+        i = self.rows[name]
+        self.highs.changeRowBounds(i, _finite(self.row_lower[i]), _finite(self.row_upper[i]))
+
+    def add_column(
+        self, name: str, cost: float, lower: float, upper: float, entries: dict[str, float]
+    ) -> None:
+        """A new column with coefficients in named rows."""
+        rows = np.array([self.rows[r] for r in entries], dtype=np.int32)
+        values = np.array(list(entries.values()), dtype=np.float64)
+        self.highs.addCol(cost, _finite(lower), _finite(upper), len(rows), rows, values)
+        self.columns[name] = len(self.columns)
+        self.col_lower = np.append(self.col_lower, lower)
+        self.col_upper = np.append(self.col_upper, upper)
+        self.integer = np.append(self.integer, False)
+
+    def add_row(self, name: str, lower: float, upper: float, entries: dict[str, float]) -> None:
+        """A new row over named columns."""
+        cols = np.array([self.columns[c] for c in entries], dtype=np.int32)
+        values = np.array(list(entries.values()), dtype=np.float64)
+        self.highs.addRow(_finite(lower), _finite(upper), len(cols), cols, values)
+        self.rows[name] = len(self.rows)
+        self.row_lower = np.append(self.row_lower, lower)
+        self.row_upper = np.append(self.row_upper, upper)
+
+    # --- objective and integrality ------------------------------------------------------
+    def set_objective(self, coefs: dict[str, float], sense: int = pulp.LpMinimize) -> None:
+        import highspy
+
+        cost = np.zeros(len(self.columns))
+        for name, value in coefs.items():
+            cost[self.columns[name]] = value
+        self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        self.highs.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+        )
+
+    def set_integrality(self, integer: bool) -> None:
+        """Integer columns as built (True), or the LP relaxation (False)."""
+        import highspy
+
+        kinds = np.where(self.integer & integer, 1, 0).astype(np.uint8)
+        values = [
+            highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous for k in kinds
+        ]
+        self.highs.changeColsIntegrality(
+            len(values), np.arange(len(values), dtype=np.int32), np.array(values)
+        )
+
+    def fix_integers(self, values: dict[str, float]) -> None:
+        """Fix every integer column to its value in `values` (0 when absent) and relax the
+        integrality: what is left is the LP of the continuous decisions."""
+        for name, j in self.columns.items():
+            if self.integer[j]:
+                value = float(round(values.get(name, 0.0)))
+                self.highs.changeColBounds(j, value, value)
+        self.set_integrality(False)
+
+    def unfix_integers(self) -> None:
+        """Undo `fix_integers`: the integer columns get their bounds and integrality back."""
+        for j in np.flatnonzero(self.integer):
+            self.highs.changeColBounds(
+                int(j), _finite(self.col_lower[j]), _finite(self.col_upper[j])
+            )
+        self.set_integrality(True)
+
+    def set_start(self, values: dict[str, float]) -> None:
+        """A starting point for the next MIP run (a known feasible plan)."""
+        import highspy
+
+        solution = highspy.HighsSolution()
+        solution.col_value = [values.get(name, 0.0) for name in self.columns]
+        solution.value_valid = True
+        self.highs.setSolution(solution)
+
+    def rows_range_up(self) -> dict[str, float]:
+        """For each row, the value its active bound can rise to with the LP's prices unchanged
+        (HiGHS ranging of the last LP solved; inf when the basis never changes)."""
+        status, ranging = self.highs.getRanging()
+        if not getattr(ranging, "valid", False):
+            return {}
+        values = list(ranging.row_bound_up.value_)
+        return {name: float(values[i]) for name, i in self.rows.items()}
+
+    # --- running and reading --------------------------------------------------------------
+    def run(self, time_limit_s: float | None = None) -> str:
+        """'optimal', 'infeasible' or 'unknown' (time limit or anything else)."""
+        import highspy
+
+        if time_limit_s is not None:
+            self.highs.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        kinds = highspy.HighsModelStatus
+        if status == kinds.kOptimal:
+            return "optimal"
+        if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+            return "infeasible"
+        return "unknown"
+
+    def objective(self) -> float:
+        return float(self.highs.getInfo().objective_function_value)
+
+    def value(self, name: str) -> float:
+        return float(self.highs.getSolution().col_value[self.columns[name]])
+
+    def values(self) -> dict[str, float]:
+        solution = list(self.highs.getSolution().col_value)
+        return {name: float(solution[j]) for name, j in self.columns.items()}
+
+    def row_dual(self, name: str) -> float:
+        """d objective / d bound of the row (HiGHS's sign: minimising, a binding <= row has
+        a dual <= 0)."""
+        return float(self.highs.getSolution().row_dual[self.rows[name]])
+
+
+def to_highs(problem: pulp.LpProblem) -> HighsModel:
+    """Hand `problem` (its constraints; no objective) to a fresh, quiet highspy.Highs."""
+    import highspy
+
+    from allocator.solvers import quiet_highs
+
+    quiet_highs()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    variables = problem.variables()
+    columns = {v.name: j for j, v in enumerate(variables)}
+    lower = np.array([-INF if v.lowBound is None else v.lowBound for v in variables], dtype=float)
+    upper = np.array([INF if v.upBound is None else v.upBound for v in variables], dtype=float)
+    integer = np.array([v.cat == pulp.LpInteger for v in variables], dtype=bool)
+    rows: dict[str, int] = {}
+    starts, indices, values, row_lower, row_upper = [], [], [], [], []
+    for name, constraint in problem._constraints.items():  # noqa: SLF001 - PuLP's own store
+        rows[name] = len(rows)
+        starts.append(len(indices))
+        for var, coef in constraint.items():
+            if coef:
+                indices.append(columns[var.name])
+                values.append(coef)
+        low, high = constraint.getLb(), constraint.getUb()
+        row_lower.append(-INF if low is None else low)
+        row_upper.append(INF if high is None else high)
+    starts.append(len(indices))
+    inf = highspy.kHighsInf
+    highs.passModel(
+        len(variables),
+        len(rows),
+        len(indices),
+        2,
+        1,
+        0.0,
+        np.zeros(len(variables)),
+        np.clip(lower, -inf, inf),
+        np.clip(upper, -inf, inf),
+        np.clip(np.array(row_lower, dtype=float), -inf, inf),
+        np.clip(np.array(row_upper, dtype=float), -inf, inf),
+        np.array(starts, dtype=np.int32),
+        np.array(indices, dtype=np.int32),
+        np.array(values, dtype=np.float64),
+        integer.astype(np.int32),
+    )
+    return HighsModel(
+        highs,
+        columns,
+        rows,
+        lower,
+        upper,
+        np.array(row_lower, dtype=float),
+        np.array(row_upper, dtype=float),
+        integer,
+    )
+
+
+def _finite(value: float) -> float:
+    import highspy
+
+    return float(np.clip(value, -highspy.kHighsInf, highspy.kHighsInf))
