@@ -102,11 +102,18 @@ def solve(
         float | None, typer.Option("--time-limit", help="Wall-clock seconds for the solve.", min=0)
     ] = None,
     gap: Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)] = 1e-6,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Solve this variant of the file.")
+    ] = None,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.solve import solve as solve_scenario
 
     scenario = load_or_exit(path)
+    if variant is not None:
+        from allocator.cli_whatif import variant_or_exit
+
+        scenario = variant_or_exit(scenario, variant)
     plan = solve_scenario(scenario, solver=solver.value, time_limit=time_limit, gap=gap)
     emit_plan(plan, fmt, out)
 
@@ -120,6 +127,9 @@ def validate(path: ScenarioPath) -> None:
         f"{path}: valid. {len(scenario.communities)} communities in {len(scenario.groups)} "
         f"groups, {options} options, {len(scenario.funding)} funding sources."
     )
+    from allocator.cli_whatif import report_variants
+
+    report_variants(scenario)
 
 
 @app.command()
@@ -134,3 +144,6 @@ def schema() -> None:
 
 def main() -> None:
     app()
+
+
+import allocator.cli_whatif  # noqa: E402, F401  (registers compare and sweep)

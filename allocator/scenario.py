@@ -12,7 +12,17 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from allocator.errors import Problem, ScenarioError
 
@@ -62,6 +72,33 @@ class Option(_Entry):
     locked: Literal["chosen", "rejected"] | None = Field(None, description="A decision already taken.")
 
 
+class TargetRule(_Entry):
+    """The target from the number of households: `per_household` m2 each, at least `at_least`.
+
+    The national plan asks 0.3 m2 per household (30 m2 per 100 households).
+    """
+
+    per_household: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        description="m2 of premises per household."
+    )
+    at_least: Area = Field(0.0, description="The target is never below this, m2.")
+
+    def target_m2(self, households: int) -> float:
+        return round(max(self.at_least, self.per_household * households), 6)
+
+
+def _target_kind(value: Any) -> str:
+    return "rule" if isinstance(value, dict | TargetRule) else "number"
+
+
+# A target in `defaults`: a number of m2, or a rule from households.
+TargetSetting = Annotated[
+    Annotated[PositiveArea, Tag("number")] | Annotated[TargetRule, Tag("rule")],
+    Discriminator(_target_kind),
+]
+_UNION_TAGS = ("number", "rule")
+
+
 class Community(_Entry):
     """A street (urban) or town community and the routes open to it."""
 
@@ -70,11 +107,35 @@ class Community(_Entry):
     group: Id
     households: Annotated[int, Field(ge=0)] | None = None
     existing_area_m2: Area = 0.0
-    target_area_m2: PositiveArea = Field(description="Standard to reach, m2 (default from defaults).")
+    target_area_m2: PositiveArea = Field(
+        description="Standard to reach, m2, or a rule {per_household, at_least} resolved from "
+        "`households` (default from defaults)."
+    )
     must_meet: bool = Field(False, description="Demonstration site: the plan must reach the target.")
     priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     max_options: Annotated[int, Field(ge=1)] = Field(description="Most routes combined here.")
     options: tuple[Option, ...] = ()
+
+    @field_validator("target_area_m2", mode="before")
+    @classmethod
+    def _rule_needs_households(cls, value: Any) -> Any:
+        """A rule left here could not be resolved by the scenario: say why."""
+        if not isinstance(value, dict):
+            return value
+        try:
+            TargetRule.model_validate(value)
+        except ValidationError as error:
+            wrong = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg']}" for e in error.errors()
+            )
+            raise ValueError(
+                f"not a target rule ({wrong}); write a number of m2 or "
+                "{per_household: m2 per household, at_least: m2}"
+            ) from None
+        raise ValueError(
+            "a per_household rule needs this community's `households` (a whole number >= 0); "
+            "give households, or a target in m2"
+        )
 
 
 class Group(_Entry):
@@ -86,7 +147,9 @@ class Group(_Entry):
 
 
 class Defaults(_Entry):
-    target_area_m2: PositiveArea = 500.0
+    target_area_m2: TargetSetting = Field(
+        500.0, description="m2, or a rule {per_household: 0.3, at_least: 500} from households."
+    )
     max_options_per_community: Annotated[int, Field(ge=1)] = 2
 
 
@@ -106,6 +169,27 @@ class FundingSource(_Entry):
     max_options_funded: Annotated[int, Field(ge=0)] | None = None
 
 
+class Variant(_Entry):
+    """A what-if: a name, what it asks, and the changes it makes to the scenario.
+
+    `changes` is a list of `path: value` pairs (or one mapping of them), applied in order;
+    see `allocator.variants` for the paths and the `{scale: x}` / `{add: x}` forms.
+    """
+
+    name: Id
+    description: str = ""
+    changes: tuple[dict[str, Any], ...] = Field(
+        (), description="`path: value` pairs, e.g. `funding[county].budget: {scale: 0.8}`."
+    )
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _mapping_to_list(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return [{path: change} for path, change in value.items()]
+        return value
+
+
 class Scenario(_Entry):
     """A county (or province) as the planner describes it."""
 
@@ -116,25 +200,59 @@ class Scenario(_Entry):
     groups: tuple[Group, ...] = ()
     communities: tuple[Community, ...]
     funding: tuple[FundingSource, ...] = ()
+    variants: tuple[Variant, ...] = Field((), description="What-ifs: named lists of changes.")
+    extends: str | None = Field(
+        None,
+        description="A scenario file this one starts from (path relative to this file); "
+        "`changes` then say what differs. Resolved on loading.",
+    )
+    changes: tuple[dict[str, Any], ...] = Field(
+        (), description="With `extends`: the changes to the base scenario, as in a variant."
+    )
 
     _source: dict[str, Any] = PrivateAttr(default_factory=dict)
     _path: str | None = PrivateAttr(default=None)
+    _label: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
     def _fill_community_defaults(cls, data: Any) -> Any:
-        """Communities without a target or an option limit take them from `defaults`."""
+        """Communities without a target or an option limit take them from `defaults`; a
+        target rule (per_household) becomes a number of m2 from the community's households."""
         if not isinstance(data, dict) or not isinstance(data.get("communities"), list):
             return data
         defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
         target = defaults.get("target_area_m2", 500.0)
+        if isinstance(target, dict) and _valid_rule(target) is None:
+            target = 500.0  # the rule itself is reported at defaults, not at every community
         max_options = defaults.get("max_options_per_community", 2)
         filled = []
         for entry in data["communities"]:
             if isinstance(entry, dict):
                 entry = {"target_area_m2": target, "max_options": max_options, **entry}
+                entry["target_area_m2"] = _resolve_target(entry["target_area_m2"], entry)
             filled.append(entry)
         return {**data, "communities": filled}
+
+    # --- what-ifs (allocator.variants) ----------------------------------------------------
+    def with_changes(
+        self, changes: Any, *, name: str | None = None, description: str | None = None
+    ) -> Scenario:
+        """A new scenario with `changes` applied ({path: value, ...}); this one is untouched."""
+        from allocator.variants import with_changes
+
+        return with_changes(self, changes, name=name, description=description)
+
+    def variant(self, name: str) -> Scenario:
+        """The scenario of the variant `name`: a new scenario; this one is untouched."""
+        from allocator.variants import variant
+
+        return variant(self, name)
+
+    @property
+    def label(self) -> str:
+        """A short name: the variant's name for a variant, else the scenario's name."""
+        return self._label or self.name
 
     # --- look-ups used by the model and the reports -------------------------------------
     @property
@@ -177,6 +295,22 @@ class Scenario(_Entry):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _valid_rule(value: Any) -> TargetRule | None:
+    try:
+        return TargetRule.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _resolve_target(target: Any, community: dict[str, Any]) -> Any:
+    """m2 from a per_household rule when the community's households allow; else unchanged."""
+    households = community.get("households")
+    rule = _valid_rule(target) if isinstance(target, dict) else None
+    if rule is None or not isinstance(households, int) or isinstance(households, bool):
+        return target
+    return rule.target_m2(households) if households >= 0 else target
+
+
 def _unit_budget(source: FundingSource, unit: str, kind: str) -> float:
     if source.budgets and unit in source.budgets:
         return source.budgets[unit]
@@ -195,6 +329,10 @@ def scenario_from_dict(data: Any, *, origin: str = "<scenario>", text: str | Non
 
     if not isinstance(data, dict):
         raise ScenarioError(origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")])
+    if "extends" in data or "changes" in data:
+        from allocator.variants import expand_extends
+
+        return expand_extends(data, origin=origin, text=text)
     problems: list[Problem] = []
     scenario = None
     try:
@@ -237,14 +375,21 @@ def load_scenario(path: str | Path) -> Scenario:
 def _pydantic_problems(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
-        loc = tuple(item["loc"])
+        raw = tuple(item["loc"])  # drop the union's tag: target_area_m2.rule.x -> target_area_m2.x
+        loc = tuple(
+            k
+            for i, k in enumerate(raw)
+            if not (k in _UNION_TAGS and i > 0 and raw[i - 1] == "target_area_m2")
+        )
         kind = item["type"]
         if kind == "extra_forbidden":
             message = f"unknown field '{loc[-1]}'"
         elif kind == "missing":
             message = "is required but missing"
         else:
-            message = item["msg"].replace("Input should be", "must be")
+            message = (
+                item["msg"].replace("Input should be", "must be").removeprefix("Value error, ")
+            )
             value = item.get("input")
             if not isinstance(value, dict | list) and not (
                 isinstance(value, float) and math.isnan(value)

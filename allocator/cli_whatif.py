@@ -1,0 +1,295 @@
+"""What-if commands: `allocator compare` and `allocator sweep`, and the variant helpers that
+`solve --variant` and `validate` use. Exit codes as for solve: 0 done (points or scenarios
+without a plan are rows with their status), 2 invalid input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from allocator.cli import (
+    Format,
+    FormatOption,
+    OutOption,
+    Solver,
+    app,
+    console,
+    fail,
+    load_or_exit,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from allocator.scenario import Scenario
+
+SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option("--time-limit", help="Wall-clock seconds for each solve.", min=0),
+]
+GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
+BASE = "base"
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for solve --variant and validate
+# --------------------------------------------------------------------------------------------
+def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
+    """The scenario of variant `name`; its problems printed and exit 2 if it has any."""
+    from allocator.errors import ScenarioError
+
+    try:
+        return scenario.variant(name)
+    except ScenarioError as error:
+        fail(error.report())
+
+
+def report_variants(scenario: Scenario) -> None:
+    """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
+    variant has problems (all of them are listed)."""
+    from allocator.errors import ScenarioError
+    from allocator.variants import scenario_diff
+
+    problems: list[str] = []
+    for variant in scenario.variants:
+        try:
+            changed = scenario_diff(scenario, scenario.variant(variant.name))
+        except ScenarioError as error:
+            problems.extend(error.report().splitlines()[1:])
+            continue
+        count = len(changed)
+        typer.echo(f"variant {variant.name}: {variant.description.strip() or '(no description)'}")
+        typer.echo(
+            f"  valid; {count} input{'s' if count != 1 else ''} changed"
+            f"{' (entry: field: old -> new)' if count else ''}"
+        )
+        for row in changed.itertuples(index=False):
+            typer.echo(f"    {row.entry}: {row.field}: {row.old} -> {row.new}")
+    if problems:
+        head = f"{scenario.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+        fail("\n".join([head + "found in variants", *problems]))
+
+
+# --------------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------------
+@app.command()
+def compare(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario file(s).", show_default=False)],
+    variants: Annotated[
+        str | None,
+        typer.Option("--variants", help="Variants of the one file, a,b,... (default: all)."),
+    ] = None,
+    fmt: FormatOption = Format.table,
+    out: OutOption = None,
+    solver: SolverOption = Solver.highs,
+    time_limit: TimeLimitOption = None,
+    gap: GapOption = 1e-6,
+) -> None:
+    """Solve scenarios and set them side by side: totals, what differs per community, and the
+    input changes behind it. One file: the base and its variants; several files: each file."""
+    from allocator.compare import compare as compare_scenarios
+    from allocator.compare import labelled
+
+    chosen = _compared(paths, variants)
+    result = compare_scenarios(chosen, solver=solver.value, time_limit=time_limit, gap=gap)
+    frames = {
+        "scenarios": result.summary,
+        "communities": result.communities,
+        "inputs": result.inputs,
+    }
+    if out is not None:
+        _write(
+            out,
+            {
+                "compare.json": _json(result.to_dict()),
+                **{f"{name}.csv": _csv(labelled(frame)) for name, frame in frames.items()},
+            },
+        )
+    if fmt == Format.json:
+        typer.echo(_json(result.to_dict()))
+    elif fmt == Format.csv:
+        sys.stdout.write(_csv(labelled(result.summary)))
+    else:
+        _print_comparison(frames)
+
+
+def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
+    if len(paths) > 1:
+        if variants is not None:
+            fail(
+                "--variants takes the variants of one file; with several files, each file's "
+                "scenario is compared as it is"
+            )
+        scenarios = [load_or_exit(p) for p in paths]
+        labels = [p.stem for p in paths]
+        if len(set(labels)) < len(labels):
+            labels = [str(p) for p in paths]
+        return dict(zip(labels, scenarios, strict=True))
+    base = load_or_exit(paths[0])
+    names = (
+        [n.strip() for n in variants.split(",") if n.strip()]
+        if variants is not None
+        else [v.name for v in base.variants]
+    )
+    if variants is not None and not names:
+        fail("--variants: give variant names separated by commas, e.g. --variants a,b")
+    chosen = {BASE: base}
+    for name in names:
+        if name != BASE:
+            chosen[name] = variant_or_exit(base, name)
+    return chosen
+
+
+def _print_comparison(frames: dict[str, pd.DataFrame]) -> None:
+    from allocator.compare import labelled, shown
+
+    screen = console()
+    titles = {
+        "scenarios": "方案对比 Scenarios side by side",
+        "communities": "各社区差异 What differs per community",
+        "inputs": "输入变化 Input changes behind them",
+    }
+    for name, frame in frames.items():
+        if frame.empty:
+            screen.print(f"{titles[name]}: none")
+        else:
+            screen.print(_table(labelled(shown(frame)), titles[name]))
+
+
+# --------------------------------------------------------------------------------------------
+# sweep
+# --------------------------------------------------------------------------------------------
+@app.command()
+def sweep(
+    path: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="PATH=START:STOP:STEP or PATH=a,b,c (PATH*=... scales, "
+            "PATH+=... adds); once or twice.",
+            show_default=False,
+        ),
+    ],
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Sweep this variant of the file.")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Processes solving at once.", min=1)
+    ] = 1,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Draw the frontier (or heat map) to this file.")
+    ] = None,
+    fmt: FormatOption = Format.table,
+    out: OutOption = None,
+    solver: SolverOption = Solver.highs,
+    time_limit: TimeLimitOption = None,
+    gap: GapOption = 1e-6,
+) -> None:
+    """Solve the scenario over a grid of one or two parameters: one row per point."""
+    from allocator.compare import labelled
+    from allocator.errors import ScenarioError
+    from allocator.sweep import parse_vary
+    from allocator.sweep import sweep as run_sweep
+
+    if len(vary) > 2:
+        fail("--vary: at most two parameters (a frontier or a heat map)")
+    try:
+        parameters = [parse_vary(spec) for spec in vary]
+    except ValueError as error:
+        fail(f"--vary {error}")
+    scenario = load_or_exit(path)
+    if variant is not None:
+        scenario = variant_or_exit(scenario, variant)
+    try:
+        frame = run_sweep(
+            scenario,
+            parameters,
+            jobs=jobs,
+            progress=True,
+            solver=solver.value,
+            time_limit=time_limit,
+            gap=gap,
+        )
+    except ScenarioError as error:
+        fail(error.report())
+    if plot is not None:
+        from allocator.plots import plot_sweep, save
+
+        try:
+            save(plot_sweep(frame), plot)
+        except (OSError, ValueError) as error:
+            fail(f"{plot}: cannot draw the plot: {error}")
+    if out is not None:
+        _write(
+            out, {"sweep.csv": _csv(labelled(frame)), "sweep.json": _json(_frame_records(frame))}
+        )
+    if fmt == Format.json:
+        typer.echo(_json(_frame_records(frame)))
+    elif fmt == Format.csv:
+        sys.stdout.write(_csv(labelled(frame)))
+    else:
+        console().print(_table(labelled(frame), "扫描 Sweep: one row per point"))
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+def _frame_records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    import io
+
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue()
+
+
+def _write(out: Path, files: dict[str, str]) -> None:
+    from allocator import render
+
+    try:
+        render.write_files(out, files)
+    except OSError as error:
+        fail(f"{out}: cannot write the files: {error}")
+
+
+def _table(frame: pd.DataFrame, title: str) -> object:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:  # Text: paths such as funding[county] are not rich markup
+        numeric = frame[column].dtype.kind in "fi"
+        table.add_column(Text(str(column)), justify="right" if numeric else "left", overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(Text(_cell(v, str(c))) for v, c in zip(row, frame.columns, strict=True)))
+    return table
+
+
+def _cell(value: object, column: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    if isinstance(value, float):
+        if "m2" in column:
+            return f"{value:,.1f}"
+        if "runtime" in column:
+            return f"{value:.2f}"
+        if "万元" in column or column.endswith("_wan") or "Cost" in column or "fall" in column:
+            return f"{value:,.2f}"
+        return f"{value:g}"
+    return str(value)

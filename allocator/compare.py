@@ -1,0 +1,254 @@
+"""Scenarios side by side: headline figures, what differs per community, and the inputs behind it.
+
+from allocator import compare, load_scenario
+base = load_scenario("scenarios/2024.yaml")
+result = compare({"base": base, "budget cut": base.variant("budget_cut")})
+result.summary       # one row per scenario
+result.communities   # per community: what differs between the plans
+result.inputs        # the inputs that differ (entry, field, value per scenario)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from allocator.plan import Plan
+from allocator.report import LABELS, communities_table
+from allocator.scenario import Scenario
+from allocator.solve import DEFAULT_GAP, solve
+from allocator.variants import side_by_side
+
+# What is compared per community, in the order shown; numbers are rounded as they are printed
+# (areas to 0.1 m2, money to 0.01 万元), so that solver noise is not a difference.
+ASPECTS = ("routes", "target_m2", "final_m2", "shortfall_m2", "meets_target", "cost_wan", "paid_by")
+_DIGITS = {"target_m2": 1, "final_m2": 1, "shortfall_m2": 1, "cost_wan": 2}
+NO_PLAN = "no plan"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several scenarios solved and set side by side (all tables are pandas DataFrames)."""
+
+    labels: tuple[str, ...]
+    scenarios: tuple[Scenario, ...]
+    plans: tuple[Plan, ...]
+    summary: pd.DataFrame
+    communities: pd.DataFrame
+    inputs: pd.DataFrame
+
+    @property
+    def identical(self) -> bool:
+        """No difference in any plan or input."""
+        return self.communities.empty and self.inputs.empty
+
+    def plan(self, label: str) -> Plan:
+        return self.plans[self.labels.index(label)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenarios": _records(self.summary),
+            "communities": _records(self.communities),
+            "inputs": _records(self.inputs),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<Comparison of {', '.join(self.labels)}: {len(self.communities)} differences "
+            f"in plans, {len(self.inputs)} in inputs>"
+        )
+
+    def _repr_html_(self) -> str:
+        parts = [
+            ("方案对比 Scenarios", self.summary),
+            ("各社区差异 What differs per community", self.communities),
+            ("输入变化 Input changes", self.inputs),
+        ]
+        return "".join(
+            f"<h4>{html.escape(title)}</h4>"
+            + (
+                labelled(shown(frame)).to_html(index=False, na_rep="-")
+                if not frame.empty
+                else "<p>none</p>"
+            )
+            for title, frame in parts
+        )
+
+
+def compare(
+    scenarios: Sequence[Scenario] | Mapping[str, Scenario],
+    *,
+    plans: Sequence[Plan] | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float = DEFAULT_GAP,
+) -> Comparison:
+    """Solve each scenario (unless `plans` are given) and set them side by side.
+
+    Labels are the mapping's keys, else each scenario's `label` (a variant's name).
+    """
+    if isinstance(scenarios, Mapping):
+        labels, items = list(scenarios), list(scenarios.values())
+    else:
+        items = list(scenarios)
+        labels = _unique([s.label for s in items])
+    if not items:
+        raise ValueError("compare needs at least one scenario")
+    if plans is None:
+        plans = [solve(s, solver=solver, time_limit=time_limit, gap=gap) for s in items]
+    elif len(plans) != len(items):
+        raise ValueError(f"{len(plans)} plans for {len(items)} scenarios")
+    return Comparison(
+        labels=tuple(labels),
+        scenarios=tuple(items),
+        plans=tuple(plans),
+        summary=summary_table(labels, list(plans)),
+        communities=community_differences(labels, list(plans)),
+        inputs=side_by_side(dict(zip(labels, items, strict=True))),
+    )
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        result.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return result
+
+
+def money_used(plan: Plan) -> dict[str, float]:
+    """万元 used from each source, over all its units."""
+    used: dict[str, float] = {}
+    for row in plan.funding_results:
+        used[row.source] = round(used.get(row.source, 0.0) + row.used, 6)
+    return used
+
+
+def headline(plan: Plan) -> dict[str, Any]:
+    """The figures one row of a comparison or a sweep shows; None where there is no plan."""
+    has = plan.status.has_plan
+    return {
+        "status": plan.status.value,
+        "communities_meeting_target": plan.communities_meeting_target if has else None,
+        "total_shortfall_m2": plan.total_shortfall_m2 if has else None,
+        "weighted_shortfall": plan.weighted_shortfall if has else None,
+        "total_cost_wan": plan.total_cost if has else None,
+    }
+
+
+def summary_table(labels: Sequence[str], plans: Sequence[Plan]) -> pd.DataFrame:
+    """One row per scenario: status, totals, communities meeting, money used per source."""
+    sources = list(dict.fromkeys(r.source for p in plans for r in p.funding_results))
+    rows = []
+    for label, plan in zip(labels, plans, strict=True):
+        used = money_used(plan)
+        rows.append(
+            {
+                "scenario": label,
+                **headline(plan),
+                **{f"used_{s}_wan": used.get(s) if plan.status.has_plan else None for s in sources},
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return frame.astype(
+        {c: "float64" for c in frame.columns if c.endswith(("_wan", "_m2", "fall"))}
+    )
+
+
+def community_differences(labels: Sequence[str], plans: Sequence[Plan]) -> pd.DataFrame:
+    """Per community and aspect (routes, areas, cost, who pays) where the plans differ."""
+    tables = [_by_community(p) for p in plans]
+    names: dict[str, str] = {}
+    for table in tables:
+        for cid, row in table.items():
+            names.setdefault(cid, row["community"])
+    rows = []
+    for cid, name in names.items():
+        for aspect in ASPECTS:
+            values = [
+                _value(table, cid, aspect, plan) for table, plan in zip(tables, plans, strict=True)
+            ]
+            if any(v != values[0] for v in values[1:]):
+                rows.append(
+                    {
+                        "community_id": cid,
+                        "community": name,
+                        "aspect": aspect,
+                        **dict(zip(labels, values, strict=True)),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["community_id", "community", "aspect", *labels])
+
+
+def _by_community(plan: Plan) -> dict[str, dict[str, Any]]:
+    if not plan.status.has_plan:
+        return {}
+    return {row["community_id"]: row for row in communities_table(plan).to_dict("records")}
+
+
+def _value(table: dict[str, dict[str, Any]], cid: str, aspect: str, plan: Plan) -> Any:
+    if not plan.status.has_plan:
+        return NO_PLAN
+    if cid not in table:
+        return "absent"
+    value = table[cid][aspect]
+    if aspect in _DIGITS:
+        return round(float(value), _DIGITS[aspect]) + 0.0  # + 0.0: no -0.0
+    return bool(value) if aspect == "meets_target" else value
+
+
+_ASPECT_LABELS = {
+    "aspect": "方面 Aspect",
+    "scenario": "方案 Scenario",
+    "status": "状态 Status",
+    "communities_meeting_target": "达标社区 Meeting target",
+    "total_shortfall_m2": "总缺口 Shortfall m2",
+    "weighted_shortfall": "加权缺口 Weighted shortfall",
+    "total_cost_wan": "总费用 Cost 万元",
+    "entry": "条目 Entry",
+    "field": "字段 Field",
+}
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column labels for people (Chinese, then English); aspects named the same way."""
+    frame = frame.copy()
+    if "aspect" in frame.columns:
+        frame["aspect"] = frame["aspect"].map(lambda a: LABELS.get(a, a))
+    return frame.rename(columns=lambda c: _ASPECT_LABELS.get(c, LABELS.get(c, _used_label(c))))
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-community differences as text, numbers printed to their precision."""
+    if "aspect" not in frame.columns:
+        return frame
+    frame = frame.astype(object).copy()
+    values = [c for c in frame.columns if c not in ("community_id", "community", "aspect")]
+    for index, aspect in frame["aspect"].items():
+        for column in values:
+            frame.at[index, column] = _text(frame.at[index, column], aspect)
+    return frame
+
+
+def _text(value: Any, aspect: str) -> str:
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    if isinstance(value, float):
+        return f"{value:,.{_DIGITS.get(aspect, 2)}f}"
+    return str(value)
+
+
+def _used_label(column: str) -> str:
+    if column.startswith("used_") and column.endswith("_wan"):
+        return f"{column[5:-4]} 已用 used 万元"
+    return column
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{str(k): v for k, v in row.items()} for row in records]
