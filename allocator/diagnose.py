@@ -318,12 +318,12 @@ class RelaxableModel:
         self.lp.set_objective(costs)
         self.solves += 1
         status = self.lp.run(_remaining(deadline))
+        values = self.lp.values() if status == "optimal" else {}  # before any change clears it
         self.lp.set_objective({})
         for column in elastic.values():
             self.lp.set_col_bounds(column, 0.0, 0.0)
         if status != "optimal":
             return None
-        values = self.lp.values()
         repairs = []
         for (source_id, unit), column in elastic.items():
             amount = _round_up_wan(values[column])

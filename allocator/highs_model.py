@@ -149,6 +149,11 @@ class HighsModel:
         solution = list(self.highs.getSolution().col_value)
         return {name: float(solution[j]) for name, j in self.columns.items()}
 
+    def row_values(self) -> dict[str, float]:
+        """Activity of every row in the last solution."""
+        activity = list(self.highs.getSolution().row_value)
+        return {name: float(activity[i]) for name, i in self.rows.items()}
+
     def row_dual(self, name: str) -> float:
         """d objective / d bound of the row (HiGHS's sign: minimising, a binding <= row has
         a dual <= 0)."""
