@@ -71,6 +71,8 @@ def describe_entry(data: Any, loc: tuple[str | int, ...]) -> str:
         if isinstance(key, int) and index > 0 and loc[index - 1] in _ENTRY_WORDS:
             word = _ENTRY_WORDS.get(str(loc[index - 1]), str(loc[index - 1]))
             ident = node.get("id") if isinstance(node, dict) else None
+            if ident is None and word == "variant" and isinstance(node, dict):
+                ident = node.get("name")  # variants are named, not numbered
             if isinstance(ident, str | int) and not isinstance(ident, bool):
                 words.append(f"{word} '{ident}'")
             else:

@@ -194,9 +194,8 @@ def _descend(node: _Node, step: Step, last: bool) -> list[_Node]:
         return [_Node(loc, child, _RECORDS.get(kind, _MAPPING))]  # type: ignore[arg-type]
     if kind in _RULES and isinstance(child, dict):
         return [_Node(loc, child, TargetRule)]
-    raise ChangeError(
-        f"'{step.name}' holds a single value ({format_value(child)}): nothing inside it to change"
-    )
+    value = format_value(_effective(container, step.name, model))
+    raise ChangeError(f"'{step.name}' holds a single value ({value}): nothing inside it to change")
 
 
 def _check_field(model: type[BaseModel] | str | None, name: str, loc: Loc) -> None:
