@@ -103,6 +103,7 @@ class Plan:
     input_sha256: str
     diagnosis: dict[str, Any] | None = None
     audit: dict[str, Any] = field(default_factory=dict)
+    shadow_prices: dict[str, Any] | None = None  # allocator.shadow, with `solve --explain`
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: keys may be added, none renamed."""
@@ -122,6 +123,8 @@ class Plan:
             data["diagnosis"] = self.diagnosis
         if self.audit:
             data["audit"] = self.audit
+        if self.shadow_prices is not None:
+            data["shadow_prices"] = self.shadow_prices
         return data
 
     @property
