@@ -129,8 +129,16 @@ def plot_plan(plan: Plan, *, title: str | None = None) -> Figure:
     axes.set_xticks(positions, names, rotation=60, ha="right", fontsize=8)
     axes.set_ylabel(_say("面积", "area") + " m2")
     axes.set_title(title or _say("各社区建成面积与标准", "Area per community against the target"))
-    axes.legend(fontsize=7, ncols=4, loc="upper right")
-    axes.margins(y=0.15)
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(
+        handles,
+        labels,
+        fontsize=7,
+        ncols=min(len(labels), 9),
+        loc="outside upper center",
+        frameon=False,
+    )
+    axes.margins(y=0.05)
     return _finish(figure)
 
 
@@ -215,7 +223,7 @@ def _frontier(frame: pd.DataFrame, x: str, title: str | None) -> Figure:
         markersize=3,
         label=_say("达标社区", "communities meeting target"),
     )
-    left.set_xlabel(x)
+    left.set_xlabel(_wrapped(x))
     left.set_ylabel(_say("达标社区数", "communities meeting target"), color="#1f77b4")
     right = left.twinx()
     right.plot(
@@ -253,15 +261,33 @@ def _heat_map(frame: pd.DataFrame, x: str, y: str, title: str | None) -> Figure:
     for row in range(table.shape[0]):
         for column in range(table.shape[1]):
             value = table.iat[row, column]
-            text = "x" if value != value else f"{value:.0f}"  # NaN: no plan
-            axes.text(column, row, text, ha="center", va="center", fontsize=7, color="white")
+            if value != value:  # NaN: no plan at this point
+                text, colour = "x", "black"
+            else:
+                red, green, blue, _ = image.cmap(image.norm(value))
+                text = f"{value:.0f}"
+                colour = "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
+            axes.text(column, row, text, ha="center", va="center", fontsize=7, color=colour)
     axes.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns], fontsize=8)
     axes.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index], fontsize=8)
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
+    axes.set_xlabel(_wrapped(x))
+    axes.set_ylabel(_wrapped(y))
     figure.colorbar(image, ax=axes, label=_say("达标社区", "communities meeting target"))
     axes.set_title(title or _say("达标社区数", "Communities meeting target"))
     return _finish(figure)
+
+
+def _wrapped(path: str, width: int = 32) -> str:
+    """A long change path broken at its dots, so that an axis label fits."""
+    lines = [""]
+    for part in path.split("."):
+        joined = f"{lines[-1]}.{part}" if lines[-1] else part
+        if len(joined) > width and lines[-1]:
+            lines[-1] += "."
+            lines.append(part)
+        else:
+            lines[-1] = joined
+    return "\n".join(lines)
 
 
 def plot_comparison(comparison: Comparison, *, title: str | None = None) -> Figure:
