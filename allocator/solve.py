@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pulp
 
@@ -113,7 +114,7 @@ def _plan_from(model: Model, stages: list[StageRun], info: SolverInfo) -> Plan:
 
             diagnosis = diagnose(scenario)
         return Plan(scenario.name, status, 0.0, 0.0, 0.0, 0, (), (), info, scenario.sha256(),
-                    diagnosis=diagnosis)
+                    diagnosis=diagnosis, audit=audit_record(scenario, info))
     communities = _community_results(model)
     return Plan(
         scenario=scenario.name,
@@ -129,7 +130,31 @@ def _plan_from(model: Model, stages: list[StageRun], info: SolverInfo) -> Plan:
         funding_results=_funding_results(model, communities),
         solver=info,
         input_sha256=scenario.sha256(),
+        audit=audit_record(scenario, info),
     )
+
+
+def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
+    """What it takes to reproduce a plan: the input (hash, file, variant and its changes), the
+    solver and its settings, and the versions of this package and of PuLP."""
+    from allocator import __version__
+
+    variant = scenario._label  # noqa: SLF001 - set by allocator.variants for a variant
+    changes = next((list(v.changes) for v in scenario.variants if v.name == variant), None)
+    return {
+        "scenario_sha256": scenario.sha256(),
+        "scenario_file": scenario.path,
+        "variant": variant,
+        "changes": changes,
+        "solver": info.name,
+        "solver_version": info.version,
+        "requested_gap": info.requested_gap,
+        "gap": info.gap,
+        "time_limit_s": info.time_limit_s,
+        "threads": 1,
+        "allocator_version": __version__,
+        "pulp_version": pulp.__version__,
+    }
 
 
 def _community_results(model: Model) -> tuple[CommunityResult, ...]:
