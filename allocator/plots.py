@@ -64,6 +64,14 @@ def _say(chinese: str, english: str) -> str:
     return f"{chinese} {english}" if cjk_font() else english
 
 
+def _plain(text: str, fallback: str) -> str:
+    """Without a CJK font, a label keeps its other characters (or becomes `fallback`)."""
+    if cjk_font():
+        return text
+    kept = " ".join("".join(ch for ch in text if ord(ch) < 0x2E80).split())
+    return kept or fallback
+
+
 def _new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
@@ -71,12 +79,15 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def _finish(figure: Figure) -> Figure:
-    font = cjk_font()
-    if font:
-        from matplotlib.text import Text
+    """Chinese text in a CJK font where there is one; else titles and legends lose it."""
+    from matplotlib.text import Text
 
-        for text in figure.findobj(Text):
+    font = cjk_font()
+    for text in figure.findobj(Text):
+        if font:
             text.set_fontfamily([font, "DejaVu Sans"])
+        else:
+            text.set_text(_plain(text.get_text(), ""))
     return figure
 
 
@@ -316,7 +327,8 @@ def plot_comparison(comparison: Comparison, *, title: str | None = None) -> Figu
     for p, status in zip(positions, summary["status"], strict=True):
         if status not in ("optimal", "time_limit"):
             left.text(p, 0.5, _say("无解", "no plan"), ha="center", rotation=90, fontsize=8)
-    left.set_xticks(list(positions), list(summary["scenario"]), rotation=20, ha="right")
+    labels = [_plain(str(s), f"#{i + 1}") for i, s in enumerate(summary["scenario"])]
+    left.set_xticks(list(positions), labels, rotation=20, ha="right")
     left.set_ylabel(_say("达标社区", "communities meeting"), color="#1f77b4")
     right.set_ylabel(_say("总缺口", "total shortfall") + " m2", color="#d62728")
     left.set_title(title or _say("方案对比", "Scenarios side by side"))
