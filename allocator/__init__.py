@@ -7,6 +7,9 @@
 What-ifs: `scenario.variant(name)`, `scenario.with_changes({...})`, `compare([...])`,
 `sweep(scenario, {path: values})` and the plots `plot_plan`, `plot_funding`, `plot_sweep`,
 `plot_comparison`.
+
+Explaining a plan: `diagnose(scenario)` (why no plan, cheapest repairs), `explain(scenario,
+community_id)`, `shadow_prices(scenario)`, `alternatives(scenario, within=0.05, count=3)`.
 """
 
 from __future__ import annotations
@@ -20,13 +23,18 @@ __version__ = "0.1.0"
 __all__ = ["Plan", "Scenario", "ScenarioError", "Status", "load_scenario", "scenario_from_dict", "solve"]
 __all__ += ["Comparison", "compare", "sweep", "scenario_diff"]
 __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
+__all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]
 
 if TYPE_CHECKING:
+    from allocator.alternatives import alternatives
     from allocator.compare import Comparison, compare
+    from allocator.diagnose import diagnose
     from allocator.errors import ScenarioError
+    from allocator.explain import explain
     from allocator.plan import Plan, Status
     from allocator.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
     from allocator.scenario import Scenario, load_scenario, scenario_from_dict
+    from allocator.shadow import shadow_prices
     from allocator.solve import solve
     from allocator.sweep import sweep
     from allocator.variants import scenario_diff
@@ -47,6 +55,10 @@ _HOMES = {
     "plot_funding": "allocator.plots",
     "plot_sweep": "allocator.plots",
     "plot_comparison": "allocator.plots",
+    "explain": "allocator.explain",
+    "alternatives": "allocator.alternatives",
+    "shadow_prices": "allocator.shadow",
+    "diagnose": "allocator.diagnose",
 }
 
 

@@ -89,6 +89,9 @@ def emit_plan(plan: Plan, fmt: Format, out: Path | None) -> None:
         sys.stdout.write(render.frame_csv(options_table(plan)))
     else:
         render.print_plan(plan, console())
+        from allocator.cli_explain import print_plan_extras
+
+        print_plan_extras(plan, console())
     raise typer.Exit(exit_code(plan))
 
 
@@ -105,6 +108,9 @@ def solve(
     variant: Annotated[
         str | None, typer.Option("--variant", help="Solve this variant of the file.")
     ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add shadow prices: budgets and targets.")
+    ] = False,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.solve import solve as solve_scenario
@@ -115,6 +121,10 @@ def solve(
 
         scenario = variant_or_exit(scenario, variant)
     plan = solve_scenario(scenario, solver=solver.value, time_limit=time_limit, gap=gap)
+    if explain:
+        from allocator.cli_explain import with_shadow_prices
+
+        plan = with_shadow_prices(plan, scenario, solver.value)
     emit_plan(plan, fmt, out)
 
 
@@ -146,4 +156,5 @@ def main() -> None:
     app()
 
 
+import allocator.cli_explain  # noqa: E402, F401  (registers explain and alternatives)
 import allocator.cli_whatif  # noqa: E402, F401  (registers compare and sweep)

@@ -34,6 +34,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from allocator.highs_model import INF, HighsModel, to_highs
@@ -89,7 +90,7 @@ def diagnose(
     repairs, money_can_repair = relaxable.repairs(hopeless, deadline)
     by_source = relaxable.repairs_by_source(hopeless, deadline) if repairs else []
     diagnosis: dict[str, Any] = {
-        "conflicts": [_conflict_entry(scenario, rule) for rule in conflict],
+        "conflicts": _conflict_entries(scenario, _planner_order(conflict)),
         "repairs": repairs,
         "short_m2": short,
         "money_can_repair": money_can_repair,
@@ -652,36 +653,95 @@ def _raw_community(raw: dict[str, Any], ci: int) -> dict[str, Any]:
 
 
 # --- words --------------------------------------------------------------------------------
-def _conflict_entry(scenario: Scenario, rule: Rule) -> dict[str, Any]:
+def _planner_order(rules: list[Rule]) -> list[Rule]:
+    """The rules a planner decides about first: must_meet, locks, budgets, then the rest."""
+    return sorted(rules, key=lambda r: -_DROP_ORDER.index(r.kind))
+
+
+def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> list[dict[str, Any]]:
+    """Each rule as a scenario entry: community, option, source, unit, and the YAML line."""
     from allocator.errors import Problem, locate
 
-    origin = scenario.path or "<scenario>"
-    problem = locate([Problem(rule.loc, rule.text)], scenario.source, _file_text(scenario))[0]
-    return {
-        "rule": rule.kind,
-        "community": rule.community,
-        "option": rule.option,
-        "source": rule.source,
-        "unit": rule.unit,
-        "line": problem.line,
-        "entry": problem.entry,
-        "field": ".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
-        "text": rule.text,
-        "where": problem.describe(origin),
-    }
+    origin, text = source_file(scenario)
+    problems = locate([Problem(r.loc, r.text) for r in rules], scenario.source, text)
+    return [
+        {
+            "rule": rule.kind,
+            "community": rule.community,
+            "option": rule.option,
+            "source": rule.source,
+            "unit": rule.unit,
+            "line": problem.line,
+            "entry": problem.entry,
+            "field": ".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
+            "text": rule.text,
+            "where": problem.describe(origin),
+        }
+        for rule, problem in zip(rules, problems, strict=True)
+    ]
 
 
-def _file_text(scenario: Scenario) -> str | None:
+def source_file(scenario: Scenario) -> tuple[str, str | None]:
+    """The file whose lines hold the scenario's entries, and its text. A file that `extends`
+    another holds only changes: the entries are in the file it extends (followed down)."""
+    import yaml
+
     if not scenario.path:
-        return None
-    try:
-        with open(scenario.path, encoding="utf-8") as stream:
-            return stream.read()
-    except OSError:
-        return None
+        return "<scenario>", None
+    path = Path(scenario.path)
+    for _ in range(10):
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return str(path), None
+        base = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(base, str) or "communities" in data:
+            return str(path), text
+        path = path.parent / base
+    return str(path), None
+
+
+def _conflict_words(conflicts: list[dict[str, Any]]) -> str:
+    """The conflicting rules in a sentence: each in full when few, grouped when many."""
+    if len(conflicts) <= 5:
+        return "; ".join(f"({n}) {c['text']}" for n, c in enumerate(conflicts, 1))
+    groups: dict[str, list[str]] = {}
+    for c in conflicts:
+        groups.setdefault(c["rule"], []).append(_short_rule(c))
+    labels = {
+        "must_meet": "demonstration sites that must reach their targets",
+        "budget": "budgets (万元)",
+        "locked": "locked decisions",
+        "max_area": "largest areas of routes",
+        "min_area": "least areas of routes",
+        "excludes": "exclusions",
+        "max_options": "most routes combined",
+    }
+    return "; ".join(
+        f"{labels.get(kind, kind)}: {', '.join(items)}" for kind, items in groups.items()
+    )
+
+
+def _short_rule(conflict: dict[str, Any]) -> str:
+    kind, text = conflict["rule"], conflict["text"]
+    if kind == "must_meet":
+        return str(conflict["community"])
+    if kind == "budget":
+        unit = "" if conflict["unit"] == COUNTY_UNIT else f" {conflict['unit']}"
+        amount = text.split(" has ")[-1].split(" 万元")[0]
+        return f"{conflict['source']}{unit} {amount}"
+    if kind in ("max_area", "min_area"):
+        amount = text.split(" at most " if kind == "max_area" else " at least ")[-1].split(" m2")[0]
+        return f"{conflict['option']} {amount} m2"
+    if kind == "locked":
+        return f"{conflict['option']} ({text.split('is locked ')[-1].split(':')[0]})"
+    return text
 
 
 def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
+    if not diagnosis["conflicts"] and not diagnosis["short_m2"]:
+        return "No conflict found: the scenario has a plan with every rule in force."
     parts = []
     short = diagnosis["short_m2"]
     if short:
@@ -695,8 +755,7 @@ def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
         )
     conflicts = diagnosis["conflicts"]
     if conflicts:
-        rules = "; ".join(f"({n}) {c['text']}" for n, c in enumerate(conflicts, 1))
-        parts.append(f"These rules cannot all hold together: {rules}.")
+        parts.append(f"These rules cannot all hold together: {_conflict_words(conflicts)}.")
     repairs = diagnosis["repairs"]
     money = "; ".join(
         f"{r['extra_budget']:.2f} 万元 more for {r['source']}"

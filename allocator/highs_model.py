@@ -139,6 +139,10 @@ class HighsModel:
             return "infeasible"
         return "unknown"
 
+    def has_solution(self) -> bool:
+        """A feasible point is at hand (also after a time limit)."""
+        return int(self.highs.getInfo().primal_solution_status) == 2
+
     def objective(self) -> float:
         return float(self.highs.getInfo().objective_function_value)
 

@@ -1,0 +1,486 @@
+"""Why this route here: one community's part of the plan, explained.
+
+`explain(scenario, community_id)` gives, for one community:
+
+- the routes the plan chooses, what they reach and who pays;
+- for every route not chosen, the plan that would follow if it were forced (a copy of the
+  scenario with that option locked chosen, re-solved): its total cost and weighted shortfall,
+  the gap to the optimum, and what this community would then do. The best of them is the
+  runner-up. A forced route must add at least 1 m2 (or its own minimum), so that forcing it
+  cannot mean choosing it in name only;
+- the rules that bind here: budgets of the sources that may pay its routes (which source, which
+  unit, used in full), max_options, exclusions, must_meet (binding when, without it, this
+  community would fall short: one more re-solve), routes at their largest area, locks, and
+  the funding rules that stop a source paying more (max_share, max_per_option,
+  max_options_funded);
+- the marginal cost of one more m2 of its target (LP price and finite difference, as in
+  `allocator.shadow`).
+
+A plain-language paragraph comes first (`Explanation.paragraph`), the numbers after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from allocator.plan import CommunityResult, Plan
+from allocator.scenario import Community, Option, Scenario
+from allocator.tweak import find_community, with_community, with_options
+
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class ForcedRoute:
+    """What the plan would be if one route not chosen were forced."""
+
+    option: str
+    kind: str
+    locked: str | None
+    feasible: bool
+    total_cost: float | None = None
+    weighted_shortfall: float | None = None
+    cost_difference: float | None = None
+    shortfall_difference: float | None = None
+    community_shortfall_m2: float | None = None
+    community_routes: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BindingRule:
+    """A rule that holds this community's plan where it is."""
+
+    rule: str
+    text: str
+    option: str | None = None
+    source: str | None = None
+    unit: str | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One community's part of the plan: routes, runner-up, binding rules, marginal cost."""
+
+    community: str
+    name: str
+    paragraph: str
+    status: str
+    community_result: dict[str, Any] | None
+    forced: tuple[ForcedRoute, ...] = ()
+    runner_up: str | None = None
+    binding: tuple[BindingRule, ...] = ()
+    marginal: dict[str, Any] = field(default_factory=dict)
+    diagnosis: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["forced"] = [asdict(f) for f in self.forced]
+        data["binding"] = [asdict(b) for b in self.binding]
+        return data
+
+    def __str__(self) -> str:
+        return self.paragraph
+
+
+def explain(
+    scenario: Scenario,
+    community_id: str,
+    *,
+    plan: Plan | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+) -> Explanation:
+    """Explain the plan for one community (KeyError when the scenario has no such community).
+
+    `plan` is the optimal plan to explain (solved here when not given); every forced route
+    is re-solved with the same `solver` and `time_limit`.
+    """
+    from allocator.solve import solve
+
+    community = find_community(scenario, community_id)
+    if plan is None:
+        plan = solve(scenario, solver=solver, time_limit=time_limit)
+    if not plan.status.has_plan:
+        why = (plan.diagnosis or {}).get("summary", "the solver found no plan")
+        return Explanation(
+            community.id,
+            community.name,
+            f"There is no plan to explain ({plan.status.value}): {why}",
+            plan.status.value,
+            None,
+            diagnosis=plan.diagnosis,
+        )
+    result = _result(plan, community.id)
+    chosen = {o.id for o in result.options}
+    forced = tuple(
+        _force(scenario, plan, community, option, solver, time_limit)
+        for option in community.options
+        if option.id not in chosen
+    )
+    runner_up = _runner_up(forced)
+    binding = tuple(_binding_rules(scenario, plan, community, result, solver, time_limit))
+    marginal = _marginal(scenario, plan, community)
+    paragraph = _paragraph(scenario, community, result, forced, runner_up, binding, marginal)
+    return Explanation(
+        community.id,
+        community.name,
+        paragraph,
+        plan.status.value,
+        asdict(result),
+        forced,
+        runner_up,
+        binding,
+        marginal,
+    )
+
+
+def _result(plan: Plan, community_id: str) -> CommunityResult:
+    return next(c for c in plan.community_results if c.id == community_id)
+
+
+# --- routes not chosen, forced ------------------------------------------------------------
+def _force(
+    scenario: Scenario,
+    plan: Plan,
+    community: Community,
+    option: Option,
+    solver: str,
+    time_limit: float | None,
+) -> ForcedRoute:
+    from allocator.solve import solve
+
+    least = max(option.min_area_m2, min(1.0, option.max_area_m2))
+    forced = with_options(scenario, {option.id: {"locked": "chosen", "min_area_m2": least}})
+    note = ""
+    if option.locked == "rejected":
+        note = "locked rejected in the scenario; forced here to show what reversing it would do"
+    clash = _lock_clash(community, option)
+    if clash:
+        return ForcedRoute(
+            option.id, option.kind, option.locked, False, note=f"cannot be forced: {clash}"
+        )
+    other = solve(forced, solver=solver, time_limit=time_limit)
+    if not other.status.has_plan:
+        why = (other.diagnosis or {}).get("summary", other.status.value)
+        return ForcedRoute(
+            option.id, option.kind, option.locked, False, note=f"forcing it leaves no plan: {why}"
+        )
+    mine = _result(other, community.id)
+    return ForcedRoute(
+        option.id,
+        option.kind,
+        option.locked,
+        True,
+        total_cost=other.total_cost,
+        weighted_shortfall=other.weighted_shortfall,
+        cost_difference=round(other.total_cost - plan.total_cost, 6),
+        shortfall_difference=round(other.weighted_shortfall - plan.weighted_shortfall, 6),
+        community_shortfall_m2=mine.shortfall_m2,
+        community_routes=tuple(f"{o.id} {o.area_m2:.1f} m2" for o in mine.options),
+        note=note,
+    )
+
+
+def _lock_clash(community: Community, option: Option) -> str:
+    """Why a route cannot be taken alongside the decisions already locked, if it cannot."""
+    locked = [o for o in community.options if o.locked == "chosen" and o.id != option.id]
+    for other in locked:
+        if other.id in option.excludes or option.id in other.excludes:
+            return f"it excludes {other.id}, which is locked chosen"
+    if len(locked) + 1 > community.max_options:
+        return f"{len(locked)} routes are locked chosen and at most {community.max_options} combine"
+    if option.replaces_existing and any(o.replaces_existing for o in locked):
+        return "another route that replaces the existing premises is locked chosen"
+    return ""
+
+
+def _runner_up(forced: tuple[ForcedRoute, ...]) -> str | None:
+    feasible = [f for f in forced if f.feasible]
+    if not feasible:
+        return None
+    best = min(feasible, key=lambda f: (round(f.weighted_shortfall or 0.0, 4), f.total_cost))
+    return best.option
+
+
+# --- binding rules ------------------------------------------------------------------------
+def _binding_rules(
+    scenario: Scenario,
+    plan: Plan,
+    community: Community,
+    result: CommunityResult,
+    solver: str,
+    time_limit: float | None,
+) -> list[BindingRule]:
+    rules = _budget_rules(scenario, plan, community)
+    rules += _choice_rules(community, result)
+    rules += _funding_rules(scenario, plan, community, result)
+    if community.must_meet:
+        rules += _must_meet_rule(scenario, plan, community, solver, time_limit)
+    return rules
+
+
+def _budget_rules(scenario: Scenario, plan: Plan, community: Community) -> list[BindingRule]:
+    """Budgets, in this community's unit, of every source that may pay one of its routes,
+    spent in full."""
+    kinds = {o.kind for o in community.options}
+    rules = []
+    for source in scenario.funding:
+        if not kinds.intersection(source.pays_for):
+            continue
+        unit = scenario.unit_of(source, community)
+        row = next(
+            (f for f in plan.funding_results if f.source == source.id and f.unit == unit), None
+        )
+        if row is None or row.left > _TOL:
+            continue
+        where = "" if unit == "county" else f" for {unit}"
+        rules.append(
+            BindingRule(
+                "budget",
+                f"{source.name} ({source.id}) is spent in full{where}: "
+                f"{row.used:g} of {row.budget:g} 万元",
+                source=source.id,
+                unit=unit,
+                value=row.budget,
+            )
+        )
+    return rules
+
+
+def _choice_rules(community: Community, result: CommunityResult) -> list[BindingRule]:
+    chosen = {o.id: o for o in result.options}
+    options = {o.id: o for o in community.options}
+    rules = []
+    if len(chosen) >= community.max_options and len(options) > len(chosen):
+        rules.append(
+            BindingRule(
+                "max_options",
+                f"at most {community.max_options} routes may be "
+                f"combined here, and {len(chosen)} are",
+                value=community.max_options,
+            )
+        )
+    for oid in chosen:
+        for other in options[oid].excludes + tuple(
+            o.id for o in community.options if oid in o.excludes
+        ):
+            if other not in chosen:
+                rules.append(BindingRule("excludes", f"{oid} excludes {other}", option=other))
+    for oid, picked in chosen.items():
+        option = options[oid]
+        if picked.area_m2 >= option.max_area_m2 - _TOL and option.min_area_m2 < option.max_area_m2:
+            rules.append(
+                BindingRule(
+                    "max_area",
+                    f"{oid} is used to its largest area, {option.max_area_m2:g} m2",
+                    option=oid,
+                    value=option.max_area_m2,
+                )
+            )
+        elif option.min_area_m2 >= option.max_area_m2 and result.shortfall_m2 > 0:
+            rules.append(
+                BindingRule(
+                    "max_area",
+                    f"{oid} comes whole, {option.max_area_m2:g} m2, and cannot grow",
+                    option=oid,
+                    value=option.max_area_m2,
+                )
+            )
+    for option in community.options:
+        if option.locked:
+            rules.append(
+                BindingRule("locked", f"{option.id} is locked {option.locked}", option=option.id)
+            )
+    return _unique(rules)
+
+
+def _funding_rules(
+    scenario: Scenario, plan: Plan, community: Community, result: CommunityResult
+) -> list[BindingRule]:
+    """Limits that stop a source paying more towards this community's routes."""
+    rules = []
+    funded_count = _funded_counts(plan)
+    unchosen_kinds = {o.kind for o in community.options} - {o.kind for o in result.options}
+    for source in scenario.funding:
+        for picked in result.options:
+            paid = picked.funding.get(source.id, 0.0)
+            if picked.kind not in source.pays_for or picked.cost <= 0:
+                continue
+            if source.max_per_option is not None and paid >= source.max_per_option - _TOL:
+                rules.append(
+                    BindingRule(
+                        "max_per_option",
+                        f"{source.id} pays its most towards "
+                        f"one route, {source.max_per_option:g} 万元, to {picked.id}",
+                        option=picked.id,
+                        source=source.id,
+                        value=source.max_per_option,
+                    )
+                )
+            if source.max_share < 1 and paid >= source.max_share * picked.cost - _TOL:
+                rules.append(
+                    BindingRule(
+                        "max_share",
+                        f"{source.id} pays its largest share, "
+                        f"{source.max_share:.0%}, of {picked.id}",
+                        option=picked.id,
+                        source=source.id,
+                        value=source.max_share,
+                    )
+                )
+        limit = source.max_options_funded
+        relevant = unchosen_kinds.intersection(source.pays_for) or any(
+            source.id in o.funding for o in result.options
+        )
+        if limit is not None and relevant and funded_count.get(source.id, 0) >= limit:
+            rules.append(
+                BindingRule(
+                    "max_options_funded",
+                    f"{source.id} already funds its {limit} routes, the most it may",
+                    source=source.id,
+                    value=limit,
+                )
+            )
+    return rules
+
+
+def _funded_counts(plan: Plan) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in plan.community_results:
+        for o in c.options:
+            for source_id, amount in o.funding.items():
+                if amount > 0:
+                    counts[source_id] = counts.get(source_id, 0) + 1
+    return counts
+
+
+def _must_meet_rule(
+    scenario: Scenario, plan: Plan, community: Community, solver: str, time_limit: float | None
+) -> list[BindingRule]:
+    """must_meet binds when, without it, this community would fall short."""
+    from allocator.solve import solve
+
+    free = solve(
+        with_community(scenario, community.id, must_meet=False),
+        solver=solver,
+        time_limit=time_limit,
+    )
+    if not free.status.has_plan:
+        return []
+    short = _result(free, community.id).shortfall_m2
+    if short <= _TOL:
+        return [
+            BindingRule(
+                "must_meet",
+                "must_meet holds but does not bind: the plan would meet the target here anyway",
+                value=0.0,
+            )
+        ]
+    gain = plan.weighted_shortfall - free.weighted_shortfall
+    return [
+        BindingRule(
+            "must_meet",
+            f"must_meet binds: without it this community would fall "
+            f"{short:g} m2 short and the money would cut the weighted shortfall "
+            f"elsewhere by {gain:g} m2",
+            value=short,
+        )
+    ]
+
+
+def _unique(rules: list[BindingRule]) -> list[BindingRule]:
+    seen, unique = set(), []
+    for rule in rules:
+        key = (rule.rule, rule.text)
+        if key not in seen:
+            seen.add(key)
+            unique.append(rule)
+    return unique
+
+
+# --- marginal cost of the target ----------------------------------------------------------
+def _marginal(scenario: Scenario, plan: Plan, community: Community) -> dict[str, Any]:
+    from allocator.shadow import shadow_prices
+
+    prices = shadow_prices(scenario, plan, communities=[community.id], budgets=[])
+    return prices["targets"][0] if prices["targets"] else {}
+
+
+# --- words --------------------------------------------------------------------------------
+def _paragraph(
+    scenario: Scenario,
+    community: Community,
+    result: CommunityResult,
+    forced: tuple[ForcedRoute, ...],
+    runner_up: str | None,
+    binding: tuple[BindingRule, ...],
+    marginal: dict[str, Any],
+) -> str:
+    demo = " (a demonstration site)" if community.must_meet else ""
+    head = (
+        f"{community.name} ({community.id}, {result.group_name}) has "
+        f"{community.existing_area_m2:g} m2 and a target of {community.target_area_m2:g} m2"
+        f"{demo}."
+    )
+    if result.options:
+        routes = " and ".join(f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in result.options)
+        payers = _payers(result)
+        reach = (
+            "meeting the target"
+            if result.meets_target
+            else f"falling {result.shortfall_m2:.1f} m2 short"
+        )
+        body = (
+            f"The plan takes {routes}, reaching {result.final_area_m2:.1f} m2, {reach}, for "
+            f"{result.cost:.2f} 万元 paid by {payers}."
+        )
+    else:
+        reach = (
+            "which already meets the target"
+            if result.meets_target
+            else f"and stays {result.shortfall_m2:.1f} m2 short"
+        )
+        body = f"The plan takes no route here, {reach}."
+    sentences = [head, body, _runner_up_words(forced, runner_up)]
+    order = ("must_meet", "excludes", "max_options", "max_area", "budget", "locked")
+    ranked = sorted(binding, key=lambda b: order.index(b.rule) if b.rule in order else len(order))
+    holding = [b.text for b in ranked if "does not bind" not in b.text]
+    if holding:
+        sentences.append("What holds it here: " + "; ".join(holding[:5]) + ".")
+    if marginal:
+        sentences.append(_marginal_words(marginal))
+    return " ".join(s for s in sentences if s)
+
+
+def _payers(result: CommunityResult) -> str:
+    paid: dict[str, float] = {}
+    for option in result.options:
+        for source, amount in option.funding.items():
+            paid[source] = paid.get(source, 0.0) + amount
+    return ", ".join(f"{s} {a:.2f}" for s, a in paid.items()) or "no one (it costs nothing)"
+
+
+def _runner_up_words(forced: tuple[ForcedRoute, ...], runner_up: str | None) -> str:
+    if not forced:
+        return "No other route is open to it."
+    if runner_up is None:
+        return "None of its other routes can be forced into a plan."
+    best = next(f for f in forced if f.option == runner_up)
+    cost, short = best.cost_difference or 0.0, best.shortfall_difference or 0.0
+    parts = [f"{cost:+.2f} 万元 in total"]
+    if abs(short) > 1e-4:
+        parts.append(f"{short:+.1f} m2 of weighted shortfall")
+    return (
+        f"The runner-up is {best.option} ({best.kind}): forcing it would change the county's "
+        f"plan by {' and '.join(parts)}."
+    )
+
+
+def _marginal_words(marginal: dict[str, Any]) -> str:
+    words = marginal.get("costs", "")
+    if marginal.get("agree") is False:
+        return f"At the margin, {words} (re-solved; the LP price differs: {marginal['why']})."
+    return f"At the margin, {words}."
