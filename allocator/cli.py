@@ -111,6 +111,11 @@ def solve(
     explain: Annotated[
         bool, typer.Option("--explain", help="Add shadow prices: budgets and targets.")
     ] = False,
+    price_step: Annotated[
+        float,
+        typer.Option("--price-step", help="With --explain: 万元 added to each budget when "
+                     "re-solving (what another 50 万元 buys: 50).", min=0.01),
+    ] = 1.0,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.solve import solve as solve_scenario
@@ -124,7 +129,7 @@ def solve(
     if explain:
         from allocator.cli_explain import with_shadow_prices
 
-        plan = with_shadow_prices(plan, scenario, solver.value)
+        plan = with_shadow_prices(plan, scenario, solver.value, price_step)
     emit_plan(plan, fmt, out)
 
 

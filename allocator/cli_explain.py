@@ -233,7 +233,7 @@ def print_alternatives(result: Any, out: Any) -> None:
 
 
 # --- solve --explain, and a scenario without a plan ---------------------------------------
-def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str) -> Plan:
+def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -> Plan:
     """The plan with its shadow prices attached (under `shadow_prices` in its JSON)."""
     from dataclasses import replace
 
@@ -241,7 +241,8 @@ def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str) -> Plan:
 
     if not plan.status.has_plan:
         return plan
-    return replace(plan, shadow_prices=shadow_prices(scenario, plan, solver=solver))
+    prices = shadow_prices(scenario, plan, solver=solver, step_wan=step_wan)
+    return replace(plan, shadow_prices=prices)
 
 
 def print_plan_extras(plan: Plan, out: Any) -> None:
@@ -256,7 +257,11 @@ def print_shadow_prices(prices: dict[str, Any], out: Any) -> None:
     from rich.table import Table
 
     out.print(f"[bold]影子价格 Shadow prices:[/] {prices.get('summary', '')}")
-    budgets = Table(title="每多1万元 One more 万元 of each budget", title_justify="left")
+    first = next((b.get("finite_difference") for b in prices.get("budgets", [])), None) or {}
+    step = first.get("step_wan", 1.0)
+    budgets = Table(
+        title=f"每多{step:g}万元 {step:g} 万元 more in each budget, per 万元", title_justify="left"
+    )
     for label in (
         "资金 Source",
         "单位 Unit",

@@ -450,59 +450,67 @@ def _range_key(lp: dict[str, Any]) -> str:
     return next(k for k in lp if k.startswith("holds_for"))
 
 
+def _trusted(entry: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """The figures to quote (the re-solve where it is the one to trust) and their step."""
+    if entry["trust"] == "finite_difference":
+        fd = entry["finite_difference"]
+        return fd, float(fd.get("step_wan", fd.get("step_m2", 1.0)))
+    return entry["lp"], 1.0
+
+
 def _budget_words(entry: dict[str, Any]) -> str:
-    values = (
-        entry.get("finite_difference") if entry["trust"] == "finite_difference" else entry["lp"]
-    )
+    values, step = _trusted(entry)
     where = f"{entry['source']}" + ("" if entry["unit"] == "county" else f" in {entry['unit']}")
+    more = "one more 万元" if step == 1 else f"{step:g} 万元 more"
     if values.get("feasible") is False:
-        return f"one more 万元 of {where}: no plan"
+        return f"{more} of {where}: no plan"
     reduction = values["shortfall_reduction_m2_per_wan"]
     if reduction:
-        return f"one more 万元 of {where} cuts the weighted shortfall by {reduction:.3g} m2"
+        return f"{more} of {where} cuts the weighted shortfall by {reduction * step:.3g} m2"
     saving = values["cost_saving_wan_per_wan"] or 0.0
     if saving:
-        return f"one more 万元 of {where} saves {saving:.3g} 万元 of cost"
-    return f"one more 万元 of {where} buys nothing"
+        return f"{more} of {where} saves {saving * step:.3g} 万元 of cost"
+    return f"{more} of {where} buys nothing"
 
 
 def _target_words(entry: dict[str, Any]) -> str:
-    values = (
-        entry.get("finite_difference") if entry["trust"] == "finite_difference" else entry["lp"]
-    )
+    values, step = _trusted(entry)
     where = entry["community"]
+    more = "one more m2" if step == 1 else f"{step:g} m2 more"
     if values.get("feasible") is False:
-        return f"one more m2 of target at {where} cannot be met: no plan"
-    more = values["shortfall_m2_per_m2"]
-    if more:
-        return f"one more m2 of target at {where} adds {more:.3g} m2 of weighted shortfall"
+        return f"{more} of target at {where} cannot be met: no plan"
+    shortfall = values["shortfall_m2_per_m2"]
+    if shortfall:
+        return f"{more} of target at {where} adds {shortfall * step:.3g} m2 of weighted shortfall"
     cost = values["cost_wan_per_m2"] or 0.0
-    return f"one more m2 of target at {where} costs {cost:.4g} 万元"
+    return f"{more} of target at {where} costs {cost * step:.4g} 万元"
 
 
 def _summary(result: dict[str, Any]) -> str:
-    budgets = [
-        b
-        for b in result["budgets"]
-        if (b["lp"]["shortfall_reduction_m2_per_wan"] or b["lp"]["cost_saving_wan_per_wan"])
-    ]
-    budgets.sort(
-        key=lambda b: (
-            -(b["lp"]["shortfall_reduction_m2_per_wan"] or 0.0),
-            -(b["lp"]["cost_saving_wan_per_wan"] or 0.0),
-        )
-    )
+    valuable = [b for b in result["budgets"] if "buys nothing" not in b["buys"]]
+    valuable.sort(key=lambda b: _value_order(b))
     parts = []
-    if budgets:
-        parts.append("Most valuable money: " + "; ".join(b["buys"] for b in budgets[:3]) + ".")
+    if valuable:
+        parts.append("What money buys: " + "; ".join(b["buys"] for b in valuable[:3]) + ".")
     else:
-        parts.append("At the margin, no budget buys anything with these routes.")
+        parts.append(
+            "No budget buys anything at this step: the routes that could use more "
+            "money are at their largest, or come whole at a larger price."
+        )
     differ = [e for e in result["budgets"] + result["targets"] if e["agree"] is False]
     if differ:
         parts.append(
             f"LP price and re-solve differ for {len(differ)} entries; each says why. " + TRUST_WORDS
         )
     return " ".join(parts)
+
+
+def _value_order(entry: dict[str, Any]) -> tuple[float, float]:
+    values, _ = _trusted(entry)
+    return (
+        -(values.get("shortfall_reduction_m2_per_wan") or 0.0),
+        -(values.get("cost_saving_wan_per_wan") or 0.0),
+    )
 
 
 def _extra(bound: float | None, now: float) -> float | None:
