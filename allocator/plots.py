@@ -347,7 +347,10 @@ def save(figure: Figure, path: Any) -> None:
         prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent
     )
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(temp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
         figure.savefig(temp, dpi=150)
         os.replace(temp, target)
     except BaseException:
