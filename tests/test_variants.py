@@ -672,19 +672,20 @@ def test_more_budget_never_raises_the_weighted_shortfall(
 
 
 def without_timing(data: Any) -> Any:
-    """A plan's dict without what may differ between runs: times, name and hash."""
+    """A plan's dict without what may differ: times, and the name, hash and provenance (audit)
+    of the scenario it came from."""
     if isinstance(data, dict):
         return {
             k: without_timing(v)
             for k, v in data.items()
-            if k not in ("runtime_s", "scenario", "input_sha256")
+            if k not in ("runtime_s", "scenario", "input_sha256", "audit")
         }
     if isinstance(data, list):
         return [without_timing(v) for v in data]
     return data
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=10, deadline=None, derandomize=True)
 @given(raw=small_scenarios())
 def test_a_variant_without_changes_gives_the_base_plan(raw: dict[str, Any]) -> None:
     raw = {**raw, "variants": [{"name": "same", "changes": []}]}
