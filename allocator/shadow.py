@@ -72,6 +72,13 @@ class PriceModel:
                     lp.set_row_bounds(row, -INF, amount)
                     lp.row_upper[lp.rows[row]] = amount
                     budgets[(source.id, unit)] = amount
+        for community in scenario.communities:
+            if not community.must_meet:
+                # shortfall <= target (14) is implied once W is minimised; as a bound it would
+                # take the price of a target away from the target's row. Lifted here.
+                column = model.shortfall[community.id].name
+                lp.set_col_bounds(column, 0.0, INF)
+                lp.col_upper[lp.columns[column]] = INF
         w = {v.name: coef for v, coef in model.weighted_shortfall.items()}
         c = {v.name: coef for v, coef in model.total_cost.items()}
         lp.add_row("keep_shortfall", -INF, INF, w)
@@ -277,10 +284,10 @@ def _start_after(
     if side == "upper":
         return start
     community_id = next(c for c, r in prices.model.target_rows.items() if r == row)
-    column = prices.model.shortfall[community_id]
-    if column.upBound is not None and start[column.name] + step > column.upBound + 1e-9:
-        return None
-    return {**start, column.name: start[column.name] + step}
+    column = prices.model.shortfall[community_id].name
+    if prices.lp.col_upper[prices.lp.columns[column]] < INF:
+        return None  # a must_meet site: its shortfall stays at zero
+    return {**start, column: start[column] + step}
 
 
 def _routes(prices: PriceModel, values: dict[str, float]) -> set[str]:
@@ -527,9 +534,9 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _clean(value: float) -> float:
-    """Six decimals; below 1e-5 is zero (the cost stage keeps W to 1e-6 m2, so differences
-    of W carry noise of that size)."""
-    rounded = round(value, 6)
+    """Five decimals; below 1e-5 is zero (the cost stage keeps W to 1e-6 m2, and HiGHS works
+    to 1e-7: differences of W and C carry noise of that size)."""
+    rounded = round(value, 5)
     return 0.0 if abs(rounded) < 1e-5 else rounded
 
 
