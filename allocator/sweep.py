@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.changes import OPERATIONS, split_operation
 from allocator.compare import headline, money_used
 from allocator.errors import Problem, ScenarioError
 from allocator.plan import Plan
 from allocator.scenario import Scenario
 from allocator.solve import DEFAULT_GAP, solve
-from allocator.variants import OPERATIONS, split_operation
 
 _MAX_POINTS = 10_000
 

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 from oracle import check_plan
 from typer.testing import CliRunner
 
+from allocator.changes import format_value, parse_path
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario import Scenario, load_scenario, scenario_from_dict
 from allocator.solve import solve
-from allocator.variants import format_value, parse_path, scenario_diff
+from allocator.variants import scenario_diff
 
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
