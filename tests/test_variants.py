@@ -355,6 +355,23 @@ def test_change_errors(changes: dict[str, Any], expected: list[str]) -> None:
         assert part in text, (part, text)
 
 
+@pytest.mark.parametrize(("changes", "expected"), BAD_CHANGES)
+def test_change_errors_through_the_command_line(
+    tmp_path: Path, changes: dict[str, Any], expected: list[str]
+) -> None:
+    """The same change as a variant in a file: validate and solve --variant exit 2 with it."""
+    raw = two_streets().source
+    raw["variants"] = [{"name": "bad", "changes": [changes]}]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    for args in (["validate", str(path)], ["solve", str(path), "--variant", "bad"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert "variant 'bad', change" in result.output
+        for part in expected:
+            assert part in result.output, (part, result.output)
+
+
 def test_every_bad_change_is_reported() -> None:
     text = error_text(
         lambda: two_streets().with_changes({"communities[x].priority": 2, "funding[y].budget": 1})
