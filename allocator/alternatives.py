@@ -148,7 +148,7 @@ class _Search:
         lp.add_row("keep_cost", -INF, cap, cost)
         for i, (_, option) in enumerate(model.options):
             least = max(option.min_area_m2, min(1.0, option.max_area_m2))
-            if option.min_area_m2 < least:
+            if option.min_area_m2 < least and option.locked is None:
                 y, x = model.chosen[i].name, model.area[i].name
                 lp.add_row(f"alt_least_{i}", 0.0, INF, {x: 1.0, y: -least})
         lp.add_column("distance", 0.0, 1.0, INF, {})
