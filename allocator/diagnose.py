@@ -83,11 +83,14 @@ def diagnose(
     """What conflicts, what would repair it, and who cannot reach the target at all."""
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s
+    # The repair first (one solve, the answer planners act on); the conflict search may then
+    # use up to 70% of the time; the per-source menu what is left.
+    search_deadline = None if time_limit_s is None else began + 0.7 * time_limit_s
     short = physical_shortfalls(scenario)
     relaxable = RelaxableModel(scenario)
-    conflict, method, minimal = relaxable.conflict(deadline)
     hopeless = {s["community"] for s in short}
     repairs, money_can_repair = relaxable.repairs(hopeless, deadline)
+    conflict, method, minimal = relaxable.conflict(search_deadline)
     by_source = relaxable.repairs_by_source(hopeless, deadline) if repairs else []
     diagnosis: dict[str, Any] = {
         "conflicts": _conflict_entries(scenario, _planner_order(conflict)),
@@ -306,7 +309,9 @@ class RelaxableModel:
 
     def _cheapest_money(
         self, hopeless: set[str], movable: set[str] | None, deadline: float | None
-    ) -> list[dict[str, Any]] | None:
+    ) -> list[dict[str, Any]] | str:
+        """The least extra money, per unit, with only `movable` sources' budgets elastic
+        (all when None); "infeasible" when no money helps, "unknown" when time ran out."""
         elastic = self._add_elastic_columns()
         active = [r for r in self.rules if not (r.kind == "must_meet" and r.community in hopeless)]
         self.activate(active)
@@ -324,7 +329,7 @@ class RelaxableModel:
         for column in elastic.values():
             self.lp.set_col_bounds(column, 0.0, 0.0)
         if status != "optimal":
-            return None
+            return status
         repairs = []
         for (source_id, unit), column in elastic.items():
             amount = _round_up_wan(values[column])
@@ -342,13 +347,15 @@ class RelaxableModel:
 
     def repairs(
         self, hopeless: set[str], deadline: float | None
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """The cheapest extra money per source and unit; whether money alone repairs it."""
-        if not hopeless:
-            found = self._cheapest_money(set(), None, deadline)
-            return (found or []), found is not None
+    ) -> tuple[list[dict[str, Any]], bool | None]:
+        """The cheapest extra money per source and unit, and whether money alone repairs the
+        scenario (None: not known in the time given). Communities in `hopeless` cannot reach
+        their targets whatever the money: the money is found for the rest, and money alone
+        does not repair it."""
         found = self._cheapest_money(hopeless, None, deadline)
-        return (found or []), False
+        if isinstance(found, str):
+            return [], (None if found == "unknown" else False)
+        return found, not hopeless
 
     def repairs_by_source(self, hopeless: set[str], deadline: float | None) -> list[dict[str, Any]]:
         """For each source, the least extra money when only that source's budgets move."""
@@ -357,15 +364,18 @@ class RelaxableModel:
             if not any(s == source.id for s, _ in self.model.budget_rows):
                 continue
             found = self._cheapest_money(hopeless, {source.id}, deadline)
+            amounts = [] if isinstance(found, str) else found
             menu.append(
                 {
                     "source": source.id,
                     "source_name": source.name,
-                    "possible": found is not None,
+                    "possible": (None if found == "unknown" else False)
+                    if isinstance(found, str)
+                    else True,
                     "units": [
-                        {"unit": r["unit"], "extra_budget": r["extra_budget"]} for r in found or []
+                        {"unit": r["unit"], "extra_budget": r["extra_budget"]} for r in amounts
                     ],
-                    "total_extra": round(sum(r["extra_budget"] for r in found or []), 2),
+                    "total_extra": round(sum(r["extra_budget"] for r in amounts), 2),
                 }
             )
         return menu
@@ -769,6 +779,8 @@ def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
         )
     elif repairs:
         parts.append(f"Once the sites above are dealt with, the money still lacks: {money}.")
+    elif diagnosis["money_can_repair"] is None:
+        parts.append("Whether more money would repair it was not settled in the time given.")
     elif not short:
         parts.append("No amount of extra budget repairs it: relax one of the rules above.")
     return " ".join(parts) or "No conflict found: the scenario has a plan."

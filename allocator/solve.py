@@ -112,7 +112,9 @@ def _plan_from(model: Model, stages: list[StageRun], info: SolverInfo) -> Plan:
         if status == Status.INFEASIBLE:
             from allocator.diagnose import diagnose
 
-            diagnosis = diagnose(scenario)
+            # As long again as the solve was allowed, or diagnose's own default.
+            diagnosis = diagnose(scenario, **({"time_limit_s": info.time_limit_s}
+                                              if info.time_limit_s is not None else {}))
         return Plan(scenario.name, status, 0.0, 0.0, 0.0, 0, (), (), info, scenario.sha256(),
                     diagnosis=diagnosis, audit=audit_record(scenario, info))
     communities = _community_results(model)
