@@ -68,26 +68,39 @@ def _no_plan(
 @app.command("explain")
 def explain_command(
     path: ScenarioPath,
-    community: Annotated[str, typer.Argument(help="Community id.", show_default=False)],
+    community: Annotated[
+        str | None,
+        typer.Argument(help="Community id; without it, every community.", show_default=False),
+    ] = None,
     fmt: FormatOption = TextFormat.table,
     solver: SolverOption = Solver.highs,
     time_limit: TimeLimitOption = None,
     variant: VariantOption = None,
 ) -> None:
-    """Why this community gets these routes: runner-up, binding rules, marginal cost."""
+    """Why a community gets its routes: runner-up, binding rules, marginal cost."""
     from allocator.explain import explain
+    from allocator.solve import solve
 
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
-    if community not in known:
+    if community is not None and community not in known:
         fail(f"{path}: no community '{community}' (communities: {', '.join(known)})")
-    result = explain(scenario, community, solver=solver.value, time_limit=time_limit)
-    if result.status not in ("optimal", "time_limit"):
-        _no_plan(result.status, result.diagnosis, fmt, result.to_dict())
+    plan = solve(scenario, solver=solver.value, time_limit=time_limit)
+    if not plan.status.has_plan:
+        data = {"status": plan.status.value, "diagnosis": plan.diagnosis}
+        _no_plan(plan.status.value, plan.diagnosis, fmt, data)
+    chosen = known if community is None else [community]
+    results = [
+        explain(scenario, cid, plan=plan, solver=solver.value, time_limit=time_limit)
+        for cid in chosen
+    ]
     if fmt == TextFormat.json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print_explanation(result, console())
+        data = results[0].to_dict() if community else [r.to_dict() for r in results]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    out = console()
+    for result in results:
+        print_explanation(result, out)
 
 
 def print_explanation(result: Any, out: Any) -> None:

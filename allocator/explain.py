@@ -444,7 +444,7 @@ def _paragraph(
             else f"and stays {result.shortfall_m2:.1f} m2 short"
         )
         body = f"The plan takes no route here, {reach}."
-    sentences = [head, body, _runner_up_words(forced, runner_up)]
+    sentences = [head, body, _runner_up_words(forced, runner_up, bool(community.options))]
     order = ("must_meet", "excludes", "max_options", "max_area", "budget", "locked")
     ranked = sorted(binding, key=lambda b: order.index(b.rule) if b.rule in order else len(order))
     holding = [b.text for b in ranked if "does not bind" not in b.text]
@@ -463,9 +463,13 @@ def _payers(result: CommunityResult) -> str:
     return ", ".join(f"{s} {a:.2f}" for s, a in paid.items()) or "no one (it costs nothing)"
 
 
-def _runner_up_words(forced: tuple[ForcedRoute, ...], runner_up: str | None) -> str:
+def _runner_up_words(
+    forced: tuple[ForcedRoute, ...], runner_up: str | None, result_has_routes: bool
+) -> str:
     if not forced:
-        return "No other route is open to it."
+        return (
+            "It takes every route open to it." if result_has_routes else "No route is open to it."
+        )
     if runner_up is None:
         return "None of its other routes can be forced into a plan."
     best = next(f for f in forced if f.option == runner_up)
