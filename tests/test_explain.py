@@ -197,3 +197,23 @@ def test_cli_explain_without_a_plan(tmp_path: Any) -> None:
     data = CliRunner().invoke(app, ["explain", str(path), "demo", "-f", "json"])
     assert data.exit_code == 3
     assert json.loads(data.output)["diagnosis"]["short_m2"][0]["missing_m2"] == 200
+
+
+def test_cli_explain_every_community(tmp_path: Any) -> None:
+    """Without a community, every community is explained from one plan: a JSON list."""
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "name: two\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
+        "communities:\n"
+        "  - {id: a, name: 新兴社区, group: g, options: [{id: a-l, kind: lease, max_area_m2: 500,"
+        " annual_cost_per_m2: 0.02}]}\n"
+        "  - {id: b, name: 南桥社区, group: g, options: [{id: b-l, kind: lease, max_area_m2: 500,"
+        " annual_cost_per_m2: 0.02}]}\n"
+        "funding: [{id: county, name: 县财政, budget: 15}]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["explain", str(path), "-f", "json"])
+    assert result.exit_code == 0
+    explained = json.loads(result.output)
+    assert [e["community"] for e in explained] == ["a", "b"]
+    assert all(e["paragraph"] for e in explained)
