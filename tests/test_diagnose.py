@@ -328,3 +328,24 @@ def test_the_conflict_is_irreducible(raw: dict[str, Any]) -> None:
     assert relaxable.feasible(conflict, None) is False
     for rule in conflict:
         assert relaxable.feasible([r for r in conflict if r is not rule], None) is True
+
+
+def test_infeasible_variant_from_python(county_raw: dict) -> None:
+    """The same cut through the Python API (`with_changes`): solve says infeasible, the
+    diagnosis points at lines of 2024.yaml, and the repairs, applied by hand to the raw file,
+    give a plan that passes the checker."""
+    county = load_scenario(COUNTY_FILE)
+    cut = county.with_changes({"funding[county].budget": 50})
+    from allocator import solve
+
+    plan = solve(cut)
+    assert plan.status == Status.INFEASIBLE
+    diagnosis = plan.diagnosis
+    assert diagnosis["money_can_repair"] is True and diagnosis["repairs"]
+    assert all(
+        str(COUNTY_FILE) in c["where"] or "2024.yaml" in c["where"] for c in diagnosis["conflicts"]
+    )
+    raw = copy.deepcopy(county_raw)
+    raw.pop("variants", None)
+    raw["funding"][0]["budget"] = 50
+    assert solve_checked(apply_repairs(raw, diagnosis["repairs"])).status == Status.OPTIMAL

@@ -217,3 +217,35 @@ def test_cli_explain_every_community(tmp_path: Any) -> None:
     explained = json.loads(result.output)
     assert [e["community"] for e in explained] == ["a", "b"]
     assert all(e["paragraph"] for e in explained)
+
+
+def test_plan_json_carries_the_audit(tmp_path: Any) -> None:
+    """`solve --variant budget_cut --out DIR`: plan.json says how to reproduce the plan."""
+    import allocator
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            "scenarios/2024.yaml",
+            "--variant",
+            "budget_cut",
+            "--time-limit",
+            "60",
+            "--out",
+            str(out),
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0
+    written = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    audit = written["audit"]
+    assert audit["scenario_sha256"] == written["input_sha256"]
+    assert audit["scenario_file"] == "scenarios/2024.yaml"
+    assert audit["variant"] == "budget_cut"
+    assert audit["changes"] == [{"funding[county].budget": {"scale": 0.8}}]
+    assert audit["solver"] == "highs" and audit["solver_version"].startswith("HiGHS")
+    assert audit["requested_gap"] == 1e-6 and audit["time_limit_s"] == 60
+    assert audit["allocator_version"] == allocator.__version__
