@@ -35,14 +35,6 @@ class HighsModel:
     def set_row_bounds(self, name: str, lower: float, upper: float) -> None:
         self.highs.changeRowBounds(self.rows[name], _finite(lower), _finite(upper))
 
-    def restore_col(self, name: str) -> None:
-        j = self.columns[name]
-        self.highs.changeColBounds(j, _finite(self.col_lower[j]), _finite(self.col_upper[j]))
-
-    def restore_row(self, name: str) -> None:
-        i = self.rows[name]
-        self.highs.changeRowBounds(i, _finite(self.row_lower[i]), _finite(self.row_upper[i]))
-
     def add_column(
         self, name: str, cost: float, lower: float, upper: float, entries: dict[str, float]
     ) -> None:
@@ -145,9 +137,6 @@ class HighsModel:
 
     def objective(self) -> float:
         return float(self.highs.getInfo().objective_function_value)
-
-    def value(self, name: str) -> float:
-        return float(self.highs.getSolution().col_value[self.columns[name]])
 
     def values(self) -> dict[str, float]:
         solution = list(self.highs.getSolution().col_value)
