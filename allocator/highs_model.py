@@ -120,8 +120,8 @@ class HighsModel:
         """'optimal', 'infeasible' or 'unknown' (time limit or anything else)."""
         import highspy
 
-        if time_limit_s is not None:
-            self.highs.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        limit = highspy.kHighsInf if time_limit_s is None else max(float(time_limit_s), 0.01)
+        self.highs.setOptionValue("time_limit", limit)  # every run sets its own
         self.highs.run()
         status = self.highs.getModelStatus()
         kinds = highspy.HighsModelStatus
