@@ -7,6 +7,7 @@ columns on and off and re-run, without rebuilding anything in PuLP.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ class HighsModel:
     row_lower: np.ndarray
     row_upper: np.ndarray
     integer: np.ndarray
+    deadline: float | None = None  # wall clock (time.monotonic) at which a MIP run stops
 
     # --- bounds ---------------------------------------------------------------------------
     def set_col_bounds(self, name: str, lower: float, upper: float) -> None:
@@ -122,6 +124,9 @@ class HighsModel:
 
         limit = highspy.kHighsInf if time_limit_s is None else max(float(time_limit_s), 0.01)
         self.highs.setOptionValue("time_limit", limit)  # every run sets its own
+        # HiGHS can overrun its own time_limit in the MIP root loop: the callback of
+        # `interrupt_at_deadline` stops it from outside.
+        self.deadline = None if time_limit_s is None else time.monotonic() + limit
         self.highs.run()
         status = self.highs.getModelStatus()
         kinds = highspy.HighsModelStatus
@@ -199,7 +204,7 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
         np.array(values, dtype=np.float64),
         integer.astype(np.int32),
     )
-    return HighsModel(
+    model = HighsModel(
         highs,
         columns,
         rows,
@@ -209,6 +214,20 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
         np.array(row_upper, dtype=float),
         integer,
     )
+    interrupt_at_deadline(model)
+    return model
+
+
+def interrupt_at_deadline(model: HighsModel) -> None:
+    """Stop a MIP run once `model.deadline` has passed."""
+    import highspy
+
+    def interrupt(kind: int, message: str, data_out: object, data_in: object, user: object) -> None:
+        if model.deadline is not None and time.monotonic() > model.deadline:
+            data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+    model.highs.setCallback(interrupt, None)
+    model.highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
 
 
 def _finite(value: float) -> float:
