@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from allocator.changes import ChangeError, Loc, apply_change, change_pairs, format_value
 from allocator.errors import Problem, ScenarioError, locate
-from allocator.scenario import Scenario, scenario_from_dict
+from allocator.scenario import Scenario, Variant, scenario_from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -131,17 +131,25 @@ def variant(scenario: Scenario, name: str) -> Scenario:
             origin, [Problem(("variants",), f"no variant '{name}' (variants: {known})")]
         )
     pairs = [(path, value) for item in found.changes for path, value in item.items()]
-    lines = _variant_lines(scenario, name, len(pairs))
-    changes = [_Change(p, v, line) for (p, v), line in zip(pairs, lines, strict=True)]
-    derivation = _Derivation(origin, f"variant '{name}', ")
-    data = derivation.apply(scenario.source, changes)
-    data["name"] = f"{scenario.name} / {name}"
-    if found.description:
-        data["description"] = found.description
-    result = derivation.validate(data)
+    try:
+        result = _apply_variant(scenario, found, [None] * len(pairs))
+    except ScenarioError:  # again, with the line of each change in the file for the messages
+        lines = _variant_lines(scenario, name, len(pairs))
+        result = _apply_variant(scenario, found, lines)
     result._path = scenario.path
     result._label = name
     return result
+
+
+def _apply_variant(scenario: Scenario, found: Variant, lines: list[int | None]) -> Scenario:
+    pairs = [(path, value) for item in found.changes for path, value in item.items()]
+    changes = [_Change(p, v, line) for (p, v), line in zip(pairs, lines, strict=True)]
+    derivation = _Derivation(scenario.path or "<scenario>", f"variant '{found.name}', ")
+    data = derivation.apply(scenario.source, changes)
+    data["name"] = f"{scenario.name} / {found.name}"
+    if found.description:
+        data["description"] = found.description
+    return derivation.validate(data)
 
 
 def variant_names(scenario: Scenario) -> list[str]:
