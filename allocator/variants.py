@@ -117,7 +117,7 @@ def with_changes(
         data["description"] = description
     result = derivation.validate(data)
     result._path = scenario.path
-    result._label = scenario._label if name is None else name
+    result._label = scenario._label if name is None else None  # a renamed scenario is its own
     return result
 
 
@@ -237,9 +237,7 @@ def expand_extends(data: dict[str, Any], *, origin: str, text: str | None) -> Sc
     inherited = [v for v in merged.get("variants", []) if v.get("name") not in mine]
     if inherited or mine:
         merged["variants"] = [*inherited, *data.get("variants", [])]
-    scenario = derivation.validate(merged)
-    scenario._label = Path(origin).stem
-    return scenario
+    return derivation.validate(merged)
 
 
 def _check_extending(data: dict[str, Any], origin: str, text: str | None) -> None:
