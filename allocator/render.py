@@ -81,6 +81,15 @@ def plan_files(plan: Plan) -> dict[str, str]:
     }
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()
+
+
 def write_files(directory: Path, files: dict[str, str]) -> None:
     """Write every file whole, or none: all go to temporary names, then are moved in place."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,6 +100,7 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
             handle, temp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
             with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
                 stream.write(text)
+            os.chmod(temp, _FILE_MODE)  # mkstemp makes 0600; plans are for sharing
             staged.append((temp, directory / name))
     except BaseException:
         for temp, _ in staged:
