@@ -38,6 +38,7 @@ Objective, lexicographic (solved in two stages by `allocator.solve`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulp
 from pulp import LpAffineExpression, LpConstraint, LpVariable
@@ -66,14 +67,27 @@ class Model:
     budget_rows: dict[tuple[str, str], str] = field(default_factory=dict)
     target_rows: dict[str, str] = field(default_factory=dict)
     funded: dict[tuple[int, str], LpVariable] = field(default_factory=dict)
+    pooled: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
+    matrix: Any = None  # the allocator.matrix.Matrix a "sets" model was made from
     _rows: dict[str, LpConstraint] = field(default_factory=dict)
 
     def add(self, name: str, expr: LpAffineExpression, sense: int, rhs: float) -> None:
         self._rows[name] = LpConstraint(expr, sense, None, rhs)
 
 
-def build_model(scenario: Scenario) -> Model:
-    """Build equations (1)-(14); the objective is set by the solver stage."""
+def build_model(scenario: Scenario, formulation: str = "naive") -> Model:
+    """Build equations (1)-(14); the objective is set by the solver stage.
+
+    `formulation="naive"` (default) is the reference formulation written out above: its rows
+    carry the documented meaning (a target row in m2, a budget row in 万元), which is what
+    duals, IIS and re-solves with fixed choices read. `formulation="sets"` is the same MILP
+    as `allocator.matrix` builds it (tighter relaxation, the one `solve` uses), as PuLP
+    objects; pooled money is in `Model.pooled`, not in `Model.funding`.
+    """
+    if formulation == "sets":
+        return _model_from_matrix(scenario)
+    if formulation != "naive":
+        raise ValueError(f"unknown formulation {formulation!r}: use 'naive' or 'sets'")
     options = [(c, o) for c in scenario.communities for o in c.options]
     problem = pulp.LpProblem(_safe_name(scenario.name), pulp.LpMinimize)
     chosen = [problem.add_variable(f"y{i}", cat=pulp.LpBinary) for i in range(len(options))]
@@ -257,3 +271,54 @@ def _sum(variables: list[LpVariable]) -> LpAffineExpression:
 
 def _safe_name(name: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name) or "scenario"
+
+
+def _model_from_matrix(scenario: Scenario) -> Model:
+    """The sets formulation (allocator.matrix) as PuLP variables and constraints."""
+    from allocator.matrix import build_matrix
+
+    matrix = build_matrix(scenario)
+    problem = pulp.LpProblem(_safe_name(scenario.name), pulp.LpMinimize)
+    columns = [
+        problem.add_variable(name, low, high, pulp.LpInteger if integer else pulp.LpContinuous)
+        for name, low, high, integer in zip(
+            matrix.col_names, matrix.col_lower, matrix.col_upper, matrix.col_integer, strict=True
+        )
+    ]
+    rows: dict[str, LpConstraint] = {}
+    starts, index, value = matrix.starts, matrix.index, matrix.value
+    for r, name in enumerate(matrix.row_names):
+        low, high = matrix.row_lower[r], matrix.row_upper[r]
+        span = range(starts[r], starts[r + 1])
+        expr = LpAffineExpression([(columns[index[k]], value[k]) for k in span])
+        if low == high:
+            rows[name] = LpConstraint(expr, EQ, None, low)
+        elif high == float("inf"):
+            rows[name] = LpConstraint(expr, GE, None, low)
+        else:
+            rows[name] = LpConstraint(expr, LE, None, high)
+    problem.extend(rows)
+
+    def expression(terms: list[tuple[int, float]] | dict[int, float]) -> LpAffineExpression:
+        items = terms.items() if isinstance(terms, dict) else terms
+        return LpAffineExpression([(columns[j], coef) for j, coef in items])
+
+    return Model(
+        scenario=scenario,
+        problem=problem,
+        options=matrix.options,
+        chosen=[columns[j] for j in matrix.chosen],
+        area=[columns[j] for j in matrix.area],
+        capital=[expression(t) for t in matrix.capital],
+        running=[expression(t) for t in matrix.running],
+        funding={key: columns[j] for key, j in matrix.funding.items()},
+        shortfall={cid: columns[j] for cid, j in matrix.shortfall.items()},
+        weighted_shortfall=expression(matrix.shortfall_cost),
+        total_cost=expression(matrix.money_cost),
+        unit_budgets=matrix.unit_budgets,
+        budget_rows={key: matrix.row_names[r] for key, r in matrix.budget_rows.items()},
+        target_rows={cid: matrix.row_names[r] for cid, r in matrix.target_rows.items()},
+        funded={key: columns[j] for key, j in matrix.funded.items()},
+        pooled={key: columns[j] for key, j in matrix.pooled.items()},
+        matrix=matrix,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulp
 
@@ -20,11 +20,15 @@ from allocator.plan import (
 from allocator.scenario import Scenario
 from allocator.solvers import StageRun, run_stage, solver_version
 
+if TYPE_CHECKING:
+    from allocator.direct import Readout
+
 DEFAULT_GAP = 1e-6
 # Stage 2 keeps W within this many m2 of the first stage's W*. Absolute, and small: a relative
 # slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
 _W_TOLERANCE_M2 = 1e-6
 _DIGITS = 6
+SETS_FROM_COMMUNITIES = 100
 
 
 def solve(
@@ -33,15 +37,32 @@ def solve(
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float = DEFAULT_GAP,
+    formulation: str = "auto",
 ) -> Plan:
     """Least weighted shortfall, then least cost at that shortfall.
 
     `time_limit` (seconds, wall clock) covers both stages; a plan found at the limit has
     status time_limit and carries its proven gap. An infeasible scenario gives a Plan with
     status infeasible and a `diagnosis` saying what cannot be met.
+
+    `formulation`: "sets" (`allocator.matrix`: the same optimum with a much tighter
+    relaxation; with HiGHS it goes to the solver as arrays, see `allocator.direct`), "naive"
+    (the reference formulation of `allocator.model`, through PuLP), or "auto" (default):
+    naive below SETS_FROM_COMMUNITIES communities, where both solve in well under a second
+    and the reference also settles ties (which of two equal-cost funding splits) as every
+    explanation of a county plan was written against; sets from there on.
     """
     began = time.monotonic()
-    model = build_model(scenario)
+    if formulation == "auto":
+        small = len(scenario.communities) < SETS_FROM_COMMUNITIES
+        formulation = "naive" if small else "sets"
+    if solver == "highs" and formulation == "sets":
+        from allocator.direct import solve_direct
+
+        decisions, runs = solve_direct(scenario, gap=gap, time_limit=time_limit, began=began)
+        info = _solver_info(solver, gap, time_limit, began, runs)
+        return _plan_from(decisions or _NoPlan(scenario), runs, info)
+    model = build_model(scenario, formulation=formulation)
     first = _stage(model, model.weighted_shortfall, solver, gap, time_limit, began)
     stages = [first]
     if first.status in ("optimal", "time_limit"):
@@ -56,7 +77,20 @@ def solve(
             # The second stage found nothing better in time: the first stage's plan stands.
             _restore(model, start)
     info = _solver_info(solver, gap, time_limit, began, stages)
+    if model.matrix is not None and stages[0].status in ("optimal", "time_limit"):
+        return _plan_from(_readout_of(model), stages, info)
     return _plan_from(model, stages, info)
+
+
+def _readout_of(model: Model) -> Readout:
+    """A "sets" model's values read as the matrix's columns (pooled money split per option)."""
+    import numpy as np
+
+    from allocator.direct import readout
+
+    by_name = {v.name: v.varValue for v in model.problem.variables()}
+    values = np.array([by_name.get(name) or 0.0 for name in model.matrix.col_names])
+    return readout(model.scenario, model.matrix, values)
 
 
 def _stage(model: Model, objective: pulp.LpAffineExpression, solver: str, gap: float,
@@ -104,7 +138,14 @@ def _overall_status(stages: list[StageRun]) -> Status:
     return Status.TIME_LIMIT
 
 
-def _plan_from(model: Model, stages: list[StageRun], info: SolverInfo) -> Plan:
+class _NoPlan:
+    """Stands in for a model when the solver gave no plan (only the scenario is read)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+
+
+def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: SolverInfo) -> Plan:
     scenario = model.scenario
     status = _overall_status(stages)
     if not status.has_plan:
@@ -159,7 +200,7 @@ def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
     }
 
 
-def _community_results(model: Model) -> tuple[CommunityResult, ...]:
+def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
     """Read the chosen options and recompute every figure from the scenario's own numbers."""
     chosen_by_community: dict[str, list[OptionResult]] = {}
     replaced: set[str] = set()
@@ -207,7 +248,9 @@ def _community_results(model: Model) -> tuple[CommunityResult, ...]:
     return tuple(results)
 
 
-def _funding_results(model: Model, communities: tuple[CommunityResult, ...]) -> tuple[FundingResult, ...]:
+def _funding_results(
+    model: Model | Readout, communities: tuple[CommunityResult, ...]
+) -> tuple[FundingResult, ...]:
     scenario = model.scenario
     by_id = {c.id: c for c in scenario.communities}
     used: dict[tuple[str, str], float] = {}

@@ -1,0 +1,445 @@
+"""The combinations formulation of the plan, built as arrays (no modelling layer).
+
+Same plans, same two objectives as the reference formulation of `allocator.model` (equations
+(1)-(16) there), with a linear relaxation much closer to the plans themselves:
+
+(C1) per community c, one weight lambda_cS >= 0 for every set S of its options that may be
+     chosen together (at most max_options, excludes, locks and one replacing option respected;
+     for a must_meet community, only sets that can reach the target):
+         sum_S lambda_cS = 1,        y_o = sum_{S containing o} lambda_cS
+     Equations (3), (4) and (12) then hold by construction and are left out. With y integer,
+     exactly one lambda is 1.
+(C2) the target row with the area of whole parts capped at the target: with
+         A_S = (existing_c unless S replaces it) + sum_{o in S} area_factor_o * min_area_o
+         d_S = max(0, target_c - A_S)     (what S still lacks at its least areas)
+     shortfall_c + sum_o area_factor_o * (x_o - min_area_o * y_o) >= sum_S d_S * lambda_cS.
+     For a chosen set this is equation (13) (or slack when the set's whole parts reach the
+     target); in the relaxation, a fraction of a whole storey no longer counts as area.
+(C3) money of a source with no rule per option (pays for every kind, max_share 1, no caps,
+     not capital only) pooled per community: g_cs >= 0 replaces f_os for o in c, with
+         sum_{s per option} f_os <= cost_o                                 (each o)
+         sum_s g_cs + sum_o sum_{s per option} f_os = sum_o cost_o        (each c)
+     The split of g_cs over the community's options is read back after the solve (any split
+     that covers each option's remaining cost is valid, and one always exists).
+(C4) bounds on money scaled by the choice: f_os <= U_os * y_o where U_os is the least of
+     max_per_option, the unit's budget and max_share times the option's largest cost (and
+     f_os <= U_os * z_os, z_os <= y_o for sources with max_options_funded).
+
+Communities with more than MAX_SETS allowed sets keep equations (3), (4), (12) and (13).
+Column and row names follow `allocator.model` where the two share a variable or a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from allocator.scenario import Community, FundingSource, Option, Scenario
+
+INF = float("inf")
+MAX_SETS = 64  # above this many allowed sets, a community keeps the reference rows
+
+
+@dataclass
+class Matrix:
+    """A MILP as arrays: columns, rows (CSR), two objectives, and where each decision lives."""
+
+    col_names: list[str] = field(default_factory=list)
+    col_lower: list[float] = field(default_factory=list)
+    col_upper: list[float] = field(default_factory=list)
+    col_integer: list[bool] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    starts: list[int] = field(default_factory=lambda: [0])
+    index: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    shortfall_cost: dict[int, float] = field(default_factory=dict)  # W of (15), by column
+    money_cost: dict[int, float] = field(default_factory=dict)  # C of (16), by column
+    options: list[tuple[Community, Option]] = field(default_factory=list)
+    chosen: list[int] = field(default_factory=list)
+    area: list[int] = field(default_factory=list)
+    capital: list[list[tuple[int, float]]] = field(default_factory=list)
+    running: list[list[tuple[int, float]]] = field(default_factory=list)
+    funding: dict[tuple[int, str], int] = field(default_factory=dict)
+    pooled: dict[tuple[str, str], int] = field(default_factory=dict)
+    funded: dict[tuple[int, str], int] = field(default_factory=dict)
+    shortfall: dict[str, int] = field(default_factory=dict)
+    budget_rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    target_rows: dict[str, int] = field(default_factory=dict)
+    unit_budgets: dict[str, dict[str, float]] = field(default_factory=dict)
+    members: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    pooled_sources: list[str] = field(default_factory=list)
+    sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
+
+    def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
+        self.col_names.append(name)
+        self.col_lower.append(lower)
+        self.col_upper.append(upper)
+        self.col_integer.append(integer)
+        return len(self.col_names) - 1
+
+    def row(self, name: str, terms: list[tuple[int, float]], lower: float, upper: float) -> int:
+        for column, coef in terms:
+            if coef:
+                self.index.append(column)
+                self.value.append(coef)
+        self.starts.append(len(self.index))
+        self.row_names.append(name)
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        return len(self.row_names) - 1
+
+    @property
+    def columns(self) -> int:
+        return len(self.col_names)
+
+    def objective(self, which: str) -> np.ndarray:
+        """Dense cost vector of `weighted_shortfall` (W) or `total_cost` (C)."""
+        coefs = self.shortfall_cost if which == "weighted_shortfall" else self.money_cost
+        cost = np.zeros(self.columns)
+        if coefs:
+            cost[np.fromiter(coefs.keys(), dtype=np.int64)] = np.fromiter(coefs.values(), float)
+        return cost
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "col_lower": np.array(self.col_lower, dtype=np.float64),
+            "col_upper": np.array(self.col_upper, dtype=np.float64),
+            "integrality": np.array(self.col_integer, dtype=np.int32),
+            "row_lower": np.array(self.row_lower, dtype=np.float64),
+            "row_upper": np.array(self.row_upper, dtype=np.float64),
+            "starts": np.array(self.starts, dtype=np.int32),
+            "index": np.array(self.index, dtype=np.int32),
+            "value": np.array(self.value, dtype=np.float64),
+        }
+
+
+def build_matrix(scenario: Scenario) -> Matrix:
+    """The combinations formulation (C1)-(C4) with equations (1), (2), (5)-(11), (14)."""
+    m = Matrix(options=[(c, o) for c in scenario.communities for o in c.options])
+    m.unit_budgets = {s.id: scenario.units(s) for s in scenario.funding}
+    pooled_sources = [s for s in scenario.funding if _poolable(s)]
+    option_sources = [s for s in scenario.funding if not _poolable(s)]
+    m.pooled_sources = [s.id for s in pooled_sources]
+    first = 0
+    for community in scenario.communities:
+        count = len(community.options)
+        _add_community(m, scenario, community, first, pooled_sources, option_sources)
+        first += count
+    _add_budgets(m, scenario)
+    return m
+
+
+def _poolable(source: FundingSource) -> bool:
+    """A source without a rule per option: its money can be pooled per community (C3)."""
+    return (
+        len(set(source.pays_for)) == 7
+        and source.max_share >= 1
+        and source.max_per_option is None
+        and source.max_options_funded is None
+        and not source.capital_only
+    )
+
+
+def _add_community(
+    m: Matrix,
+    scenario: Scenario,
+    community: Community,
+    first: int,
+    pooled_sources: list[FundingSource],
+    option_sources: list[FundingSource],
+) -> None:
+    mine = range(first, first + len(community.options))
+    for i in mine:
+        option = community.options[i - first]
+        _add_option_columns(m, i, option)
+    sets = _allowed_sets(community)
+    short = m.column(
+        f"short_{community.id}", 0.0, 0.0 if community.must_meet else community.target_area_m2
+    )
+    m.shortfall[community.id] = short
+    m.shortfall_cost[short] = community.priority
+    if sets is not None and len(sets) <= MAX_SETS:
+        _add_sets(m, community, first, sets, short)
+    else:
+        _add_reference_choice_rows(m, community, first, short)
+    _add_money(m, scenario, community, first, pooled_sources, option_sources)
+
+
+def _add_option_columns(m: Matrix, i: int, option: Option) -> None:
+    """y_o, x_o and equations (1), (2), (5)."""
+    low = high = None
+    if option.locked is not None:
+        low = high = 1.0 if option.locked == "chosen" else 0.0
+    y = m.column(f"y{i}", 0.0 if low is None else low, 1.0 if high is None else high, True)
+    x = m.column(f"x{i}", 0.0, option.max_area_m2)
+    m.chosen.append(y)
+    m.area.append(x)
+    if option.min_area_m2 >= option.max_area_m2:
+        m.row(f"max_area_{i}", [(x, 1.0), (y, -option.max_area_m2)], 0.0, 0.0)
+    else:
+        m.row(f"max_area_{i}", [(x, 1.0), (y, -option.max_area_m2)], -INF, 0.0)
+        if option.min_area_m2 > 0:
+            m.row(f"min_area_{i}", [(x, 1.0), (y, -option.min_area_m2)], 0.0, INF)
+
+
+def _allowed_sets(community: Community) -> list[tuple[int, ...]] | None:
+    """Every set of option positions that may be chosen together, or None if too many."""
+    options = community.options
+    locked = [k for k, o in enumerate(options) if o.locked == "chosen"]
+    free = [k for k, o in enumerate(options) if o.locked is None]
+    room = community.max_options - len(locked)
+    if room < 0:
+        return []
+    total = sum(_n_choose(len(free), size) for size in range(min(room, len(free)) + 1))
+    if total > MAX_SETS:
+        return None
+    ids = {o.id: k for k, o in enumerate(options)}
+    clash = {(k, ids[other]) for k, o in enumerate(options) for other in o.excludes}
+    sets = []
+    for size in range(min(room, len(free)) + 1):
+        for extra in combinations(free, size):
+            chosen = tuple(sorted((*locked, *extra)))
+            if sum(options[k].replaces_existing for k in chosen) > 1:
+                continue
+            if any((a, b) in clash or (b, a) in clash for a in chosen for b in chosen if a < b):
+                continue
+            if community.must_meet and _largest_area(community, chosen) < community.target_area_m2:
+                continue
+            sets.append(chosen)
+    return sets
+
+
+def _n_choose(n: int, k: int) -> int:
+    from math import comb
+
+    return comb(n, k)
+
+
+def _base_area(community: Community, chosen: tuple[int, ...]) -> float:
+    options = community.options
+    return 0.0 if any(options[k].replaces_existing for k in chosen) else community.existing_area_m2
+
+
+def _largest_area(community: Community, chosen: tuple[int, ...]) -> float:
+    options = community.options
+    return _base_area(community, chosen) + sum(
+        options[k].area_factor * options[k].max_area_m2 for k in chosen
+    )
+
+
+def _add_sets(
+    m: Matrix, community: Community, first: int, sets: list[tuple[int, ...]], short: int
+) -> None:
+    """(C1) and (C2)."""
+    cid = community.id
+    options = community.options
+    weights = []
+    members: dict[int, list[int]] = {}
+    useful: dict[int, list[int]] = {}
+    target = [(short, 1.0)]
+    for number, chosen in enumerate(sets):
+        weight = m.column(f"set_{cid}_{number}", 0.0, 1.0)
+        weights.append(weight)
+        m.sets.setdefault(cid, []).append((chosen, weight))
+        for k in chosen:
+            members.setdefault(k, []).append(weight)
+        least = _base_area(community, chosen) + sum(
+            options[k].area_factor * options[k].min_area_m2 for k in chosen
+        )
+        lack = community.target_area_m2 - least
+        if lack <= 0:
+            continue
+        target.append((weight, -lack))
+        extras = []
+        for k in chosen:
+            option = options[k]
+            if option.min_area_m2 >= option.max_area_m2:
+                continue
+            cap = min(option.max_area_m2 - option.min_area_m2, lack / option.area_factor)
+            extra = m.column(f"extra_{cid}_{number}_{k}", 0.0, cap)
+            m.row(f"extra_cap_{cid}_{number}_{k}", [(extra, 1.0), (weight, -cap)], -INF, 0.0)
+            useful.setdefault(k, []).append(extra)
+            extras.append((extra, option.area_factor))
+        if len(extras) > 1:
+            m.row(f"extra_sum_{cid}_{number}", [*extras, (weight, -lack)], -INF, 0.0)
+        target.extend(extras)
+    m.row(f"one_set_{cid}", [(w, 1.0) for w in weights], 1.0, 1.0)
+    for k in range(len(options)):
+        i = first + k
+        terms = [(m.chosen[i], 1.0)] + [(w, -1.0) for w in members.get(k, [])]
+        m.row(f"set_link_{i}", terms, 0.0, 0.0)
+    for k, extras_of_k in useful.items():
+        i = first + k
+        terms = [(m.area[i], 1.0), (m.chosen[i], -options[k].min_area_m2)]
+        m.row(f"useful_{i}", terms + [(e, -1.0) for e in extras_of_k], 0.0, INF)
+    m.target_rows[cid] = m.row(f"target_{cid}", target, 0.0, INF)
+
+
+def _add_reference_choice_rows(m: Matrix, community: Community, first: int, short: int) -> None:
+    """Equations (3), (4), (12), (13) as in the reference formulation."""
+    options = community.options
+    ids = {o.id: first + k for k, o in enumerate(options)}
+    done = set()
+    for k, option in enumerate(options):
+        i = first + k
+        for other in option.excludes:
+            pair = (min(i, ids[other]), max(i, ids[other]))
+            if pair not in done:
+                done.add(pair)
+                m.row(f"excl_{pair[0]}_{pair[1]}", [(m.chosen[j], 1.0) for j in pair], -INF, 1.0)
+    ys = [m.chosen[first + k] for k in range(len(options))]
+    if len(ys) > community.max_options:
+        m.row(f"max_options_{community.id}", [(y, 1.0) for y in ys], -INF, community.max_options)
+    replacing = [m.chosen[first + k] for k, o in enumerate(options) if o.replaces_existing]
+    if len(replacing) > 1:
+        m.row(f"one_replacing_{community.id}", [(y, 1.0) for y in replacing], -INF, 1.0)
+    terms = [(short, 1.0)]
+    for k, option in enumerate(options):
+        terms.append((m.area[first + k], option.area_factor))
+        if option.replaces_existing and community.existing_area_m2:
+            terms.append((m.chosen[first + k], -community.existing_area_m2))
+    rhs = community.target_area_m2 - community.existing_area_m2
+    m.target_rows[community.id] = m.row(f"target_{community.id}", terms, rhs, INF)
+
+
+def _add_money(
+    m: Matrix,
+    scenario: Scenario,
+    community: Community,
+    first: int,
+    pooled_sources: list[FundingSource],
+    option_sources: list[FundingSource],
+) -> None:
+    """Equations (5)-(10) with (C3) and (C4)."""
+    years = scenario.horizon_years
+    units = {s.id: scenario.unit_of(s, community) for s in scenario.funding}
+    community_cost: list[tuple[int, float]] = []
+    paid_per_option: list[tuple[int, float]] = []
+    most = 0.0
+    largest_of: list[float] = []
+    for k, option in enumerate(community.options):
+        i = first + k
+        y, x = m.chosen[i], m.area[i]
+        capital = [(y, option.fixed_cost), (x, option.cost_per_m2)]
+        running = [(y, years * option.annual_cost), (x, years * option.annual_cost_per_m2)]
+        m.capital.append([t for t in capital if t[1]])
+        m.running.append([t for t in running if t[1]])
+        cost = [(y, capital[0][1] + running[0][1]), (x, capital[1][1] + running[1][1])]
+        cost = [t for t in cost if t[1]]
+        for column, coef in cost:
+            m.money_cost[column] = m.money_cost.get(column, 0.0) + coef
+        largest_capital = option.fixed_cost + option.cost_per_m2 * option.max_area_m2
+        largest = largest_capital + years * (
+            option.annual_cost + option.annual_cost_per_m2 * option.max_area_m2
+        )
+        most += largest
+        largest_of.append(largest)
+        money = []
+        capital_money = []
+        for source in option_sources:
+            if option.kind not in source.pays_for:
+                continue
+            unit = units[source.id]
+            ceiling = source.max_share * (largest_capital if source.capital_only else largest)
+            bound = min(ceiling, m.unit_budgets[source.id][unit])
+            if source.max_per_option is not None:
+                bound = min(bound, source.max_per_option)
+            f = m.column(f"f{i}_{source.id}", 0.0, bound)
+            m.funding[(i, source.id)] = f
+            m.members.setdefault((source.id, unit), []).append(f)
+            money.append(f)
+            if source.capital_only:
+                capital_money.append(f)
+            if source.max_share < 1:
+                share = [(c, -source.max_share * coef) for c, coef in cost]
+                m.row(f"share_{i}_{source.id}", [(f, 1.0), *share], -INF, 0.0)
+            if source.max_options_funded is not None:
+                z = m.column(f"z{i}_{source.id}", 0.0, 1.0, True)
+                m.funded[(i, source.id)] = z
+                m.row(f"funded_{i}_{source.id}", [(f, 1.0), (z, -bound)], -INF, 0.0)
+                m.row(f"funded_chosen_{i}_{source.id}", [(z, 1.0), (y, -1.0)], -INF, 0.0)
+            elif bound < source.max_share * largest * (1 - 1e-12):
+                m.row(f"cap_{i}_{source.id}", [(f, 1.0), (y, -bound)], -INF, 0.0)
+        negative_cost = [(c, -coef) for c, coef in cost]
+        if not pooled_sources:
+            m.row(f"paid_{i}", [(f, 1.0) for f in money] + negative_cost, 0.0, 0.0)
+        elif money:
+            m.row(f"paid_{i}", [(f, 1.0) for f in money] + negative_cost, -INF, 0.0)
+        if capital_money and m.running[i]:
+            terms = [(f, 1.0) for f in capital_money] + [(c, -v) for c, v in m.capital[i]]
+            m.row(f"capital_only_{i}", terms, -INF, 0.0)
+        community_cost.extend(negative_cost)
+        paid_per_option.extend((f, 1.0) for f in money)
+    if pooled_sources:
+        pooled = []
+        for source in pooled_sources:
+            unit = units[source.id]
+            g = m.column(
+                f"g_{community.id}_{source.id}", 0.0, min(m.unit_budgets[source.id][unit], most)
+            )
+            m.pooled[(community.id, source.id)] = g
+            m.members.setdefault((source.id, unit), []).append(g)
+            pooled.append((g, 1.0))
+        m.row(f"paid_{community.id}", pooled + paid_per_option + community_cost, 0.0, 0.0)
+    _add_local_money(m, community, first, largest_of)
+
+
+def _add_local_money(m: Matrix, community: Community, first: int, largest: list[float]) -> None:
+    """(C5) a community's own money follows its chosen set: for a source of community scope,
+        money_cs <= sum_S min(budget_cs, most s can pay towards S) * lambda_cS.
+    A fraction of a set can take only that fraction of the community's own money."""
+    sets = m.sets.get(community.id)
+    if not sets:
+        return
+    for source_id, budgets in m.unit_budgets.items():
+        if community.id not in budgets or (source_id, community.id) not in m.members:
+            continue
+        budget = budgets[community.id]
+        pooled = m.pooled.get((community.id, source_id))
+        terms: list[tuple[int, float]] = []
+        for chosen, weight in sets:
+            if pooled is not None:
+                most = sum(largest[k] for k in chosen)
+            else:
+                most = sum(
+                    m.col_upper[m.funding[(first + k, source_id)]]
+                    for k in chosen
+                    if (first + k, source_id) in m.funding
+                )
+            terms.append((weight, -min(budget, most)))
+        money = (
+            [(pooled, 1.0)]
+            if pooled is not None
+            else [
+                (m.funding[(first + k, source_id)], 1.0)
+                for k in range(len(community.options))
+                if (first + k, source_id) in m.funding
+            ]
+        )
+        m.row(f"own_money_{source_id}_{community.id}", money + terms, -INF, 0.0)
+
+
+def _add_budgets(m: Matrix, scenario: Scenario) -> None:
+    """Equation (11): one row per source and unit that pays for anything."""
+    for source in scenario.funding:
+        for unit, budget in m.unit_budgets[source.id].items():
+            money = m.members.get((source.id, unit))
+            if money:
+                name = f"budget_{source.id}_{unit}"
+                terms = [(f, 1.0) for f in money]
+                m.budget_rows[(source.id, unit)] = m.row(name, terms, -INF, budget)
+    for source in scenario.funding:
+        if source.max_options_funded is None:
+            continue
+        flags = [z for (i, sid), z in m.funded.items() if sid == source.id]
+        if len(flags) > source.max_options_funded:
+            m.row(
+                f"max_funded_{source.id}",
+                [(z, 1.0) for z in flags],
+                -INF,
+                source.max_options_funded,
+            )
