@@ -163,3 +163,4 @@ def main() -> None:
 
 import allocator.cli_explain  # noqa: E402, F401  (registers explain and alternatives)
 import allocator.cli_whatif  # noqa: E402, F401  (registers compare and sweep)
+import allocator.cli_scale  # noqa: E402, F401  (registers generate)

@@ -385,20 +385,23 @@ def _add_money(
             m.members.setdefault((source.id, unit), []).append(g)
             pooled.append((g, 1.0))
         m.row(f"paid_{community.id}", pooled + paid_per_option + community_cost, 0.0, 0.0)
-    _add_local_money(m, community, first, largest_of)
+    local = [s.id for s in scenario.funding if s.scope == "community"]
+    _add_local_money(m, community, first, largest_of, local)
 
 
-def _add_local_money(m: Matrix, community: Community, first: int, largest: list[float]) -> None:
+def _add_local_money(
+    m: Matrix, community: Community, first: int, largest: list[float], local: list[str]
+) -> None:
     """(C5) a community's own money follows its chosen set: for a source of community scope,
         money_cs <= sum_S min(budget_cs, most s can pay towards S) * lambda_cS.
     A fraction of a set can take only that fraction of the community's own money."""
     sets = m.sets.get(community.id)
     if not sets:
         return
-    for source_id, budgets in m.unit_budgets.items():
-        if community.id not in budgets or (source_id, community.id) not in m.members:
+    for source_id in local:
+        if (source_id, community.id) not in m.members:
             continue
-        budget = budgets[community.id]
+        budget = m.unit_budgets[source_id][community.id]
         pooled = m.pooled.get((community.id, source_id))
         terms: list[tuple[int, float]] = []
         for chosen, weight in sets:

@@ -1,0 +1,241 @@
+"""The sets formulation (allocator.matrix) against the reference (allocator.model): the same two
+optima on random small scenarios and on small generated provinces, plans that pass the
+independent checker, and a relaxation that is tighter where the reference is weak."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from conftest import community, option, scenario_dict, solve_checked
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle import check_plan
+
+from allocator.generate import generate_scenario
+from allocator.highs_model import to_highs
+from allocator.matrix import build_matrix
+from allocator.model import build_model
+from allocator.scenario import OPTION_KINDS, scenario_from_dict
+from allocator.solve import solve
+
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+
+def _objectives(raw: dict[str, Any], **options: Any) -> tuple[float, float] | None:
+    plan = solve_checked(raw, **options)
+    return (plan.weighted_shortfall, plan.total_cost) if plan.status.has_plan else None
+
+
+def _same(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
+
+
+@st.composite
+def options(draw: st.DrawFn, prefix: str) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(1, 4))):
+        high = draw(st.sampled_from([80, 150, 240, 400, 600]))
+        entry: dict[str, Any] = {
+            "id": f"{prefix}{i}",
+            "kind": draw(st.sampled_from(OPTION_KINDS)),
+            "max_area_m2": high,
+            "min_area_m2": draw(st.sampled_from([0, 0, high // 2, high])),
+            "cost_per_m2": draw(st.sampled_from([0, 0.02, 0.09, 0.25])),
+            "fixed_cost": draw(st.sampled_from([0, 0, 5])),
+            "annual_cost": draw(st.sampled_from([0, 0, 1])),
+            "annual_cost_per_m2": draw(st.sampled_from([0, 0, 0.018])),
+            "area_factor": draw(st.sampled_from([1, 1, 0.6])),
+            "replaces_existing": draw(st.integers(0, 4)) == 0,
+        }
+        if made and draw(st.integers(0, 3)) == 0:
+            entry["excludes"] = [made[-1]["id"]]
+        lock = draw(st.sampled_from([None] * 6 + ["chosen", "rejected"]))
+        if lock == "rejected" or (
+            lock == "chosen"
+            and not entry.get("excludes")
+            and not entry["replaces_existing"]
+            and not any(o.get("locked") == "chosen" for o in made)
+        ):
+            entry["locked"] = lock
+        made.append(entry)
+    return made
+
+
+@st.composite
+def sources(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Pooled sources (no rule per option) and sources with rules, in every scope."""
+    made = []
+    for i in range(draw(st.integers(1, 4))):
+        scope = draw(st.sampled_from(["county", "county", "group", "community"]))
+        source: dict[str, Any] = {
+            "id": f"s{i}",
+            "name": f"资金{i}",
+            "scope": scope,
+            "budget": draw(st.sampled_from([0, 10, 40, 120, 400])),
+        }
+        if scope != "county" and draw(st.booleans()):
+            source["budget_by_kind"] = {"street": draw(st.sampled_from([5, 30])), "town": 10}
+        if draw(st.integers(0, 2)) == 0:
+            source["pays_for"] = draw(
+                st.lists(st.sampled_from(OPTION_KINDS), min_size=1, max_size=3, unique=True)
+            )
+        if draw(st.integers(0, 3)) == 0:
+            source["capital_only"] = True
+        if draw(st.integers(0, 3)) == 0:
+            source["max_share"] = 0.8
+        if draw(st.integers(0, 3)) == 0:
+            source["max_per_option"] = draw(st.sampled_from([8, 30]))
+        if draw(st.integers(0, 4)) == 0:
+            source["max_options_funded"] = draw(st.integers(0, 2))
+        made.append(source)
+    return made
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    communities = []
+    for c in range(draw(st.integers(1, 4))):
+        communities.append(
+            {
+                "id": f"c{c}",
+                "name": f"社区{c}",
+                "group": draw(st.sampled_from(["east", "west"])),
+                "existing_area_m2": draw(st.sampled_from([0, 120, 280, 450])),
+                "target_area_m2": draw(st.sampled_from([400, 500])),
+                "must_meet": draw(st.integers(0, 6)) == 0,
+                "priority": draw(st.sampled_from([1, 1, 1.5])),
+                "max_options": draw(st.sampled_from([1, 2, 2, 3])),
+                "options": draw(options(f"c{c}o")),
+            }
+        )
+    return {
+        "name": "random",
+        "horizon_years": draw(st.sampled_from([1, 3])),
+        "groups": [
+            {"id": "east", "name": "东街道", "kind": "street"},
+            {"id": "west", "name": "西镇", "kind": "town"},
+        ],
+        "communities": communities,
+        "funding": draw(sources()),
+    }
+
+
+def _valid(raw: dict[str, Any]) -> bool:
+    from allocator.errors import ScenarioError
+
+    try:
+        scenario_from_dict(copy.deepcopy(raw))
+    except ScenarioError:
+        return False
+    return True
+
+
+@SETTINGS
+@given(scenarios())
+def test_sets_and_reference_reach_the_same_optima(raw: dict[str, Any]) -> None:
+    if not _valid(raw):
+        return
+    reference = _objectives(raw, formulation="naive")
+    assert _same(_objectives(raw, formulation="sets"), reference), raw
+
+
+@SETTINGS
+@given(scenarios())
+def test_sets_model_through_pulp_and_cbc(raw: dict[str, Any]) -> None:
+    """The PuLP form of the sets formulation (build_model(..., "sets")) with CBC."""
+    if not _valid(raw):
+        return
+    reference = _objectives(raw, formulation="naive")
+    assert _same(_objectives(raw, solver="cbc", formulation="sets"), reference), raw
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_generated_province_same_optima(seed: int) -> None:
+    """30 generated communities: binding budgets, pooled money, every rule."""
+    raw = generate_scenario(30, seed=seed)
+    assert _same(_objectives(raw, formulation="sets"), _objectives(raw, formulation="naive"))
+
+
+def test_time_limited_plan_reports_its_gap() -> None:
+    """Stopped at its limit, a plan is time_limit with the gap it proved, never optimal."""
+    raw = generate_scenario(400, seed=4)
+    plan = solve(scenario_from_dict(copy.deepcopy(raw)), formulation="sets", time_limit=1.0)
+    assert plan.status.value in ("time_limit", "no_plan")
+    if plan.status.has_plan:
+        assert check_plan(raw, plan.to_dict()) == []
+        assert plan.solver.gap is None or plan.solver.gap > plan.solver.requested_gap
+
+
+def _relaxed_shortfall(problem_of: Any) -> float:
+    model = problem_of
+    lp = to_highs(model.problem)
+    lp.set_objective({v.name: coef for v, coef in model.weighted_shortfall.items()})
+    lp.set_integrality(False)
+    assert lp.run() == "optimal"
+    return lp.objective()
+
+
+def test_relaxation_counts_no_fraction_of_a_storey() -> None:
+    """Existing 280 m2, target 500, one storey of 240 m2 (all or nothing) at 0.25 万元/m2 =
+    60 万元, and 30 万元 of money.
+
+    Reference relaxation: y = 30/60 = 0.5 buys 120 m2, shortfall 220 - 120 = 100.
+    Sets relaxation: the set {storey} lacks nothing (520 >= 500), the empty set lacks 220;
+    money allows weight 0.5 on {storey}: shortfall >= 0.5 * 220 = 110.
+    The plan itself cannot afford the storey: shortfall 220.
+    """
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [option("a-up", "heighten", 240, min_area_m2=240, cost_per_m2=0.25)],
+                existing_area_m2=280,
+            )
+        ],
+        funding=[{"id": "county", "name": "县财政", "budget": 30}],
+    )
+    scenario = scenario_from_dict(copy.deepcopy(raw))
+    assert _relaxed_shortfall(build_model(scenario)) == pytest.approx(100)
+    assert _relaxed_shortfall(build_model(scenario, formulation="sets")) == pytest.approx(110)
+    assert solve_checked(raw, formulation="sets").weighted_shortfall == pytest.approx(220)
+
+
+def test_pooled_money_is_split_over_the_options_it_paid() -> None:
+    """Two leases in one community, 100 m2 each at 0.1 万元/m2 a year (1 year): 10 + 10.
+    A county pot (pooled: no rule per option) of 15 and a lease-only grant of 5 with a 50%
+    share: the grant pays 5 of one lease, the pot the other 15; every option is paid in full."""
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option("a-l1", max_area_m2=100, annual_cost_per_m2=0.1),
+                    option("a-l2", max_area_m2=100, annual_cost_per_m2=0.1),
+                ],
+                existing_area_m2=300,
+            )
+        ],
+        funding=[
+            {"id": "pot", "name": "县财政", "budget": 15},
+            {
+                "id": "rent",
+                "name": "租赁补贴",
+                "budget": 5,
+                "pays_for": ["lease"],
+                "max_share": 0.5,
+            },
+        ],
+    )
+    matrix = build_matrix(scenario_from_dict(copy.deepcopy(raw)))
+    assert matrix.pooled_sources == ["pot"] and ("a", "pot") in matrix.pooled
+    plan = solve_checked(raw, formulation="sets")
+    assert plan.total_cost == pytest.approx(20) and plan.weighted_shortfall == 0
+    paid = [sum(o.funding.values()) for o in plan.community_results[0].options]
+    assert paid == pytest.approx([10, 10])
+    assert sum(o.funding.get("rent", 0) for o in plan.community_results[0].options) == 5
