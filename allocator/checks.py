@@ -55,6 +55,14 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
         "option": [(loc, option) for loc, option, _ in _options(data)],
     }
     problems = []
+    variants = list(_entries(data, "variants"))
+    names = Counter(v.get("name") for _, v in variants if isinstance(v.get("name"), str))
+    for loc, variant in variants:
+        if names.get(variant.get("name"), 0) > 1:
+            problems.append(
+                Problem((*loc, "name"), f"duplicate variant name '{variant['name']}': "
+                        "names must be unique")
+            )
     for word, entries in families.items():
         counts = Counter(e.get("id") for _, e in entries if isinstance(e.get("id"), str))
         for loc, entry in entries:
@@ -118,7 +126,7 @@ def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> l
     if limit is None and isinstance(data.get("defaults"), dict):
         limit = data["defaults"].get("max_options_per_community")
     limit = 2 if limit is None else limit
-    if isinstance(limit, int) and len(chosen) > limit:
+    if isinstance(limit, int) and limit >= 1 and len(chosen) > limit:
         problems.append(
             Problem(
                 (*loc, "max_options"),

@@ -126,4 +126,12 @@ def _set_unit_budget(
 
 
 def _copy(scenario: Scenario, **update: Any) -> Scenario:
-    return scenario.model_copy(update=update)
+    """A changed copy whose source dict says the same, so later what-ifs start from it."""
+    changed = scenario.model_copy(update=update)
+    source = changed.model_dump(
+        mode="json", exclude_none=True, exclude={"extends", "changes", "variants"}
+    )
+    if "variants" in scenario._source:
+        source["variants"] = scenario._source["variants"]
+    changed._source = source
+    return changed

@@ -1,7 +1,7 @@
 """Independent test oracle for allocator plans.
 
 Nothing here imports ``allocator``. The oracle reads the scenario format (version 1) and the
-model of issue 2 on its own, so that a mistake in the package cannot hide behind the same
+model (docs/model.md) on its own, so that a mistake in the package cannot hide behind the same
 mistake in its checker.
 
 - ``normalise(raw)`` applies the documented defaults to a scenario dict as ``yaml.safe_load``

@@ -85,6 +85,10 @@ def test_good_file_solves(tmp_path: Path) -> None:
         (GOOD.replace("budget: 100}", "budget: 100, colour: red}"), ["unknown field 'colour'"]),
         # empty communities
         ("name: x\ncommunities: []\n", ["'communities'", "empty"]),
+        # two variants of one name
+        (GOOD + "variants:\n  - name: v\n    changes:\n      - funding[county].budget: 1\n"
+         "  - name: v\n    changes:\n      - funding[county].budget: 2\n",
+         ["line 16", "duplicate variant name 'v'"]),
         # not a mapping
         ("- just\n- a list\n", ["must hold a mapping"]),
     ],
