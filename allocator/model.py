@@ -33,6 +33,9 @@ Constraints:
 Objective, lexicographic (solved in two stages by `allocator.solve`):
  (15) minimise W = sum_c priority_c * shortfall_c
  (16) then, with W <= W* (the first stage's value), minimise C = sum_o cost_o
+ (17) then, with the routes y fixed, W <= W* and C <= C*, minimise sum_os rank_s * f_os:
+      money tied to one community first, then a street's or town's, then the county's;
+      earmarked money (a grant with rules) before general money (`solve.payer_rank`)
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from allocator.plan import (
     StageResult,
     Status,
 )
-from allocator.scenario import Scenario
+from allocator.scenario import OPTION_KINDS, FundingSource, Scenario
 from allocator.solvers import StageRun, run_stage, solver_version
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ DEFAULT_GAP = 1e-6
 # Stage 2 keeps W within this many m2 of the first stage's W*. Absolute, and small: a relative
 # slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
 _W_TOLERANCE_M2 = 1e-6
+# Settling who pays keeps the cost within this share of itself (8 yuan in 824 万元).
+_COST_TOLERANCE = 1e-6
 _DIGITS = 6
 SETS_FROM_COMMUNITIES = 100
 _MEETS_M2 = 1e-4
@@ -77,6 +79,8 @@ def solve(
         if second.status not in ("optimal", "time_limit"):
             # The second stage found nothing better in time: the first stage's plan stands.
             _restore(model, start)
+        elif model.matrix is None:
+            _settle_payers(model, solver, time_limit, began)
     info = _solver_info(solver, gap, time_limit, began, stages)
     if model.matrix is not None and stages[0].status in ("optimal", "time_limit"):
         return _plan_from(_readout_of(model), stages, info)
@@ -100,6 +104,56 @@ def _stage(model: Model, objective: pulp.LpAffineExpression, solver: str, gap: f
     model.problem.setObjective(objective)
     remaining = None if time_limit is None else max(time_limit - (time.monotonic() - began), 0.01)
     return run_stage(model.problem, solver, gap=gap, time_limit_s=remaining, start=start)
+
+
+def payer_rank(source: FundingSource, position: int) -> float:
+    """Order in which money is spent when plans tie: money tied to one community first, then
+    a street's or town's, then the county's; within a scope, earmarked money (a grant with
+    rules) before general money, and then the order of the file."""
+    scope = {"community": 1.0, "group": 2.0, "county": 3.0}[source.scope]
+    general = (
+        source.pays_for == OPTION_KINDS and not source.capital_only and source.max_share == 1
+        and source.max_per_option is None and source.max_options_funded is None
+    )
+    return scope + (0.5 if general else 0.0) + 0.001 * position
+
+
+def _settle_payers(model: Model, solver: str, time_limit: float | None, began: float) -> None:
+    """Stage (17): with the routes fixed and the cost kept, split the money by `payer_rank`.
+
+    Equal-cost plans may split an option's cost between sources in many ways; without this
+    the split would be whatever the solver met first. Shortfall and cost stay as they are,
+    to within the solver's tolerances.
+    """
+    if time_limit is not None and time.monotonic() - began >= time_limit or not model.funding:
+        return
+    binaries = [*model.chosen, *model.funded.values()]
+    saved_bounds = [(v.lowBound, v.upBound) for v in binaries]
+    saved_values = {v.name: v.varValue for v in model.problem.variables()}
+    # Rounding the routes to exact 0/1 takes away the few 1e-6 m2 that a route "chosen" at
+    # 1e-7 added within the solver's tolerance: the shortfall may rise by that much.
+    priority = {c.id: c.priority for c in model.scenario.communities}
+    lost_m2 = sum(
+        priority[c.id] * o.area_factor * (x.varValue or 0.0)
+        for (c, o), y, x in zip(model.options, model.chosen, model.area, strict=True)
+        if (y.varValue or 0.0) < 0.5
+    )
+    shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
+    model.problem.get_constraint_by_name("keep_shortfall").changeRHS(
+        shortfall_now + lost_m2 + _W_TOLERANCE_M2
+    )
+    for var in binaries:
+        var.lowBound = var.upBound = round(var.varValue or 0.0)
+    cost_now = pulp.value(model.total_cost) or 0.0
+    model.problem += pulp.LpConstraint(model.total_cost, pulp.LpConstraintLE, "keep_cost",
+                                       cost_now + _COST_TOLERANCE * max(1.0, cost_now))
+    ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
+    spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
+    settled = _stage(model, spending, solver, 1e-9, time_limit, began)
+    for var, (low, high) in zip(binaries, saved_bounds, strict=True):
+        var.lowBound, var.upBound = low, high
+    if settled.status != "optimal":
+        _restore(model, saved_values)
 
 
 def _restore(model: Model, values: dict[str, float]) -> None:
@@ -272,5 +326,7 @@ def _funding_results(
 
 
 def _round(value: float) -> float:
-    rounded = round(value, _DIGITS)
+    """To 1e-6, and to 1e-3 when within 1e-5 of it: 449.999997 m2 is solver noise for 450."""
+    fine, coarse = round(value, _DIGITS), round(value, 3)
+    rounded = coarse if abs(fine - coarse) <= 1e-5 else fine
     return 0.0 if rounded == 0 else rounded

@@ -370,3 +370,19 @@ def test_locked_option_is_listed_even_when_it_adds_nothing() -> None:
                                    existing_area_m2=600)])
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-lease": 0}
+
+
+def test_money_tied_to_a_place_is_spent_first() -> None:
+    """(17): a 500 m2 lease at 0.04/m2 costs 20. The county (100) or the community's startup
+    money (10) may pay; both plans cost 20. The startup money goes first (it can be used
+    nowhere else): startup 10, county 10, leaving 90 of county money free."""
+    raw = scenario_dict(
+        [community("a", [option("a-lease", cost_per_m2=0.04)])],
+        funding=[
+            {"id": "county", "name": "县财政", "budget": 100},
+            {"id": "startup", "name": "启动经费", "scope": "community", "budget": 10},
+        ],
+    )
+    plan = solve_checked(raw)
+    assert result(plan, "a").options[0].funding == {"county": pytest.approx(10),
+                                                     "startup": pytest.approx(10)}
