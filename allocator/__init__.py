@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Plan", "Scenario", "ScenarioError", "Status", "load_scenario", "scenario_from_dict", "solve"]
+__all__ = [
+    "Plan",
+    "Scenario",
+    "ScenarioError",
+    "Status",
+    "load_scenario",
+    "scenario_from_dict",
+    "solve",
+]
 __all__ += ["Comparison", "compare", "sweep", "scenario_diff"]
 __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
 __all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]

@@ -60,15 +60,19 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
     for loc, variant in variants:
         if names.get(variant.get("name"), 0) > 1:
             problems.append(
-                Problem((*loc, "name"), f"duplicate variant name '{variant['name']}': "
-                        "names must be unique")
+                Problem(
+                    (*loc, "name"),
+                    f"duplicate variant name '{variant['name']}': names must be unique",
+                )
             )
     for word, entries in families.items():
         counts = Counter(e.get("id") for _, e in entries if isinstance(e.get("id"), str))
         for loc, entry in entries:
             if counts.get(entry.get("id"), 0) > 1:
                 problems.append(
-                    Problem((*loc, "id"), f"duplicate {word} id '{entry['id']}': ids must be unique")
+                    Problem(
+                        (*loc, "id"), f"duplicate {word} id '{entry['id']}': ids must be unique"
+                    )
                 )
     return problems
 
@@ -136,7 +140,10 @@ def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> l
     replacing = [o for o in chosen if o.get("replaces_existing") is True]
     if len(replacing) > 1:
         problems.append(
-            Problem((*loc, "options"), "two options that replace the existing premises are locked chosen")
+            Problem(
+                (*loc, "options"),
+                "two options that replace the existing premises are locked chosen",
+            )
         )
     return problems
 
@@ -144,7 +151,9 @@ def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> l
 def check_funding(data: dict[str, Any]) -> list[Problem]:
     """Budgets name real units, and every unit of a source gets an amount."""
     groups = {g.get("id"): g.get("kind") for _, g in _entries(data, "groups")}
-    communities = {c.get("id"): groups.get(c.get("group")) for _, c in _entries(data, "communities")}
+    communities = {
+        c.get("id"): groups.get(c.get("group")) for _, c in _entries(data, "communities")
+    }
     problems = []
     for loc, source in _entries(data, "funding"):
         scope = source.get("scope", "county")
@@ -152,8 +161,11 @@ def check_funding(data: dict[str, Any]) -> list[Problem]:
             for key in ("budget_by_kind", "budgets"):
                 if source.get(key) is not None:
                     problems.append(
-                        Problem((*loc, key), "applies to group or community scope only; "
-                                "a county source has one `budget`")
+                        Problem(
+                            (*loc, key),
+                            "applies to group or community scope only; "
+                            "a county source has one `budget`",
+                        )
                     )
             if source.get("budget") is None:
                 problems.append(Problem((*loc, "budget"), "is required for a county source"))
@@ -167,7 +179,9 @@ def check_funding(data: dict[str, Any]) -> list[Problem]:
                 problems.append(
                     Problem((*loc, "budgets", unit), f"'{unit}' is not a {scope} of this scenario")
                 )
-        by_kind = source.get("budget_by_kind") if isinstance(source.get("budget_by_kind"), dict) else {}
+        by_kind = (
+            source.get("budget_by_kind") if isinstance(source.get("budget_by_kind"), dict) else {}
+        )
         if source.get("budget") is None:
             missing = [u for u, kind in units.items() if u not in budgets and kind not in by_kind]
             if missing:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -25,13 +25,13 @@ app = typer.Typer(
 EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class Solver(str, Enum):
+class Solver(StrEnum):
     highs = "highs"
     cbc = "cbc"
 
@@ -113,8 +113,12 @@ def solve(
     ] = False,
     price_step: Annotated[
         float,
-        typer.Option("--price-step", help="With --explain: 万元 added to each budget when "
-                     "re-solving (what another 50 万元 buys: 50).", min=0.01),
+        typer.Option(
+            "--price-step",
+            help="With --explain: 万元 added to each budget when "
+            "re-solving (what another 50 万元 buys: 50).",
+            min=0.01,
+        ),
     ] = 1.0,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
@@ -162,5 +166,5 @@ def main() -> None:
 
 
 import allocator.cli_explain  # noqa: E402, F401  (registers explain and alternatives)
-import allocator.cli_whatif  # noqa: E402, F401  (registers compare and sweep)
 import allocator.cli_scale  # noqa: E402, F401  (registers generate)
+import allocator.cli_whatif  # noqa: E402, F401  (registers compare and sweep)

@@ -127,7 +127,9 @@ def _add_choice_rules(model: Model) -> None:
         by_community.setdefault(community.id, []).append(i)
         model.add(f"max_area_{i}", LpAffineExpression([(x, 1), (y, -option.max_area_m2)]), LE, 0)
         if option.min_area_m2 > 0:
-            model.add(f"min_area_{i}", LpAffineExpression([(x, 1), (y, -option.min_area_m2)]), GE, 0)
+            model.add(
+                f"min_area_{i}", LpAffineExpression([(x, 1), (y, -option.min_area_m2)]), GE, 0
+            )
         if option.locked is not None:
             y.lowBound = y.upBound = 1 if option.locked == "chosen" else 0
         for other in option.excludes:

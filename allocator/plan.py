@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How the solve ended. Exit codes: optimal/time_limit 0, infeasible 3, no_plan 4."""
 
     OPTIMAL = "optimal"

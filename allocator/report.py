@@ -56,28 +56,39 @@ def communities_table(plan: Plan) -> pd.DataFrame:
         for option in c.options:
             for source, amount in option.funding.items():
                 paid[source] = paid.get(source, 0.0) + amount
-        rows.append({
-            "community_id": c.id,
-            "community": c.name,
-            "group": c.group_name,
-            "existing_m2": c.existing_area_m2,
-            "routes": "; ".join(
-                f"{KIND_LABELS[o.kind]} {o.area_m2:,.1f} m2" for o in c.options
-            ) or "-",
-            "final_m2": c.final_area_m2,
-            "target_m2": c.target_area_m2,
-            "shortfall_m2": c.shortfall_m2,
-            "meets_target": c.meets_target,
-            "must_meet": c.must_meet,
-            "cost_wan": c.cost,
-            "paid_by": ", ".join(f"{s} {v:,.2f}" for s, v in paid.items()) or "-",
-        })
+        rows.append(
+            {
+                "community_id": c.id,
+                "community": c.name,
+                "group": c.group_name,
+                "existing_m2": c.existing_area_m2,
+                "routes": "; ".join(f"{KIND_LABELS[o.kind]} {o.area_m2:,.1f} m2" for o in c.options)
+                or "-",
+                "final_m2": c.final_area_m2,
+                "target_m2": c.target_area_m2,
+                "shortfall_m2": c.shortfall_m2,
+                "meets_target": c.meets_target,
+                "must_meet": c.must_meet,
+                "cost_wan": c.cost,
+                "paid_by": ", ".join(f"{s} {v:,.2f}" for s, v in paid.items()) or "-",
+            }
+        )
     return pd.DataFrame(rows, columns=list(_COMMUNITY_COLUMNS))
 
 
 _COMMUNITY_COLUMNS = (
-    "community_id", "community", "group", "existing_m2", "routes", "final_m2", "target_m2",
-    "shortfall_m2", "meets_target", "must_meet", "cost_wan", "paid_by",
+    "community_id",
+    "community",
+    "group",
+    "existing_m2",
+    "routes",
+    "final_m2",
+    "target_m2",
+    "shortfall_m2",
+    "meets_target",
+    "must_meet",
+    "cost_wan",
+    "paid_by",
 )
 
 
@@ -101,8 +112,16 @@ def options_table(plan: Plan) -> pd.DataFrame:
             row.update({f"paid_{s}_wan": o.funding.get(s, 0.0) for s in sources})
             rows.append(row)
     columns = [
-        "community_id", "community", "option_id", "kind", "area_m2", "counted_area_m2",
-        "capital_cost_wan", "running_cost_wan", "cost_wan", *(f"paid_{s}_wan" for s in sources),
+        "community_id",
+        "community",
+        "option_id",
+        "kind",
+        "area_m2",
+        "counted_area_m2",
+        "capital_cost_wan",
+        "running_cost_wan",
+        "cost_wan",
+        *(f"paid_{s}_wan" for s in sources),
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -120,7 +139,9 @@ def funding_table(plan: Plan) -> pd.DataFrame:
         }
         for f in plan.funding_results
     ]
-    return pd.DataFrame(rows, columns=["source_id", "source", "unit", "budget_wan", "used_wan", "left_wan"])
+    return pd.DataFrame(
+        rows, columns=["source_id", "source", "unit", "budget_wan", "used_wan", "left_wan"]
+    )
 
 
 def summary(plan: Plan) -> dict[str, Any]:
@@ -158,8 +179,12 @@ def plan_html(plan: Plan) -> str:
     )
     parts = [f"<h4>{html.escape(plan.scenario)}</h4><table>{facts}</table>"]
     if plan.status.has_plan:
-        parts.append(labelled(communities_table(plan)).to_html(index=False, float_format="{:,.2f}".format))
-        parts.append(labelled(funding_table(plan)).to_html(index=False, float_format="{:,.2f}".format))
+        parts.append(
+            labelled(communities_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+        )
+        parts.append(
+            labelled(funding_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+        )
     elif plan.diagnosis:
         parts.append(f"<p>{html.escape(str(plan.diagnosis.get('summary', '')))}</p>")
     return "".join(parts)

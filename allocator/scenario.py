@@ -63,13 +63,19 @@ class Option(_Entry):
     area_factor: Annotated[float, Field(gt=0, le=1)] = Field(
         1.0, description="Share of the added area that counts towards the target."
     )
-    replaces_existing: bool = Field(False, description="Once chosen, existing premises no longer count.")
+    replaces_existing: bool = Field(
+        False, description="Once chosen, existing premises no longer count."
+    )
     fixed_cost: Money = Field(0.0, description="One-off cost if chosen, 万元.")
     cost_per_m2: Money = Field(0.0, description="One-off cost per m2 added, 万元.")
     annual_cost: Money = Field(0.0, description="Running cost per year if chosen, 万元.")
     annual_cost_per_m2: Money = Field(0.0, description="Running cost per m2 per year, 万元.")
-    excludes: tuple[Id, ...] = Field((), description="Options of the same community not allowed with this one.")
-    locked: Literal["chosen", "rejected"] | None = Field(None, description="A decision already taken.")
+    excludes: tuple[Id, ...] = Field(
+        (), description="Options of the same community not allowed with this one."
+    )
+    locked: Literal["chosen", "rejected"] | None = Field(
+        None, description="A decision already taken."
+    )
 
 
 class TargetRule(_Entry):
@@ -111,7 +117,9 @@ class Community(_Entry):
         description="Standard to reach, m2, or a rule {per_household, at_least} resolved from "
         "`households` (default from defaults)."
     )
-    must_meet: bool = Field(False, description="Demonstration site: the plan must reach the target.")
+    must_meet: bool = Field(
+        False, description="Demonstration site: the plan must reach the target."
+    )
     priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     max_options: Annotated[int, Field(ge=1)] = Field(description="Most routes combined here.")
     options: tuple[Option, ...] = ()
@@ -324,7 +332,9 @@ def _unit_budget(source: FundingSource, unit: str, kind: str) -> float:
     return source.budget or 0.0
 
 
-def scenario_from_dict(data: Any, *, origin: str = "<scenario>", text: str | None = None) -> Scenario:
+def scenario_from_dict(
+    data: Any, *, origin: str = "<scenario>", text: str | None = None
+) -> Scenario:
     """Validate a scenario dict; raise ScenarioError listing every problem.
 
     `origin` names the file in messages; `text` (the YAML source) lets them give line numbers.
@@ -333,7 +343,9 @@ def scenario_from_dict(data: Any, *, origin: str = "<scenario>", text: str | Non
     from allocator.errors import locate
 
     if not isinstance(data, dict):
-        raise ScenarioError(origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")])
+        raise ScenarioError(
+            origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")]
+        )
     if "extends" in data or "changes" in data:
         from allocator.variants import expand_extends
 
@@ -373,7 +385,9 @@ def load_scenario(path: str | Path) -> Scenario:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(error, "problem", None) or str(error)
-        raise ScenarioError(str(path), [Problem((), f"YAML syntax error: {what}", line=line)]) from None
+        raise ScenarioError(
+            str(path), [Problem((), f"YAML syntax error: {what}", line=line)]
+        ) from None
     scenario = scenario_from_dict(data, origin=str(path), text=text)
     scenario._path = str(path)
     return scenario

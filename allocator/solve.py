@@ -72,8 +72,9 @@ def solve(
         shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
         allowed = shortfall_now + _W_TOLERANCE_M2
         start = {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
-        model.problem += pulp.LpConstraint(model.weighted_shortfall, pulp.LpConstraintLE,
-                                           "keep_shortfall", allowed)
+        model.problem += pulp.LpConstraint(
+            model.weighted_shortfall, pulp.LpConstraintLE, "keep_shortfall", allowed
+        )
         second = _stage(model, model.total_cost, solver, gap, time_limit, began, start)
         stages.append(second)
         if second.status not in ("optimal", "time_limit"):
@@ -98,9 +99,15 @@ def _readout_of(model: Model) -> Readout:
     return readout(model.scenario, model.matrix, values)
 
 
-def _stage(model: Model, objective: pulp.LpAffineExpression, solver: str, gap: float,
-           time_limit: float | None, began: float,
-           start: dict[str, float] | None = None) -> StageRun:
+def _stage(
+    model: Model,
+    objective: pulp.LpAffineExpression,
+    solver: str,
+    gap: float,
+    time_limit: float | None,
+    began: float,
+    start: dict[str, float] | None = None,
+) -> StageRun:
     model.problem.setObjective(objective)
     remaining = None if time_limit is None else max(time_limit - (time.monotonic() - began), 0.01)
     return run_stage(model.problem, solver, gap=gap, time_limit_s=remaining, start=start)
@@ -112,8 +119,11 @@ def payer_rank(source: FundingSource, position: int) -> float:
     rules) before general money, and then the order of the file."""
     scope = {"community": 1.0, "group": 2.0, "county": 3.0}[source.scope]
     general = (
-        source.pays_for == OPTION_KINDS and not source.capital_only and source.max_share == 1
-        and source.max_per_option is None and source.max_options_funded is None
+        source.pays_for == OPTION_KINDS
+        and not source.capital_only
+        and source.max_share == 1
+        and source.max_per_option is None
+        and source.max_options_funded is None
     )
     return scope + (0.5 if general else 0.0) + 0.001 * position
 
@@ -145,8 +155,12 @@ def _settle_payers(model: Model, solver: str, time_limit: float | None, began: f
     for var in binaries:
         var.lowBound = var.upBound = round(var.varValue or 0.0)
     cost_now = pulp.value(model.total_cost) or 0.0
-    model.problem += pulp.LpConstraint(model.total_cost, pulp.LpConstraintLE, "keep_cost",
-                                       cost_now + _COST_TOLERANCE * max(1.0, cost_now))
+    model.problem += pulp.LpConstraint(
+        model.total_cost,
+        pulp.LpConstraintLE,
+        "keep_cost",
+        cost_now + _COST_TOLERANCE * max(1.0, cost_now),
+    )
     ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
     spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
     settled = _stage(model, spending, solver, 1e-9, time_limit, began)
@@ -161,8 +175,9 @@ def _restore(model: Model, values: dict[str, float]) -> None:
         var.varValue = values.get(var.name, var.varValue)
 
 
-def _solver_info(solver: str, gap: float, time_limit: float | None, began: float,
-                 stages: list[StageRun]) -> SolverInfo:
+def _solver_info(
+    solver: str, gap: float, time_limit: float | None, began: float, stages: list[StageRun]
+) -> SolverInfo:
     names = ("weighted_shortfall", "total_cost")
     results = tuple(
         StageResult(name, run.status, run.objective, run.bound, run.gap)
@@ -209,10 +224,24 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
             from allocator.diagnose import diagnose
 
             # As long again as the solve was allowed, or diagnose's own default.
-            diagnosis = diagnose(scenario, **({"time_limit_s": info.time_limit_s}
-                                              if info.time_limit_s is not None else {}))
-        return Plan(scenario.name, status, 0.0, 0.0, 0.0, 0, (), (), info, scenario.sha256(),
-                    diagnosis=diagnosis, audit=audit_record(scenario, info))
+            diagnosis = diagnose(
+                scenario,
+                **({"time_limit_s": info.time_limit_s} if info.time_limit_s is not None else {}),
+            )
+        return Plan(
+            scenario.name,
+            status,
+            0.0,
+            0.0,
+            0.0,
+            0,
+            (),
+            (),
+            info,
+            scenario.sha256(),
+            diagnosis=diagnosis,
+            audit=audit_record(scenario, info),
+        )
     communities = _community_results(model)
     return Plan(
         scenario=scenario.name,
@@ -220,8 +249,10 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
         total_cost=_round(sum(c.cost for c in communities)),
         total_shortfall_m2=_round(sum(c.shortfall_m2 for c in communities)),
         weighted_shortfall=_round(
-            sum(c.shortfall_m2 * p.priority for c, p in zip(communities, scenario.communities,
-                                                            strict=True))
+            sum(
+                c.shortfall_m2 * p.priority
+                for c, p in zip(communities, scenario.communities, strict=True)
+            )
         ),
         communities_meeting_target=sum(c.meets_target for c in communities),
         community_results=communities,
@@ -269,8 +300,12 @@ def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
         area = _round(min(max(model.area[i].varValue or 0.0, 0.0), option.max_area_m2))
         capital = _round(option.fixed_cost + option.cost_per_m2 * area)
         running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
-        if area == 0 and capital + running == 0 and not option.replaces_existing \
-                and option.locked != "chosen":
+        if (
+            area == 0
+            and capital + running == 0
+            and not option.replaces_existing
+            and option.locked != "chosen"
+        ):
             continue  # chosen in name only: adds nothing, costs nothing
         funding = {
             source_id: amount
@@ -280,8 +315,16 @@ def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
         if option.replaces_existing:
             replaced.add(community.id)
         chosen_by_community.setdefault(community.id, []).append(
-            OptionResult(option.id, option.kind, area, _round(option.area_factor * area),
-                         capital, running, _round(capital + running), funding)
+            OptionResult(
+                option.id,
+                option.kind,
+                area,
+                _round(option.area_factor * area),
+                capital,
+                running,
+                _round(capital + running),
+                funding,
+            )
         )
     group_names = {g.id: g.name for g in model.scenario.groups}
     results = []
@@ -292,14 +335,22 @@ def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
         shortfall = _round(max(community.target_area_m2 - final, 0.0))
         # The solver's own tolerance can leave a few 1e-5 m2 of a target unmet: shown as it
         # is (the figures must add up), and within _MEETS_M2 the target counts as met.
-        results.append(CommunityResult(
-            id=community.id, name=community.name, group=community.group,
-            group_name=group_names[community.group],
-            existing_area_m2=community.existing_area_m2, target_area_m2=community.target_area_m2,
-            final_area_m2=final, shortfall_m2=shortfall, meets_target=shortfall <= _MEETS_M2,
-            must_meet=community.must_meet, cost=_round(sum(o.cost for o in options)),
-            options=options,
-        ))
+        results.append(
+            CommunityResult(
+                id=community.id,
+                name=community.name,
+                group=community.group,
+                group_name=group_names[community.group],
+                existing_area_m2=community.existing_area_m2,
+                target_area_m2=community.target_area_m2,
+                final_area_m2=final,
+                shortfall_m2=shortfall,
+                meets_target=shortfall <= _MEETS_M2,
+                must_meet=community.must_meet,
+                cost=_round(sum(o.cost for o in options)),
+                options=options,
+            )
+        )
     return tuple(results)
 
 

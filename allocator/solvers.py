@@ -73,8 +73,13 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
     HiGHS, which can overrun its own `time_limit` in its root loop.
     """
 
-    def __init__(self, *, deadline: float | None = None, start: dict[str, float] | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float | None = None,
+        start: dict[str, float] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)
         self.deadline = deadline
         self.start = start
@@ -85,7 +90,9 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             deadline = self.deadline
             import highspy
 
-            def interrupt(kind: int, message: str, data_out: object, data_in: object, user: object) -> None:
+            def interrupt(
+                kind: int, message: str, data_out: object, data_in: object, user: object
+            ) -> None:
                 if time.monotonic() > deadline:
                     data_in.user_interrupt = True  # type: ignore[attr-defined]
 
@@ -101,9 +108,15 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             var.index = index
         objective = lp.objective
         cost = np.array([objective.get(v, 0.0) for v in variables], dtype=np.float64)
-        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64)
-        upper = np.array([inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64)
-        integrality = np.array([1 if v.cat == pulp.LpInteger else 0 for v in variables], dtype=np.int32)
+        lower = np.array(
+            [-inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64
+        )
+        upper = np.array(
+            [inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64
+        )
+        integrality = np.array(
+            [1 if v.cat == pulp.LpInteger else 0 for v in variables], dtype=np.int32
+        )
         starts, columns, values, row_lower, row_upper = [], [], [], [], []
         for index, constraint in enumerate(lp._constraints.values()):
             constraint.index = index
@@ -117,10 +130,21 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             row_upper.append(inf if high is None else high)
         starts.append(len(columns))
         lp.solverModel.passModel(
-            len(variables), len(row_lower), len(columns), 2, 1, float(objective.constant),
-            cost, lower, upper, np.array(row_lower, dtype=np.float64),
-            np.array(row_upper, dtype=np.float64), np.array(starts, dtype=np.int32),
-            np.array(columns, dtype=np.int32), np.array(values, dtype=np.float64), integrality,
+            len(variables),
+            len(row_lower),
+            len(columns),
+            2,
+            1,
+            float(objective.constant),
+            cost,
+            lower,
+            upper,
+            np.array(row_lower, dtype=np.float64),
+            np.array(row_upper, dtype=np.float64),
+            np.array(starts, dtype=np.int32),
+            np.array(columns, dtype=np.int32),
+            np.array(values, dtype=np.float64),
+            integrality,
         )
         if self.start:
             solution = highspy.HighsSolution()
@@ -129,8 +153,14 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             lp.solverModel.setSolution(solution)
 
 
-def run_stage(problem: pulp.LpProblem, solver: str, *, gap: float, time_limit_s: float | None,
-              start: dict[str, float] | None = None) -> StageRun:
+def run_stage(
+    problem: pulp.LpProblem,
+    solver: str,
+    *,
+    gap: float,
+    time_limit_s: float | None,
+    start: dict[str, float] | None = None,
+) -> StageRun:
     """Solve `problem` as it stands; leave the values in its variables."""
     began = time.monotonic()
     if solver == "highs":
@@ -140,8 +170,13 @@ def run_stage(problem: pulp.LpProblem, solver: str, *, gap: float, time_limit_s:
     raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
 
 
-def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
-               start: dict[str, float] | None, began: float) -> StageRun:
+def _run_highs(
+    problem: pulp.LpProblem,
+    gap: float,
+    time_limit_s: float | None,
+    start: dict[str, float] | None,
+    began: float,
+) -> StageRun:
     import highspy
 
     quiet_highs()
@@ -180,8 +215,9 @@ def _run_highs(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
     return StageRun(outcome, objective, bound, gap_now, runtime)
 
 
-def _run_cbc(problem: pulp.LpProblem, gap: float, time_limit_s: float | None,
-             began: float) -> StageRun:
+def _run_cbc(
+    problem: pulp.LpProblem, gap: float, time_limit_s: float | None, began: float
+) -> StageRun:
     limit = None if time_limit_s is None else max(1, int(time_limit_s))
     with warnings.catch_warnings():
         # PuLP 3.x marks its bundled CBC as going away in 4.0; it is the CBC we pin to.

@@ -22,7 +22,9 @@ def community(cid: str, options: list[dict[str, Any]], **fields: Any) -> dict[st
     return {"id": cid, "name": f"{cid} 社区", "group": "g", "options": options, **fields}
 
 
-def option(oid: str, kind: str = "lease", max_area_m2: float = 500, **fields: Any) -> dict[str, Any]:
+def option(
+    oid: str, kind: str = "lease", max_area_m2: float = 500, **fields: Any
+) -> dict[str, Any]:
     return {"id": oid, "kind": kind, "max_area_m2": max_area_m2, **fields}
 
 

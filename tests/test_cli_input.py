@@ -53,42 +53,67 @@ def test_good_file_solves(tmp_path: Path) -> None:
         # YAML syntax error: the line of the problem
         (GOOD.replace("kind: street}", "kind: street"), ["line 4", "YAML syntax error"]),
         # a missing required field
-        (GOOD.replace("    name: 新兴社区\n", ""), ["line 5", "community 'a'", "'name'", "required"]),
+        (
+            GOOD.replace("    name: 新兴社区\n", ""),
+            ["line 5", "community 'a'", "'name'", "required"],
+        ),
         # wrong type
-        (GOOD.replace("max_area_m2: 500", "max_area_m2: big"), ["line 9", "option 'a-lease'",
-                                                              "'max_area_m2'", "valid number"]),
+        (
+            GOOD.replace("max_area_m2: 500", "max_area_m2: big"),
+            ["line 9", "option 'a-lease'", "'max_area_m2'", "valid number"],
+        ),
         # negative amount
-        (GOOD.replace("budget: 100", "budget: -1"), ["line 11", "funding source 'county'",
-                                                     "'budget'", "greater than or equal to 0"]),
+        (
+            GOOD.replace("budget: 100", "budget: -1"),
+            ["line 11", "funding source 'county'", "'budget'", "greater than or equal to 0"],
+        ),
         # NaN amount
-        (GOOD.replace("cost_per_m2: 0.01", "cost_per_m2: .nan"), ["option 'a-lease'",
-                                                                "'cost_per_m2'", "finite"]),
+        (
+            GOOD.replace("cost_per_m2: 0.01", "cost_per_m2: .nan"),
+            ["option 'a-lease'", "'cost_per_m2'", "finite"],
+        ),
         # min above max
-        (GOOD.replace("max_area_m2: 500", "max_area_m2: 500, min_area_m2: 600"),
-         ["option 'a-lease'", "'min_area_m2'", "above max_area_m2 500"]),
+        (
+            GOOD.replace("max_area_m2: 500", "max_area_m2: 500, min_area_m2: 600"),
+            ["option 'a-lease'", "'min_area_m2'", "above max_area_m2 500"],
+        ),
         # unknown kind
-        (GOOD.replace("kind: lease", "kind: rent"), ["option 'a-lease'", "'kind'", "'lease'",
-                                                     "got 'rent'"]),
+        (
+            GOOD.replace("kind: lease", "kind: rent"),
+            ["option 'a-lease'", "'kind'", "'lease'", "got 'rent'"],
+        ),
         # duplicate ids
-        (GOOD.replace("  - {id: county", "  - {id: x, name: X, budget: 1}\n  - {id: county")
-         .replace("id: x,", "id: county,"), ["duplicate funding source id 'county'"]),
+        (
+            GOOD.replace(
+                "  - {id: county", "  - {id: x, name: X, budget: 1}\n  - {id: county"
+            ).replace("id: x,", "id: county,"),
+            ["duplicate funding source id 'county'"],
+        ),
         # unknown group
-        (GOOD.replace("group: g", "group: nowhere"), ["line 7", "community 'a'", "'group'",
-                                                      "unknown group 'nowhere'"]),
+        (
+            GOOD.replace("group: g", "group: nowhere"),
+            ["line 7", "community 'a'", "'group'", "unknown group 'nowhere'"],
+        ),
         # unknown option in excludes
-        (GOOD.replace("cost_per_m2: 0.01}", "cost_per_m2: 0.01, excludes: [a-build]}"),
-         ["'excludes'", "'a-build' is not an option of community 'a'"]),
+        (
+            GOOD.replace("cost_per_m2: 0.01}", "cost_per_m2: 0.01, excludes: [a-build]}"),
+            ["'excludes'", "'a-build' is not an option of community 'a'"],
+        ),
         # unknown unit in budgets
-        (GOOD.replace("budget: 100}", "scope: group, budgets: {g: 5, nowhere: 5}}"),
-         ["'budgets.nowhere'", "not a group"]),
+        (
+            GOOD.replace("budget: 100}", "scope: group, budgets: {g: 5, nowhere: 5}}"),
+            ["'budgets.nowhere'", "not a group"],
+        ),
         # unknown field
         (GOOD.replace("budget: 100}", "budget: 100, colour: red}"), ["unknown field 'colour'"]),
         # empty communities
         ("name: x\ncommunities: []\n", ["'communities'", "empty"]),
         # two variants of one name
-        (GOOD + "variants:\n  - name: v\n    changes:\n      - funding[county].budget: 1\n"
-         "  - name: v\n    changes:\n      - funding[county].budget: 2\n",
-         ["line 16", "duplicate variant name 'v'"]),
+        (
+            GOOD + "variants:\n  - name: v\n    changes:\n      - funding[county].budget: 1\n"
+            "  - name: v\n    changes:\n      - funding[county].budget: 2\n",
+            ["line 16", "duplicate variant name 'v'"],
+        ),
         # not a mapping
         ("- just\n- a list\n", ["must hold a mapping"]),
     ],
@@ -121,7 +146,9 @@ def test_several_problems_are_all_reported(tmp_path: Path) -> None:
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["solve", str(tmp_path / "none.yaml")])
-    assert result.exit_code == 2 and "none.yaml" in result.output and "no such file" in result.output
+    assert (
+        result.exit_code == 2 and "none.yaml" in result.output and "no such file" in result.output
+    )
     result = CliRunner().invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 2 and "cannot be read" in result.output
     if os.geteuid() != 0:  # root reads everything
@@ -138,7 +165,9 @@ def test_bad_input_in_a_real_process(tmp_path: Path) -> None:
     path.write_text(GOOD.replace("group: g", "group: nowhere"), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "allocator", "solve", str(path), "--format", "json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stdout == ""

@@ -126,9 +126,9 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     startup money (10, all spent on the lease), the region grant (120, all spent on 4 projects,
     its limit), 城东's self-raised money (5, all spent: 3.5 on the lease, 1.5 on 东湖) and the
     county (450, of which 436.44 is spent: money tied to a place is spent before the county's,
-    so 13.56 is left, far from the 88 the build needs, and the county does not bind). The lease is at its largest and
-    excludes the build. One more m2 of target is one more m2 short, weighted 1.5 (its
-    priority). Forcing the build re-solves to a plan that is no better (W grows)."""
+    so 13.56 is left, far from the 88 the build needs, and the county does not bind). The
+    lease is at its largest and excludes the build. One more m2 of target is one more m2
+    short, weighted 1.5 (its priority). Forcing the build re-solves to a plan that is no better (W grows)."""
     scenario = load_scenario("scenarios/2024.yaml")
     explanation = explain(scenario, "dongmen")
     found = rules(explanation)

@@ -14,15 +14,38 @@ from typer.testing import CliRunner
 from allocator.cli import app
 
 CONTRACT_TOP = {
-    "scenario", "status", "total_cost", "total_shortfall_m2", "weighted_shortfall",
-    "communities_meeting_target", "communities", "funding", "solver", "input_sha256",
+    "scenario",
+    "status",
+    "total_cost",
+    "total_shortfall_m2",
+    "weighted_shortfall",
+    "communities_meeting_target",
+    "communities",
+    "funding",
+    "solver",
+    "input_sha256",
 }
 CONTRACT_COMMUNITY = {
-    "id", "name", "group", "existing_area_m2", "target_area_m2", "final_area_m2",
-    "shortfall_m2", "meets_target", "cost", "options",
+    "id",
+    "name",
+    "group",
+    "existing_area_m2",
+    "target_area_m2",
+    "final_area_m2",
+    "shortfall_m2",
+    "meets_target",
+    "cost",
+    "options",
 }
 CONTRACT_OPTION = {
-    "id", "kind", "area_m2", "counted_area_m2", "capital_cost", "running_cost", "cost", "funding",
+    "id",
+    "kind",
+    "area_m2",
+    "counted_area_m2",
+    "capital_cost",
+    "running_cost",
+    "cost",
+    "funding",
 }
 
 
@@ -61,7 +84,10 @@ def test_out_writes_four_files_excel_can_read(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "communities.csv", "funding.csv", "options.csv", "plan.json",
+        "communities.csv",
+        "funding.csv",
+        "options.csv",
+        "plan.json",
     ]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     raw = (out / "communities.csv").read_bytes()
@@ -95,8 +121,13 @@ def test_csv_format_is_the_option_table() -> None:
 
 def test_summary_and_money_tables_are_printed() -> None:
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE)])
-    for heading in ("各社区方案 Plan per community", "资金使用 Money by source", "小结 Summary",
-                    "optimal", "21 / 27"):
+    for heading in (
+        "各社区方案 Plan per community",
+        "资金使用 Money by source",
+        "小结 Summary",
+        "optimal",
+        "21 / 27",
+    ):
         assert heading in result.output
 
 

@@ -49,7 +49,9 @@ def funding(draw: st.DrawFn, community_ids: list[str]) -> list[dict[str, Any]]:
     for i in range(draw(st.integers(1, 3))):
         scope = draw(st.sampled_from(["county", "county", "group", "community"]))
         source: dict[str, Any] = {
-            "id": f"s{i}", "name": f"资金{i}", "scope": scope,
+            "id": f"s{i}",
+            "name": f"资金{i}",
+            "scope": scope,
             "budget": draw(st.sampled_from([0, 5, 20, 60, 150])),
         }
         if draw(st.booleans()):
@@ -76,21 +78,26 @@ def scenarios(draw: st.DrawFn, max_options_total: int = 6) -> dict[str, Any]:
     for c in range(count):
         n = draw(st.integers(1, max(1, min(3, left - (count - c - 1)))))
         left -= n
-        communities.append({
-            "id": f"c{c}", "name": f"社区{c}",
-            "group": draw(st.sampled_from(["street", "town"])),
-            "existing_area_m2": draw(st.sampled_from([0, 100, 250, 450])),
-            "target_area_m2": draw(st.sampled_from([300, 500])),
-            "must_meet": draw(st.integers(0, 5)) == 0,
-            "priority": draw(st.sampled_from([1, 1, 2])),
-            "max_options": draw(st.sampled_from([1, 2, 2])),
-            "options": draw(options(f"c{c}o", n)),
-        })
+        communities.append(
+            {
+                "id": f"c{c}",
+                "name": f"社区{c}",
+                "group": draw(st.sampled_from(["street", "town"])),
+                "existing_area_m2": draw(st.sampled_from([0, 100, 250, 450])),
+                "target_area_m2": draw(st.sampled_from([300, 500])),
+                "must_meet": draw(st.integers(0, 5)) == 0,
+                "priority": draw(st.sampled_from([1, 1, 2])),
+                "max_options": draw(st.sampled_from([1, 2, 2])),
+                "options": draw(options(f"c{c}o", n)),
+            }
+        )
     return {
         "name": "random",
         "horizon_years": draw(st.sampled_from([1, 3])),
-        "groups": [{"id": "street", "name": "街道", "kind": "street"},
-                   {"id": "town", "name": "镇", "kind": "town"}],
+        "groups": [
+            {"id": "street", "name": "街道", "kind": "street"},
+            {"id": "town", "name": "镇", "kind": "town"},
+        ],
         "communities": communities,
         "funding": draw(funding([c["id"] for c in communities])),
     }

@@ -16,8 +16,13 @@ def test_area_bounds_and_shortfall() -> None:
 
     Best: lease all 300 -> 400 m2, shortfall 100; cost 300 * 0.01 = 3.
     """
-    raw = scenario_dict([community("a", [option("a-lease", max_area_m2=300, cost_per_m2=0.01)],
-                                   existing_area_m2=100)])
+    raw = scenario_dict(
+        [
+            community(
+                "a", [option("a-lease", max_area_m2=300, cost_per_m2=0.01)], existing_area_m2=100
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert plan.status == Status.OPTIMAL
     assert chosen(plan) == {"a-lease": 300}
@@ -30,8 +35,13 @@ def test_meets_target_at_least_cost() -> None:
 
     Shortfall 0 with 200 m2; cost 200 * 0.02 = 4 (not 400 m2 for 8).
     """
-    raw = scenario_dict([community("a", [option("a-lease", max_area_m2=400, cost_per_m2=0.02)],
-                                   existing_area_m2=300)])
+    raw = scenario_dict(
+        [
+            community(
+                "a", [option("a-lease", max_area_m2=400, cost_per_m2=0.02)], existing_area_m2=300
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-lease": pytest.approx(200)}
     assert plan.total_cost == pytest.approx(4)
@@ -44,10 +54,16 @@ def test_all_or_nothing_area() -> None:
     do: shortfall 500 - 300 = 200.
     """
     raw = scenario_dict(
-        [community("a", [
-            option("a-build", "allocate_build", 600, min_area_m2=600, cost_per_m2=0.2),
-            option("a-lease", max_area_m2=300, cost_per_m2=0.05),
-        ], max_options=1)],
+        [
+            community(
+                "a",
+                [
+                    option("a-build", "allocate_build", 600, min_area_m2=600, cost_per_m2=0.2),
+                    option("a-lease", max_area_m2=300, cost_per_m2=0.05),
+                ],
+                max_options=1,
+            )
+        ],
         funding=[{"id": "county", "name": "县财政", "budget": 100}],
     )
     plan = solve_checked(raw)
@@ -61,10 +77,17 @@ def test_locked_chosen_and_rejected() -> None:
 
     The plan must use the heightening: 500 * 0.3 = 150.
     """
-    raw = scenario_dict([community("a", [
-        option("a-lease", cost_per_m2=0.01, locked="rejected"),
-        option("a-up", "heighten", cost_per_m2=0.3, locked="chosen"),
-    ])])
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option("a-lease", cost_per_m2=0.01, locked="rejected"),
+                    option("a-up", "heighten", cost_per_m2=0.3, locked="chosen"),
+                ],
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-up": 500}
     assert plan.total_cost == pytest.approx(150)
@@ -76,11 +99,18 @@ def test_excluded_pair() -> None:
     Without the rule the two cheap ones would do (5). With it: one cheap + the dear one,
     250 * 0.01 + 250 * 0.1 = 27.5.
     """
-    raw = scenario_dict([community("a", [
-        option("a1", max_area_m2=250, cost_per_m2=0.01, excludes=["a2"]),
-        option("a2", "reclaim", max_area_m2=250, cost_per_m2=0.01),
-        option("a3", "heighten", max_area_m2=250, cost_per_m2=0.1),
-    ])])
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option("a1", max_area_m2=250, cost_per_m2=0.01, excludes=["a2"]),
+                    option("a2", "reclaim", max_area_m2=250, cost_per_m2=0.01),
+                    option("a3", "heighten", max_area_m2=250, cost_per_m2=0.1),
+                ],
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert plan.total_cost == pytest.approx(27.5)
     assert "a3" in chosen(plan)
@@ -88,9 +118,9 @@ def test_excluded_pair() -> None:
 
 def test_max_options() -> None:
     """(4): three 200 m2 options, at most 2 combined: 400 m2 at best, shortfall 100."""
-    raw = scenario_dict([community("a", [
-        option(f"a{i}", max_area_m2=200, cost_per_m2=0.01) for i in range(3)
-    ])])
+    raw = scenario_dict(
+        [community("a", [option(f"a{i}", max_area_m2=200, cost_per_m2=0.01) for i in range(3)])]
+    )
     plan = solve_checked(raw)
     assert len(chosen(plan)) == 2
     assert plan.weighted_shortfall == pytest.approx(100)
@@ -112,8 +142,9 @@ def test_costs_over_the_horizon() -> None:
 
 def test_capital_only_money() -> None:
     """(7): a 500 m2 lease costs 0.04/m2/year over 2 years = 40, all running cost. A region
-    grant of 100 is capital only; the county has 15. Only the county may pay rent, and the fee is per m2
-    (0.04/m2/year), so its 15 buys 15 / (2 * 0.04) = 187.5 m2. Shortfall 500 - 187.5 = 312.5.
+    grant of 100 is capital only; the county has 15. Only the county may pay rent, and the fee
+    is per m2 (0.04/m2/year), so its 15 buys 15 / (2 * 0.04) = 187.5 m2.
+    Shortfall 500 - 187.5 = 312.5.
     """
     raw = scenario_dict(
         [community("a", [option("a-lease", annual_cost_per_m2=0.04)])],
@@ -144,8 +175,10 @@ def test_max_share_needs_matching_money() -> None:
     )
     plan = solve_checked(raw)
     assert chosen(plan)["a-build"] == pytest.approx(250)
-    assert result(plan, "a").options[0].funding == {"grant": pytest.approx(40),
-                                                     "county": pytest.approx(10)}
+    assert result(plan, "a").options[0].funding == {
+        "grant": pytest.approx(40),
+        "county": pytest.approx(10),
+    }
 
 
 def test_max_per_option() -> None:
@@ -193,10 +226,15 @@ def test_budget_units_by_scope() -> None:
             community("b", [option("b-lease", cost_per_m2=0.04)]),
             community("t", [option("t-lease", cost_per_m2=0.04)], group="town1"),
         ],
-        funding=[{
-            "id": "startup", "name": "启动经费", "scope": "community",
-            "budget_by_kind": {"street": 10, "town": 5}, "budgets": {"b": 20},
-        }],
+        funding=[
+            {
+                "id": "startup",
+                "name": "启动经费",
+                "scope": "community",
+                "budget_by_kind": {"street": 10, "town": 5},
+                "budgets": {"b": 20},
+            }
+        ],
         groups=[
             {"id": "g", "name": "城南街道", "kind": "street"},
             {"id": "town1", "name": "大安镇", "kind": "town"},
@@ -224,9 +262,15 @@ def test_area_factor_counts_a_share() -> None:
     """(13): sharing a culture station of 500 m2 where 0.6 counts: 300 m2 counted.
     Existing 100: final 400, shortfall 100.
     """
-    raw = scenario_dict([community("a", [
-        option("a-share", "integrate", area_factor=0.6, cost_per_m2=0.01)
-    ], existing_area_m2=100)])
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [option("a-share", "integrate", area_factor=0.6, cost_per_m2=0.01)],
+                existing_area_m2=100,
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert result(plan, "a").final_area_m2 == pytest.approx(400)
 
@@ -238,10 +282,25 @@ def test_replacing_existing_premises() -> None:
     Lease 300: 500 m2 for 30. Swap: 450 m2 for 5 (shortfall 50). The swap plus a 50 m2 lease:
     500 m2 for 5 + 5 = 10, the best. The existing 200 m2 no longer count.
     """
-    raw = scenario_dict([community("a", [
-        option("a-swap", "asset_swap", 450, min_area_m2=450, fixed_cost=5, replaces_existing=True),
-        option("a-lease", max_area_m2=300, cost_per_m2=0.1),
-    ], existing_area_m2=200)])
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option(
+                        "a-swap",
+                        "asset_swap",
+                        450,
+                        min_area_m2=450,
+                        fixed_cost=5,
+                        replaces_existing=True,
+                    ),
+                    option("a-lease", max_area_m2=300, cost_per_m2=0.1),
+                ],
+                existing_area_m2=200,
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-swap": 450, "a-lease": pytest.approx(50)}
     assert plan.total_cost == pytest.approx(10)
@@ -285,10 +344,18 @@ def test_shortfall_first_then_cost() -> None:
     build 500 m2 at 0.2/m2 (100); only one route. The build meets the target: it is chosen
     although it costs 25 times more.
     """
-    raw = scenario_dict([community("a", [
-        option("a-lease", max_area_m2=400, cost_per_m2=0.01),
-        option("a-build", "allocate_build", cost_per_m2=0.2),
-    ], max_options=1)])
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option("a-lease", max_area_m2=400, cost_per_m2=0.01),
+                    option("a-build", "allocate_build", cost_per_m2=0.2),
+                ],
+                max_options=1,
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-build": 500}
 
@@ -299,10 +366,16 @@ def test_pays_for_restricts_kinds() -> None:
     grant. Least cost at shortfall 0 is the build, 50.
     """
     raw = scenario_dict(
-        [community("a", [
-            option("a-lease", cost_per_m2=0.02),
-            option("a-build", "allocate_build", cost_per_m2=0.1),
-        ], max_options=1)],
+        [
+            community(
+                "a",
+                [
+                    option("a-lease", cost_per_m2=0.02),
+                    option("a-build", "allocate_build", cost_per_m2=0.1),
+                ],
+                max_options=1,
+            )
+        ],
         funding=[
             {"id": "grant", "name": "项目", "budget": 100, "pays_for": ["allocate_build"]},
             {"id": "county", "name": "县财政", "budget": 5},
@@ -317,8 +390,13 @@ def test_infeasible_demonstration_site_is_named() -> None:
     """A demonstration site with 100 m2 and one 200 m2 lease reaches 300 at most: it lacks
     200 m2 whatever the money. The plan is infeasible and says so.
     """
-    raw = scenario_dict([community("demo", [option("d-lease", max_area_m2=200)],
-                                   existing_area_m2=100, must_meet=True)])
+    raw = scenario_dict(
+        [
+            community(
+                "demo", [option("d-lease", max_area_m2=200)], existing_area_m2=100, must_meet=True
+            )
+        ]
+    )
     plan = solve_checked(raw)
     assert plan.status == Status.INFEASIBLE
     short = plan.diagnosis["short_m2"]
@@ -347,14 +425,28 @@ def test_cost_stage_reports_the_plan_it_proved() -> None:
     0.05 + 3 * 0.02 = 0.11/m2 = 22 (o4 adds a fixed 5 for nothing).
     """
     raw = scenario_dict(
-        [community("c0", [
-            option("o0", "developer", 100, fixed_cost=10, annual_cost_per_m2=0.02),
-            option("o1", "heighten", 300, cost_per_m2=0.25),
-            option("o2", "reclaim", 100, min_area_m2=100, fixed_cost=10, cost_per_m2=0.2),
-            option("o3", "developer", 300, cost_per_m2=0.25, annual_cost_per_m2=0.02),
-            option("o4", "integrate", 300, fixed_cost=5, cost_per_m2=0.2, annual_cost_per_m2=0.02),
-            option("o5", "integrate", 200, cost_per_m2=0.05, annual_cost_per_m2=0.02),
-        ], existing_area_m2=100, target_area_m2=300)],
+        [
+            community(
+                "c0",
+                [
+                    option("o0", "developer", 100, fixed_cost=10, annual_cost_per_m2=0.02),
+                    option("o1", "heighten", 300, cost_per_m2=0.25),
+                    option("o2", "reclaim", 100, min_area_m2=100, fixed_cost=10, cost_per_m2=0.2),
+                    option("o3", "developer", 300, cost_per_m2=0.25, annual_cost_per_m2=0.02),
+                    option(
+                        "o4",
+                        "integrate",
+                        300,
+                        fixed_cost=5,
+                        cost_per_m2=0.2,
+                        annual_cost_per_m2=0.02,
+                    ),
+                    option("o5", "integrate", 200, cost_per_m2=0.05, annual_cost_per_m2=0.02),
+                ],
+                existing_area_m2=100,
+                target_area_m2=300,
+            )
+        ],
         funding=[{"id": "county", "name": "county", "budget": 30}],
         horizon_years=3,
     )
@@ -366,8 +458,9 @@ def test_cost_stage_reports_the_plan_it_proved() -> None:
 def test_locked_option_is_listed_even_when_it_adds_nothing() -> None:
     """A lease locked chosen but not needed (existing 600 m2 already meet 500): it stays in the
     plan at 0 m2 and no cost, because the decision was taken."""
-    raw = scenario_dict([community("a", [option("a-lease", locked="chosen")],
-                                   existing_area_m2=600)])
+    raw = scenario_dict(
+        [community("a", [option("a-lease", locked="chosen")], existing_area_m2=600)]
+    )
     plan = solve_checked(raw)
     assert chosen(plan) == {"a-lease": 0}
 
@@ -384,5 +477,7 @@ def test_money_tied_to_a_place_is_spent_first() -> None:
         ],
     )
     plan = solve_checked(raw)
-    assert result(plan, "a").options[0].funding == {"county": pytest.approx(10),
-                                                     "startup": pytest.approx(10)}
+    assert result(plan, "a").options[0].funding == {
+        "county": pytest.approx(10),
+        "startup": pytest.approx(10),
+    }
