@@ -128,7 +128,8 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     county (450, of which 436.44 is spent: money tied to a place is spent before the county's,
     so 13.56 is left, far from the 88 the build needs, and the county does not bind). The
     lease is at its largest and excludes the build. One more m2 of target is one more m2
-    short, weighted 1.5 (its priority). Forcing the build re-solves to a plan that is no better (W grows)."""
+    short, weighted 1.5 (its priority). Forcing the build re-solves to a plan that is no
+    better (W grows)."""
     scenario = load_scenario("scenarios/2024.yaml")
     explanation = explain(scenario, "dongmen")
     found = rules(explanation)
