@@ -14,8 +14,6 @@ community_id)`, `shadow_prices(scenario)`, `alternatives(scenario, within=0.05, 
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -34,17 +32,17 @@ __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
 __all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]
 
 if TYPE_CHECKING:
-    from allocator.alternatives import alternatives
-    from allocator.compare import Comparison, compare
-    from allocator.diagnose import diagnose
+    from allocator.alternative_plans import alternatives
+    from allocator.comparison import Comparison, compare
+    from allocator.diagnosis import diagnose
     from allocator.errors import ScenarioError
-    from allocator.explain import explain
+    from allocator.explanation import explain
     from allocator.plan import Plan, Status
     from allocator.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
     from allocator.scenario import Scenario, load_scenario, scenario_from_dict
     from allocator.shadow import shadow_prices
-    from allocator.solve import solve
-    from allocator.sweep import sweep
+    from allocator.solving import solve
+    from allocator.sweeping import sweep
     from allocator.variants import scenario_diff
 
 _HOMES = {
@@ -54,19 +52,19 @@ _HOMES = {
     "Scenario": "allocator.scenario",
     "load_scenario": "allocator.scenario",
     "scenario_from_dict": "allocator.scenario",
-    "solve": "allocator.solve",
-    "Comparison": "allocator.compare",
-    "compare": "allocator.compare",
-    "sweep": "allocator.sweep",
+    "solve": "allocator.solving",
+    "Comparison": "allocator.comparison",
+    "compare": "allocator.comparison",
+    "sweep": "allocator.sweeping",
     "scenario_diff": "allocator.variants",
     "plot_plan": "allocator.plots",
     "plot_funding": "allocator.plots",
     "plot_sweep": "allocator.plots",
     "plot_comparison": "allocator.plots",
-    "explain": "allocator.explain",
-    "alternatives": "allocator.alternatives",
+    "explain": "allocator.explanation",
+    "alternatives": "allocator.alternative_plans",
     "shadow_prices": "allocator.shadow",
-    "diagnose": "allocator.diagnose",
+    "diagnose": "allocator.diagnosis",
 }
 
 
@@ -77,29 +75,3 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'allocator' has no attribute {name!r}")
-
-
-class _CallableModule(types.ModuleType):
-    """A submodule named like the function it holds (allocator.solve, .compare, .sweep).
-
-    Importing `allocator.solve` makes `allocator.solve` the module, which would shadow the
-    function `from allocator import solve` should give. Such a module calls its function, so
-    both readings work: `allocator.solve(scenario)` and `allocator.solve.DEFAULT_GAP`.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if (
-            _HOMES.get(name) == f"{__name__}.{name}"
-            and type(value) is types.ModuleType
-            and callable(value.__dict__.get(name))
-        ):
-            value.__class__ = _CallableModule
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

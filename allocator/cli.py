@@ -122,7 +122,7 @@ def solve(
     ] = 1.0,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
-    from allocator.solve import solve as solve_scenario
+    from allocator.solving import solve as solve_scenario
 
     scenario = load_or_exit(path)
     if variant is not None:

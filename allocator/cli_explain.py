@@ -78,8 +78,8 @@ def explain_command(
     variant: VariantOption = None,
 ) -> None:
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
-    from allocator.explain import explain
-    from allocator.solve import solve
+    from allocator.explanation import explain
+    from allocator.solving import solve
 
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
@@ -196,7 +196,7 @@ def alternatives_command(
     variant: VariantOption = None,
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
-    from allocator.alternatives import alternatives
+    from allocator.alternative_plans import alternatives
 
     share = parse_share(within)
     scenario = _scenario(path, variant)

@@ -93,8 +93,8 @@ def compare(
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file."""
-    from allocator.compare import compare as compare_scenarios
-    from allocator.compare import labelled
+    from allocator.comparison import compare as compare_scenarios
+    from allocator.comparison import labelled
 
     chosen = _compared(paths, variants)
     result = compare_scenarios(chosen, solver=solver.value, time_limit=time_limit, gap=gap)
@@ -147,7 +147,7 @@ def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
 
 
 def _print_comparison(frames: dict[str, pd.DataFrame]) -> None:
-    from allocator.compare import labelled, shown
+    from allocator.comparison import labelled, shown
 
     screen = console()
     titles = {
@@ -193,10 +193,10 @@ def sweep(
     gap: GapOption = 1e-6,
 ) -> None:
     """Solve the scenario over a grid of one or two parameters: one row per point."""
-    from allocator.compare import labelled
+    from allocator.comparison import labelled
     from allocator.errors import ScenarioError
-    from allocator.sweep import parse_vary
-    from allocator.sweep import sweep as run_sweep
+    from allocator.sweeping import parse_vary
+    from allocator.sweeping import sweep as run_sweep
 
     if len(vary) > 2:
         fail("--vary: at most two parameters (a frontier or a heat map)")

@@ -30,7 +30,7 @@ Constraints:
      area_c = existing_c * (1 - sum_{o replacing} y_o) + sum_o area_factor_o * x_o
 (14) 0 <= shortfall_c <= target_c, and shortfall_c = 0 where must_meet
 
-Objective, lexicographic (solved in two stages by `allocator.solve`):
+Objective, lexicographic (solved in two stages by `allocator.solving`):
  (15) minimise W = sum_c priority_c * shortfall_c
  (16) then, with W <= W* (the first stage's value), minimise C = sum_o cost_o
  (17) then, with the routes y fixed, W <= W* and C <= C*, minimise sum_os rank_s * f_os:

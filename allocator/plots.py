@@ -23,7 +23,7 @@ from allocator.report import KIND_LABELS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from allocator.compare import Comparison
+    from allocator.comparison import Comparison
     from allocator.plan import Plan
 
 _CJK_FAMILIES = (

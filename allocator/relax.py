@@ -5,7 +5,7 @@ exclusion, a route's largest or least area, a funding rule) is a set of rows and
 of the model of `allocator.model`, found by its row names (budget_*, excl_*, min_area_*, ...).
 `RelaxableModel` hands the model to HiGHS once and switches rules on and off by their bounds:
 the ground for the conflict search (a deletion filter, seeded by HiGHS's IIS of the LP
-relaxation) and for the priced elastic budgets of `allocator.diagnose`.
+relaxation) and for the priced elastic budgets of `allocator.diagnosis`.
 
 To keep bounds derived from budgets, areas and per-option caps out of the matrix, the model is
 built from an "opened" copy of the scenario (`allocator.tweak.opened`) and the real values are

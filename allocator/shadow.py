@@ -37,7 +37,7 @@ from allocator.tweak import opened
 
 STEP_WAN = 1.0
 STEP_M2 = 1.0
-_W_KEEP_M2 = 1e-6  # as allocator.solve: the cost stage keeps W within this many m2
+_W_KEEP_M2 = 1e-6  # as allocator.solving: the cost stage keeps W within this many m2
 _GAP = 1e-9
 _PRESOLVE_FROM_COLUMNS = 20_000
 _AGREE_ABS, _AGREE_REL = 2e-3, 1e-3
@@ -144,7 +144,7 @@ def shadow_prices(
     the plan; `time_limit_s` bounds them (entries left without one say so). `communities`
     and `budgets` ((source, unit) pairs) limit the entries to those named.
     """
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s

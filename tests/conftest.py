@@ -11,7 +11,7 @@ from oracle import check_plan
 
 from allocator.plan import Plan
 from allocator.scenario import scenario_from_dict
-from allocator.solve import solve
+from allocator.solving import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from oracle import check_plan
 from typer.testing import CliRunner
 
-from allocator.alternatives import alternatives
+from allocator.alternative_plans import alternatives
 from allocator.cli import app
 from allocator.cli_explain import parse_share
 from allocator.scenario import scenario_from_dict

@@ -20,8 +20,8 @@ from allocator import compare, plot_comparison, plot_funding, plot_plan, plot_sw
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario import Scenario, load_scenario, scenario_from_dict
-from allocator.solve import solve
-from allocator.sweep import Parameter, number_range, parse_vary
+from allocator.solving import solve
+from allocator.sweeping import Parameter, number_range, parse_vary
 
 LEASE = "communities[a].options[a_lease].annual_cost_per_m2"
 

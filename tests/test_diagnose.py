@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.diagnose import RelaxableModel, diagnose
+from allocator.diagnosis import RelaxableModel, diagnose
 from allocator.plan import Status
 from allocator.scenario import load_scenario, scenario_from_dict
 

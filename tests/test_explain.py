@@ -12,7 +12,7 @@ from oracle import check_plan
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.explain import explain
+from allocator.explanation import explain
 from allocator.scenario import load_scenario, scenario_from_dict
 from allocator.tweak import with_locks
 
@@ -157,7 +157,7 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
 def solve_checked_locked(raw: dict[str, Any], scenario: Any, locks: dict[str, str]) -> Any:
     """The county with the forced route locked, solved and checked against the raw file with
     the same lock (and the 1 m2 least area explain gives a forced route)."""
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     for place in raw["communities"]:
         for entry in place.get("options", []):

@@ -18,7 +18,7 @@ from allocator.highs_model import to_highs
 from allocator.matrix import build_matrix
 from allocator.model import build_model
 from allocator.scenario import OPTION_KINDS, scenario_from_dict
-from allocator.solve import solve
+from allocator.solving import solve
 
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

@@ -12,7 +12,7 @@ from allocator.cli import app
 from allocator.generate import generate_scenario
 from allocator.plan import Status
 from allocator.scenario import scenario_from_dict
-from allocator.solve import solve
+from allocator.solving import solve
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from allocator.changes import format_value, parse_path
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario import Scenario, load_scenario, scenario_from_dict
-from allocator.solve import solve
+from allocator.solving import solve
 from allocator.variants import scenario_diff
 
 SETTINGS = settings(

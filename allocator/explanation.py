@@ -98,7 +98,7 @@ def explain(
     `plan` is the optimal plan to explain (solved here when not given); every forced route
     is re-solved with the same `solver` and `time_limit`.
     """
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     community = find_community(scenario, community_id)
     if plan is None:
@@ -150,7 +150,7 @@ def _force(
     solver: str,
     time_limit: float | None,
 ) -> ForcedRoute:
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     least = max(option.min_area_m2, min(1.0, option.max_area_m2))
     forced = with_options(scenario, {option.id: {"locked": "chosen", "min_area_m2": least}})
@@ -361,7 +361,7 @@ def _must_meet_rule(
     scenario: Scenario, plan: Plan, community: Community, solver: str, time_limit: float | None
 ) -> list[BindingRule]:
     """must_meet binds when, without it, this community would fall short."""
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     free = solve(
         with_community(scenario, community.id, must_meet=False),

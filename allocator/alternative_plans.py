@@ -88,7 +88,7 @@ def alternatives(
     """Up to `count` plans as short of targets as the optimum, costing at most `within`
     (a share: 0.05 is 5%) above it, each leaving out as many routes of the optimum and of
     each other as it can. `time_limit` (seconds) bounds each search and each re-solve."""
-    from allocator.solve import solve
+    from allocator.solving import solve
 
     if within < 0:
         raise ValueError("within must be >= 0 (a share of the optimal cost: 0.05 is 5%)")

@@ -221,7 +221,7 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
     if not status.has_plan:
         diagnosis = None
         if status == Status.INFEASIBLE:
-            from allocator.diagnose import diagnose
+            from allocator.diagnosis import diagnose
 
             # As long again as the solve was allowed, or diagnose's own default.
             diagnosis = diagnose(

@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 
 from allocator.changes import OPERATIONS, split_operation
-from allocator.compare import headline, money_used
+from allocator.comparison import headline, money_used
 from allocator.errors import Problem, ScenarioError
 from allocator.plan import Plan
 from allocator.scenario import Scenario
-from allocator.solve import DEFAULT_GAP, solve
+from allocator.solving import DEFAULT_GAP, solve
 
 _MAX_POINTS = 10_000
 
@@ -230,7 +230,7 @@ def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["allocator.sweep"])
+        context.set_forkserver_preload(["allocator.sweeping"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -20,7 +20,7 @@ import pandas as pd
 from allocator.plan import Plan
 from allocator.report import LABELS, communities_table
 from allocator.scenario import Scenario
-from allocator.solve import DEFAULT_GAP, solve
+from allocator.solving import DEFAULT_GAP, solve
 from allocator.variants import side_by_side
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed
