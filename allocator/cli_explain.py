@@ -348,10 +348,11 @@ def print_no_plan(
         out.print(f"[bold]无解 No plan ({status}):[/] {why}")
     if diagnosis.get("conflicts"):
         table = Table(title="冲突 Rules that cannot all hold", title_justify="left")
-        for label in ("规则 Rule", "行 Line", "条目 Entry", "说明 What"):
+        for label in ("规则 Rule", "位置 File:line", "条目 Entry", "说明 What"):
             table.add_column(label)
         for c in diagnosis["conflicts"]:
-            table.add_row(c["rule"], str(c["line"] or ""), c["entry"], c["text"])
+            where = f"{Path(c['file']).name}:{c['line']}" if c.get("line") else ""
+            table.add_row(c["rule"], where, c["entry"], c["text"])
         out.print(table)
     if diagnosis.get("repairs"):
         table = Table(title="最省修复 Cheapest repair: add to these budgets", title_justify="left")

@@ -174,6 +174,7 @@ def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> list[dict[str, A
             "option": rule.option,
             "source": rule.source,
             "unit": rule.unit,
+            "file": origin,
             "line": problem.line,
             "entry": problem.entry,
             "field": ".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
