@@ -258,10 +258,18 @@ class HighsRunner:
 
 
 # --- the two stages, and reading the plan back ----------------------------------------------
-# Stage 2 keeps W within this many m2 of stage 1's: absolute and far below what a plan shows
-# (0.1 m2). 1e-6 m2 sits at HiGHS's own feasibility tolerance and makes it declare the
-# fixed-set MIP infeasible (measured: the cost stage of 1,000 communities 36 s -> 2.4 s).
+# Stage 2 keeps W within a hair of stage 1's: 1e-5 m2, or 1e-8 of W for large W, far below
+# what a plan shows (0.1 m2), and the polish (least W for the plan's choices) takes it back.
+# Tighter, HiGHS's presolve declares the fixed-set MIPs infeasible (measured: 1e-6 m2 at
+# W = 24,000 took the cost stage of 1,000 communities from 2.4 s to 36 s; 1e-5 m2 at
+# W = 250,000 made the 10,000-community cost stage infeasible).
 W_TOLERANCE_M2 = 1e-5
+W_TOLERANCE_REL = 1e-8
+
+
+def w_tolerance(shortfall: float) -> float:
+    """How far stage 2 may let W exceed stage 1's W (m2)."""
+    return max(W_TOLERANCE_M2, W_TOLERANCE_REL * abs(shortfall))
 
 
 @dataclass
@@ -273,7 +281,7 @@ class Value:
 
 @dataclass
 class Readout:
-    """The decisions per option, in the shape `allocator.solve` reads a PuLP model."""
+    """The decisions per option, in the shape `allocator.solving` reads a PuLP model."""
 
     scenario: Scenario
     options: list[tuple[Community, Option]]
@@ -295,7 +303,8 @@ def solve_direct(
     stages = [first.run]
     values = first.values
     if values is not None:
-        runner.keep_at_most(shortfall, float(shortfall @ values) + W_TOLERANCE_M2)
+        first_w = float(shortfall @ values)
+        runner.keep_at_most(shortfall, first_w + w_tolerance(first_w))
         total_cost = matrix.objective("total_cost")
         second = runner.stage(total_cost, start=values)
         stages.append(second.run)

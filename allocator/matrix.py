@@ -72,6 +72,8 @@ class Matrix:
     unit_budgets: dict[str, dict[str, float]] = field(default_factory=dict)
     members: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     pooled_sources: list[str] = field(default_factory=list)
+    funded_rows: dict[str, int] = field(default_factory=dict)
+    community_columns: dict[str, tuple[int, int]] = field(default_factory=dict)  # [start, end)
     sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
 
     def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
@@ -127,7 +129,9 @@ def build_matrix(scenario: Scenario) -> Matrix:
     first = 0
     for community in scenario.communities:
         count = len(community.options)
+        start = m.columns
         _add_community(m, scenario, community, first, pooled_sources, option_sources)
+        m.community_columns[community.id] = (start, m.columns)
         first += count
     _add_budgets(m, scenario)
     return m
@@ -440,7 +444,7 @@ def _add_budgets(m: Matrix, scenario: Scenario) -> None:
             continue
         flags = [z for (i, sid), z in m.funded.items() if sid == source.id]
         if len(flags) > source.max_options_funded:
-            m.row(
+            m.funded_rows[source.id] = m.row(
                 f"max_funded_{source.id}",
                 [(z, 1.0) for z in flags],
                 -INF,

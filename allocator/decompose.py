@@ -1,0 +1,523 @@
+"""Decomposition by group for large scenarios: a proven gap without one huge MIP.
+
+Only a few rows tie groups together: the budget rows of county-wide sources, the row of each
+source with max_options_funded, and in stage 2 the row W <= W1 + tolerance. Everything else
+(the sets of routes, group and community budgets, funding rules) lives inside one group.
+Groups are packed into chunks of about CHUNK_COMMUNITIES communities, one HiGHS model each.
+
+Bound (Lagrangian): for prices u >= 0 on the linking rows a_r x <= b_r,
+    L(u) = sum_chunks min { (c + sum_r u_r a_r) x : x in the chunk's relaxation } - u . b
+is a lower bound on the stage's optimum; max_u L(u) equals the bound of the full relaxation
+(of the sets formulation, within a few 1e-5 of the plans themselves). The prices are found
+by Kelley's cutting planes, started from the duals of a sample of groups.
+
+Plan: each chunk gets a share of every linking row (in stage 1 from its use at the best
+prices, scaled to the totals; in stage 2 what its stage-1 plan used, so that the stage-1
+plan stays feasible) and is solved on its own as a MIP: the communities its relaxation takes
+whole are fixed, the others decided. Chunk plans add up to a plan of the whole that meets
+every linking row. The gap reported is the plan's objective against the bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.direct import HighsRunner, Readout, readout, w_tolerance
+from allocator.matrix import Matrix, build_matrix
+from allocator.scenario import Scenario
+from allocator.solvers import StageRun, _gap
+
+CHUNK_COMMUNITIES = 500
+SAMPLE_COMMUNITIES = 1000
+KELLEY_ROUNDS = 40
+HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
+REST_MOST = 3000  # communities decided again in stage 2 from the stage-1 plan, at most
+REST_SECONDS = 120.0  # for the MIP of the communities decided again
+Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
+
+
+@dataclass
+class Chunk:
+    """Some whole groups: their model in HiGHS and their part of each linking row."""
+
+    scenario: Scenario
+    matrix: Matrix
+    runner: HighsRunner
+    terms: dict[Key, tuple[np.ndarray, np.ndarray]]  # columns and coefficients per row
+    rows: dict[Key, int]  # the chunk's own row for a linking row, if it has one
+    plan: np.ndarray | None = None  # values of the chunk's columns in the current plan
+    shares: dict[Key, float] = field(default_factory=dict)
+
+    def use(self, key: Key, values: np.ndarray) -> float:
+        columns, coefs = self.terms.get(key, (np.empty(0, dtype=np.int64), np.empty(0)))
+        return float(coefs @ values[columns]) if len(columns) else 0.0
+
+    def share(self, key: Key, limit: float) -> None:
+        """Let the chunk's row for `key` allow `limit` (a row is added when it has none)."""
+        import highspy
+
+        self.shares[key] = limit
+        columns, coefs = self.terms.get(key, (np.empty(0, dtype=np.int64), np.empty(0)))
+        if key not in self.rows:
+            if not len(columns):
+                return
+            highs = self.runner.highs
+            highs.addRow(-highspy.kHighsInf, limit, len(columns), columns.astype(np.int32), coefs)
+            self.rows[key] = highs.getNumRow() - 1
+            return
+        self.runner.highs.changeRowBounds(self.rows[key], -highspy.kHighsInf, limit)
+
+    def release(self) -> None:
+        import highspy
+
+        for row in self.rows.values():
+            self.runner.highs.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+
+
+@dataclass
+class Decomposed:
+    scenario: Scenario
+    chunks: list[Chunk]
+    limits: dict[Key, float]
+    gap: float
+    deadline: float | None
+    first_bound: float = 0.0  # stage 1's proven bound on W
+
+    def time_left(self) -> float:
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
+
+
+def solve_decomposed(
+    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
+) -> tuple[Readout | None, list[StageRun]]:
+    """Both stages by decomposition; the plan's decisions and each stage's run."""
+    deadline = None if time_limit is None else began + time_limit
+    work = _split(scenario, gap, deadline)
+    first = _stage(work, "weighted_shortfall", began)
+    stages = [first]
+    if first.status not in ("optimal", "time_limit"):
+        return None, stages
+    work.first_bound = first.bound or 0.0
+    shortfall = sum(c.use(("shortfall", ""), c.plan) for c in work.chunks)
+    work.limits[("shortfall", "")] = shortfall + w_tolerance(shortfall)
+    second = _stage(work, "total_cost", time.monotonic())
+    if second.status not in ("optimal", "time_limit"):
+        second = StageRun(second.status, None, None, None, second.runtime_s)
+    stages.append(second)
+    return _readout(scenario, work), stages
+
+
+# --- set-up ---------------------------------------------------------------------------------
+def _split(scenario: Scenario, gap: float, deadline: float | None) -> Decomposed:
+    by_group: dict[str, list] = {}
+    for community in scenario.communities:
+        by_group.setdefault(community.group, []).append(community)
+    packs: list[list[str]] = [[]]
+    size = 0
+    for group in scenario.groups:
+        if size >= CHUNK_COMMUNITIES:
+            packs.append([])
+            size = 0
+        packs[-1].append(group.id)
+        size += len(by_group.get(group.id, []))
+    limits: dict[Key, float] = {}
+    for source in scenario.funding:
+        if source.scope == "county":
+            limits[("budget", source.id)] = source.budget or 0.0
+        if source.max_options_funded is not None:
+            limits[("funded", source.id)] = float(source.max_options_funded)
+    chunks = [_chunk(scenario, pack, by_group, limits, gap, deadline) for pack in packs if pack]
+    return Decomposed(scenario, chunks, limits, gap, deadline)
+
+
+def _chunk(
+    scenario: Scenario,
+    groups: list[str],
+    by_group: dict[str, list],
+    limits: dict[Key, float],
+    gap: float,
+    deadline: float | None,
+) -> Chunk:
+    keep = set(groups)
+    part = scenario.model_copy(
+        update={
+            "communities": tuple(c for g in groups for c in by_group.get(g, [])),
+            "groups": tuple(g for g in scenario.groups if g.id in keep),
+        }
+    )
+    matrix = build_matrix(part)
+    runner = HighsRunner(matrix, gap=gap, deadline=deadline)
+    terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
+    rows: dict[Key, int] = {}
+    for kind, source_id in limits:
+        if kind == "budget":
+            columns = matrix.members.get((source_id, "county"), [])
+            if (source_id, "county") in matrix.budget_rows:
+                rows[(kind, source_id)] = matrix.budget_rows[(source_id, "county")]
+        else:
+            columns = [z for (_, s), z in matrix.funded.items() if s == source_id]
+            if source_id in matrix.funded_rows:
+                rows[(kind, source_id)] = matrix.funded_rows[source_id]
+        terms[(kind, source_id)] = (np.array(columns, dtype=np.int64), np.ones(len(columns)))
+    shortfall = matrix.objective("weighted_shortfall")
+    columns = np.flatnonzero(shortfall)
+    terms[("shortfall", "")] = (columns, shortfall[columns])
+    chunk = Chunk(part, matrix, runner, terms, rows)
+    chunk.release()
+    return chunk
+
+
+# --- one stage --------------------------------------------------------------------------------
+def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
+    keys = list(work.limits)
+    prices = _starting_prices(work, objective, keys)
+    # Stage 2's shares keep back half of stage 1's gap in W: room to round the free
+    # communities in without going over stage 1's W (the bound is for the full limit).
+    slack = np.array(
+        [
+            0.5 * max(work.limits[k] - work.first_bound, 0.0) if k == ("shortfall", "") else 0.0
+            for k in keys
+        ]
+    )
+    bound, shares = _kelley(work, objective, keys, prices, slack)
+    if bound is None or shares is None:
+        status = "no_plan" if work.time_left() <= 0 else "infeasible"
+        return StageRun(status, None, None, None, time.monotonic() - began)
+    value = _plan(work, objective, keys, shares)
+    if value is None:
+        return StageRun("no_plan", None, None, None, time.monotonic() - began)
+    bound = min(bound, value)
+    gap_now = _gap(value, bound)
+    proven = gap_now is not None and gap_now <= work.gap * 1.0001
+    status = "optimal" if proven else "time_limit"
+    return StageRun(status, value, bound, gap_now, time.monotonic() - began)
+
+
+def _lagrangian(
+    work: Decomposed, objective: str, keys: list[Key], prices: np.ndarray
+) -> list[tuple[float, np.ndarray]] | None:
+    """Per chunk, the value and the use of each linking row of its relaxation at `prices`
+    (value without the priced terms); None when a chunk has no relaxed plan."""
+    found = []
+    for chunk in work.chunks:
+        base = chunk.matrix.objective(objective)
+        cost = base.copy()
+        for price, key in zip(prices, keys, strict=True):
+            columns, coefs = chunk.terms[key]
+            if price and len(columns):
+                cost[columns] += price * coefs
+        chunk.runner._set_cost(cost)  # noqa: SLF001 - same package
+        relaxed = chunk.runner.relaxation()
+        if not isinstance(relaxed, np.ndarray):
+            return None
+        found.append((float(base @ relaxed), np.array([chunk.use(k, relaxed) for k in keys])))
+    return found
+
+
+def _kelley(
+    work: Decomposed, objective: str, keys: list[Key], start: np.ndarray, slack: np.ndarray
+) -> tuple[float | None, list[np.ndarray] | None]:
+    """Cutting planes, one per chunk and round, on L(u), in a box around the best prices so
+    far (widened when the step reaches its edge). Returns the best bound and each chunk's
+    share of every linking row: the use of the convex combination of its relaxed plans that
+    the master's duals give (Dantzig-Wolfe), which meets every limit."""
+    limits = np.array([work.limits[k] for k in keys])
+    cuts: list[list[tuple[float, np.ndarray]]] = [[] for _ in work.chunks]
+    center, best = start.copy(), -math.inf
+    radius = np.maximum(0.5 * start, 0.05 * max(float(start.mean()), 1e-2))
+    prices = center
+    for _ in range(KELLEY_ROUNDS):
+        if work.time_left() <= 0:
+            break
+        found = _lagrangian(work, objective, keys, prices)
+        if found is None:
+            break
+        bound = sum(v + use @ prices for v, use in found) - limits @ prices
+        for chunk_cuts, cut in zip(cuts, found, strict=True):
+            chunk_cuts.append(cut)
+        if bound > best:
+            edge = np.abs(prices - center) >= radius * (1 - 1e-6)
+            radius[edge] *= 2  # a step to the edge of the box that paid: widen it there
+            best, center = bound, prices.copy()
+        low, high = np.maximum(center - radius, 0.0), center + radius
+        prices, ceiling, _ = _master(cuts, limits, low, high)
+        inside = np.all((prices > low + 1e-9 * (1 + high)) | (low == 0)) and np.all(
+            prices < high * (1 - 1e-9)
+        )
+        if inside and ceiling - best <= work.gap * 0.25 * max(abs(best), 1.0):
+            break
+        if not inside and ceiling - best <= work.gap * 0.25 * max(abs(best), 1.0):
+            radius *= 4  # the box holds the prices back: look further
+    if best == -math.inf:
+        return None, None
+    wide = np.maximum(center * 10, center.max() * 10 + 1.0)
+    _, _, shares = _master(cuts, limits - slack, np.zeros(len(keys)), wide)
+    return best, shares
+
+
+def _master(
+    cuts: list[list[tuple[float, np.ndarray]]],
+    limits: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, float, list[np.ndarray]]:
+    """max sum_k t_k - limits . u  s.t.  t_k <= value_kj + use_kj . u,  lower <= u <= upper."""
+    import highspy
+
+    n, chunks = len(limits), len(cuts)
+    inf = highspy.kHighsInf
+    master = highspy.Highs()
+    master.setOptionValue("output_flag", False)
+    master.addVars(
+        n + chunks, np.r_[lower, np.full(chunks, -inf)], np.r_[upper, np.full(chunks, inf)]
+    )
+    master.changeColsCost(
+        n + chunks, np.arange(n + chunks, dtype=np.int32), np.r_[limits, -np.ones(chunks)]
+    )
+    owners = []
+    for k, chunk_cuts in enumerate(cuts):
+        for value, use in chunk_cuts:
+            index = np.r_[np.arange(n), n + k].astype(np.int32)
+            master.addRow(-inf, value, n + 1, index, np.r_[-use, 1.0])
+            owners.append((k, use))
+    master.run()
+    solution = master.getSolution()
+    columns = np.array(solution.col_value)
+    weights = -np.array(solution.row_dual)  # <= rows of a minimisation: duals <= 0
+    shares = [np.zeros(n) for _ in cuts]
+    for weight, (k, use) in zip(weights, owners, strict=True):
+        shares[k] += max(weight, 0.0) * use
+    return np.clip(columns[:n], 0, None), -float(master.getInfo().objective_function_value), shares
+
+
+def _starting_prices(work: Decomposed, objective: str, keys: list[Key]) -> np.ndarray:
+    """Duals of the linking rows in the relaxations of a sample of chunks, each with its share
+    of the limits (stage 1: by its number of communities; stage 2: its stage-1 use)."""
+    total = sum(len(c.scenario.communities) for c in work.chunks)
+    step = max(1, round(len(work.chunks) * CHUNK_COMMUNITIES / max(SAMPLE_COMMUNITIES, 1)))
+    sample = work.chunks[::step][: max(1, SAMPLE_COMMUNITIES // CHUNK_COMMUNITIES)]
+    duals = np.zeros(len(keys))
+    for chunk in sample:
+        fraction = len(chunk.scenario.communities) / total
+        for key in keys:
+            if chunk.plan is not None:  # stage 2: what its stage-1 plan used
+                used = chunk.use(key, chunk.plan)
+                chunk.share(key, used + (w_tolerance(used) if key[0] == "shortfall" else 1e-9))
+            else:
+                chunk.share(key, work.limits[key] * fraction)
+        chunk.runner._set_cost(chunk.matrix.objective(objective))  # noqa: SLF001
+        relaxed = chunk.runner.relaxation()
+        if isinstance(relaxed, np.ndarray):
+            row_duals = np.array(chunk.runner.highs.getSolution().row_dual)
+            for k, key in enumerate(keys):
+                if key in chunk.rows:
+                    duals[k] += max(-row_duals[chunk.rows[key]], 0.0) / len(sample)
+        chunk.release()
+    return duals
+
+
+# --- plans ------------------------------------------------------------------------------------
+def _plan(
+    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray]
+) -> float | None:
+    """A plan from the relaxations within the shares (see _plan_from); in stage 2, if that
+    finds none, one that starts from the stage-1 plan."""
+    if objective == "weighted_shortfall":
+        return _plan_from(work, objective, keys, shares, keep_plan=False)
+    found = _plan_from(work, objective, keys, shares, keep_plan=False)
+    if found is not None:
+        return found
+    found = _plan_from(work, objective, keys, shares, keep_plan=True)
+    if found is not None:
+        return found
+    return sum(float(c.matrix.objective(objective) @ c.plan) for c in work.chunks)
+
+
+def _plan_from(
+    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray], keep_plan: bool
+) -> float | None:
+    """Each chunk's relaxation within its shares. Stage 1: communities it takes whole keep
+    that, the others are decided together in one MIP with what is left of every limit.
+    Stage 2: communities where it agrees with the stage-1 plan keep their stage-1 decisions,
+    the others are decided together, starting from the stage-1 plan (which stays feasible)."""
+    before = [chunk.plan for chunk in work.chunks]
+    free: list[tuple[Chunk, set[str]]] = []
+    for chunk, share in zip(work.chunks, shares, strict=True):
+        for key, amount in zip(keys, share, strict=True):
+            chunk.share(key, float(amount) * (1 + 1e-9) + 1e-9)
+        chunk.runner._set_cost(chunk.matrix.objective(objective))  # noqa: SLF001
+        relaxed = chunk.runner.relaxation()
+        chunk.release()
+        if not isinstance(relaxed, np.ndarray):
+            return None
+        base = chunk.plan if keep_plan else None
+        free.append((chunk, _free_communities(chunk.matrix, relaxed, base)))
+        chunk.plan = base.copy() if base is not None else relaxed
+    free, held = _with_their_groups(free)
+    members = [(chunk, ids | held_ids) for (chunk, ids), held_ids in zip(free, held, strict=True)]
+    if keep_plan and sum(len(ids) for _, ids in members) > REST_MOST:
+        for chunk, plan in zip(work.chunks, before, strict=True):
+            chunk.plan = plan
+        return None
+    rest = _rest_scenario(work, members)
+    if rest is not None:
+        matrix = build_matrix(rest)
+        _hold(matrix, free, held)
+        cap = time.monotonic() + REST_SECONDS
+        deadline = cap if work.deadline is None else min(cap, work.deadline)
+        runner = HighsRunner(matrix, gap=work.gap / 4, deadline=deadline)
+        start = None
+        shortfall = matrix.objective("weighted_shortfall")
+        if objective == "total_cost":
+            start = _gather(members, matrix) if keep_plan else None
+            runner.keep_at_most(
+                shortfall, work.limits[("shortfall", "")] - _fixed_use(members, ("shortfall", ""))
+            )
+        outcome = runner.stage(matrix.objective(objective), start=start)
+        if outcome.values is None:
+            for chunk, plan in zip(work.chunks, before, strict=True):
+                chunk.plan = plan
+            return None
+        values = outcome.values
+        if objective == "total_cost":
+            values = runner.polish(values, shortfall, matrix.objective(objective))
+        _scatter(members, matrix, values)
+    return sum(float(c.matrix.objective(objective) @ c.plan) for c in work.chunks)
+
+
+def _with_their_groups(
+    free: list[tuple[Chunk, set[str]]],
+) -> tuple[list[tuple[Chunk, set[str]]], list[set[str]]]:
+    """The other communities of every group with a free one, held to their current set of
+    routes but free in their areas and money: room to round the free ones in."""
+    held = []
+    for chunk, ids in free:
+        groups = {c.group for c in chunk.scenario.communities if c.id in ids}
+        taken: dict[str, int] = {}
+        mine = set()
+        for c in chunk.scenario.communities:
+            if c.group in groups and c.id not in ids and c.id in chunk.matrix.sets:
+                if taken.get(c.group, 0) < HELD_PER_GROUP:
+                    taken[c.group] = taken.get(c.group, 0) + 1
+                    mine.add(c.id)
+        held.append(mine)
+    return free, held
+
+
+def _hold(matrix: Matrix, free: list[tuple[Chunk, set[str]]], held: list[set[str]]) -> None:
+    """Fix the set weights of held communities in `matrix` to their set in the chunk plan."""
+    for (chunk, _), held_ids in zip(free, held, strict=True):
+        for cid in held_ids:
+            for (_, mine), (_, theirs) in zip(
+                chunk.matrix.sets[cid], matrix.sets[cid], strict=True
+            ):
+                value = float(round(chunk.plan[mine]))
+                matrix.col_lower[theirs] = matrix.col_upper[theirs] = value
+
+
+def _free_communities(matrix: Matrix, relaxed: np.ndarray, base: np.ndarray | None) -> set[str]:
+    """Communities to decide again: split between sets by the relaxation, or (given a plan)
+    where the relaxation differs from it."""
+    free = {cid for cid in matrix.community_columns if cid not in matrix.sets}
+    for cid, sets in matrix.sets.items():
+        weights = [relaxed[w] for _, w in sets]
+        if max(weights) < 1 - 1e-6:
+            free.add(cid)
+        elif base is not None:
+            start, end = matrix.community_columns[cid]
+            if not np.allclose(relaxed[start:end], base[start:end], rtol=1e-7, atol=1e-6):
+                free.add(cid)
+    return free
+
+
+def _fixed_use(free: list[tuple[Chunk, set[str]]], key: Key) -> float:
+    total = 0.0
+    for chunk, ids in free:
+        total += chunk.use(key, _without(chunk, chunk.plan, ids))
+    return total
+
+
+def _without(chunk: Chunk, values: np.ndarray, ids: set[str]) -> np.ndarray:
+    kept = values.copy()
+    for cid in ids:
+        start, end = chunk.matrix.community_columns[cid]
+        kept[start:end] = 0.0
+    return kept
+
+
+def _rest_scenario(work: Decomposed, free: list[tuple[Chunk, set[str]]]) -> Scenario | None:
+    """The free communities, with what the fixed ones leave of every budget and count."""
+    scenario = work.scenario
+    chosen = {cid for _, ids in free for cid in ids}
+    if not chosen:
+        return None
+    communities = tuple(c for c in scenario.communities if c.id in chosen)
+    groups_kept = {c.group for c in communities}
+    group_use: dict[tuple[str, str], float] = {}
+    for chunk, ids in free:
+        fixed = _without(chunk, chunk.plan, ids)
+        for (source_id, unit), columns in chunk.matrix.members.items():
+            if unit in groups_kept:
+                used = float(fixed[columns].sum())
+                group_use[(source_id, unit)] = group_use.get((source_id, unit), 0.0) + used
+    sources = []
+    for source in scenario.funding:
+        update: dict[str, object] = {}
+        if source.scope == "county":
+            left = work.limits[("budget", source.id)] - _fixed_use(free, ("budget", source.id))
+            update["budget"] = max(left, 0.0)
+        elif source.scope == "group":
+            units = scenario.units(source)
+            update["budgets"] = {
+                g: max(units[g] - group_use.get((source.id, g), 0.0), 0.0) for g in groups_kept
+            }
+        if source.max_options_funded is not None:
+            left = work.limits[("funded", source.id)] - _fixed_use(free, ("funded", source.id))
+            update["max_options_funded"] = max(int(round(left)), 0)
+        sources.append(source.model_copy(update=update))
+    return scenario.model_copy(
+        update={
+            "communities": communities,
+            "groups": tuple(g for g in scenario.groups if g.id in groups_kept),
+            "funding": tuple(sources),
+        }
+    )
+
+
+def _gather(free: list[tuple[Chunk, set[str]]], matrix: Matrix) -> np.ndarray:
+    """The free communities' current values, laid out as the columns of `matrix`."""
+    values = np.zeros(matrix.columns)
+    for chunk, ids in free:
+        for cid in ids:
+            start, end = chunk.matrix.community_columns[cid]
+            to, stop = matrix.community_columns[cid]
+            values[to:stop] = chunk.plan[start:end]
+    return values
+
+
+def _scatter(free: list[tuple[Chunk, set[str]]], matrix: Matrix, values: np.ndarray) -> None:
+    """Write the free communities' new values back into their chunks' plans."""
+    for chunk, ids in free:
+        for cid in ids:
+            start, end = chunk.matrix.community_columns[cid]
+            to, stop = matrix.community_columns[cid]
+            assert end - start == stop - to, "a community's columns differ between models"
+            chunk.plan[start:end] = values[to:stop]
+
+
+def _readout(scenario: Scenario, work: Decomposed) -> Readout:
+    """One read-back for the whole scenario from the chunks' plans."""
+    parts = [readout(c.scenario, c.matrix, c.plan) for c in work.chunks]
+    options, chosen, area, funding = [], [], [], {}
+    for part in parts:
+        offset = len(options)
+        options.extend(part.options)
+        chosen.extend(part.chosen)
+        area.extend(part.area)
+        funding.update({(i + offset, s): v for (i, s), v in part.funding.items()})
+    budgets = {s.id: scenario.units(s) for s in scenario.funding}
+    return Readout(scenario, options, chosen, area, funding, budgets)
