@@ -348,7 +348,10 @@ def _add_money(
             if option.kind not in source.pays_for:
                 continue
             unit = units[source.id]
-            ceiling = source.max_share * (largest_capital if source.capital_only else largest)
+            # max_share is of the whole cost; capital-only money is also at most the capital.
+            ceiling = source.max_share * largest
+            if source.capital_only:
+                ceiling = min(ceiling, largest_capital)
             bound = min(ceiling, m.unit_budgets[source.id][unit])
             if source.max_per_option is not None:
                 bound = min(bound, source.max_per_option)

@@ -256,15 +256,15 @@ def _funding_bound(model: Model, i: int, community: Community, source: FundingSo
     """Largest f_os can be: the per-option cap, the share of the largest cost, the budget."""
     option = model.options[i][1]
     years = model.scenario.horizon_years
-    largest_cost = (
-        option.fixed_cost
-        + option.cost_per_m2 * option.max_area_m2
-        + years * (option.annual_cost + option.annual_cost_per_m2 * option.max_area_m2)
+    largest_capital = option.fixed_cost + option.cost_per_m2 * option.max_area_m2
+    largest_cost = largest_capital + years * (
+        option.annual_cost + option.annual_cost_per_m2 * option.max_area_m2
     )
-    if source.capital_only:
-        largest_cost = option.fixed_cost + option.cost_per_m2 * option.max_area_m2
     budget = model.unit_budgets[source.id][model.scenario.unit_of(source, community)]
+    # max_share is a share of the whole cost (8); capital-only money is at most the capital (7).
     bounds = [source.max_share * largest_cost, budget]
+    if source.capital_only:
+        bounds.append(largest_capital)
     if source.max_per_option is not None:
         bounds.append(source.max_per_option)
     return min(bounds)

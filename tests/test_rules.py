@@ -481,3 +481,29 @@ def test_money_tied_to_a_place_is_spent_first() -> None:
         "county": pytest.approx(10),
         "startup": pytest.approx(10),
     }
+
+
+def test_capital_only_share_is_of_the_whole_cost() -> None:
+    """(7)-(8) together: a 100 m2 developer space costs 0.05/m2 one-off (5) and 0.02/m2 a
+    year (2, one year): 7 in all. A capital-only fund of 5 with max_share 0.8 may pay
+    min(capital 5, 0.8 * 7 = 5.6) = 5; the county's 2 pays the rest, and the target is met.
+    (Reading the share as a share of the capital alone, 0.8 * 5 = 4, would leave 14.3 m2.)"""
+    raw = scenario_dict(
+        [
+            community(
+                "a",
+                [option("a-dev", "developer", 100, cost_per_m2=0.05, annual_cost_per_m2=0.02)],
+                existing_area_m2=400,
+            )
+        ],
+        funding=[
+            {"id": "county", "name": "县财政", "budget": 2},
+            {"id": "fund", "name": "基金", "budget": 5, "capital_only": True, "max_share": 0.8},
+        ],
+    )
+    plan = solve_checked(raw)
+    assert result(plan, "a").meets_target
+    assert result(plan, "a").options[0].funding == {
+        "county": pytest.approx(2),
+        "fund": pytest.approx(5),
+    }
