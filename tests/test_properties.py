@@ -113,7 +113,7 @@ def _same(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
     return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=200)
 @given(scenarios())
 def test_highs_plan_equals_brute_force(raw: dict[str, Any]) -> None:
     plan = solve_checked(raw)
