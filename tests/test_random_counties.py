@@ -98,7 +98,7 @@ def random_county(rng: random.Random) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(24))
 def test_random_counties_match_brute_force(seed: int) -> None:
     rng = random.Random(seed)
     compared = 0
