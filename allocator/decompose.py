@@ -37,6 +37,7 @@ KELLEY_ROUNDS = 40
 HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
 REST_MOST = 3000  # communities decided again in stage 2 from the stage-1 plan, at most
 REST_SECONDS = 120.0  # for the MIP of the communities decided again
+LOCAL_ROUNDS = 2  # passes of chunk-by-chunk improvement
 Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
 
 
@@ -256,6 +257,11 @@ def _kelley(
         return None, None
     wide = np.maximum(center * 10, center.max() * 10 + 1.0)
     _, _, shares = _master(cuts, limits - slack, np.zeros(len(keys)), wide)
+    total = np.sum(shares, axis=0)
+    over = total > (limits - slack) * (1 + 1e-9)
+    if over.any():  # a price held at the box's edge: scale that row's shares to its limit
+        scale = np.where(over, (limits - slack) / np.maximum(total, 1e-12), 1.0)
+        shares = [share * scale for share in shares]
     return best, shares
 
 
@@ -326,15 +332,45 @@ def _plan(
 ) -> float | None:
     """A plan from the relaxations within the shares (see _plan_from); in stage 2, if that
     finds none, one that starts from the stage-1 plan."""
-    if objective == "weighted_shortfall":
-        return _plan_from(work, objective, keys, shares, keep_plan=False)
     found = _plan_from(work, objective, keys, shares, keep_plan=False)
-    if found is not None:
-        return found
-    found = _plan_from(work, objective, keys, shares, keep_plan=True)
-    if found is not None:
-        return found
-    return sum(float(c.matrix.objective(objective) @ c.plan) for c in work.chunks)
+    if found is None and objective == "weighted_shortfall":
+        return None
+    before, value = math.inf, found if found is not None else math.inf
+    for _ in range(LOCAL_ROUNDS):  # chunk by chunk from the plan, while it pays
+        if value >= before - work.gap * 0.1 * abs(value) or work.time_left() <= 0:
+            break
+        before, value = value, _improve_locally(work, keys, objective)
+    return value
+
+
+def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float:
+    """Chunk by chunk: each keeps what the plan uses of every linking row and improves the
+    stage's objective within that (its relaxation, fixed where it agrees with the plan, the
+    rest decided from the plan). Always feasible; money moves within a chunk, not between."""
+    total = 0.0
+    for chunk in work.chunks:
+        cost = chunk.matrix.objective(objective)
+        shortfall = chunk.matrix.objective("weighted_shortfall")
+        plan = chunk.plan
+        for key in keys:
+            used = chunk.use(key, plan)
+            if key[0] == "funded":
+                chunk.share(key, round(used))
+            else:
+                chunk.share(key, used + (w_tolerance(used) if key[0] == "shortfall" else 1e-9))
+        runner = chunk.runner
+        runner._set_cost(cost)  # noqa: SLF001
+        relaxed = runner.relaxation() if work.time_left() > 0 else None
+        if isinstance(relaxed, np.ndarray):
+            better = runner._fix_and_solve(relaxed, plan)  # noqa: SLF001
+            if better is not None and cost @ better < cost @ plan:
+                chunk.plan = better
+                if objective == "total_cost":
+                    runner.kept_row = chunk.rows[("shortfall", "")]
+                    chunk.plan = runner.polish(better, shortfall, cost)
+        chunk.release()
+        total += float(cost @ chunk.plan)
+    return total
 
 
 def _plan_from(
@@ -353,6 +389,8 @@ def _plan_from(
         relaxed = chunk.runner.relaxation()
         chunk.release()
         if not isinstance(relaxed, np.ndarray):
+            for earlier, plan in zip(work.chunks, before, strict=True):
+                earlier.plan = plan
             return None
         base = chunk.plan if keep_plan else None
         free.append((chunk, _free_communities(chunk.matrix, relaxed, base)))
@@ -427,10 +465,8 @@ def _free_communities(matrix: Matrix, relaxed: np.ndarray, base: np.ndarray | No
         weights = [relaxed[w] for _, w in sets]
         if max(weights) < 1 - 1e-6:
             free.add(cid)
-        elif base is not None:
-            start, end = matrix.community_columns[cid]
-            if not np.allclose(relaxed[start:end], base[start:end], rtol=1e-7, atol=1e-6):
-                free.add(cid)
+        elif base is not None and any(abs(relaxed[w] - base[w]) > 1e-6 for _, w in sets):
+            free.add(cid)
     return free
 
 

@@ -31,6 +31,10 @@ _W_TOLERANCE_M2 = 1e-6
 _COST_TOLERANCE = 1e-6
 _DIGITS = 6
 SETS_FROM_COMMUNITIES = 100
+# From this size, and for gaps the relaxation can prove, decomposition by group
+# (allocator.decompose): one MIP of everything spends minutes in its first relaxation.
+DECOMPOSE_FROM = 3000
+DECOMPOSE_GAP = 2e-5
 _MEETS_M2 = 1e-4
 
 
@@ -53,7 +57,9 @@ def solve(
     (the reference formulation of `allocator.model`, through PuLP), or "auto" (default):
     naive below SETS_FROM_COMMUNITIES communities, where both solve in well under a second
     and the reference also settles ties (which of two equal-cost funding splits) as every
-    explanation of a county plan was written against; sets from there on.
+    explanation of a county plan was written against; sets from there on, solved by
+    decomposition by group from DECOMPOSE_FROM communities when the gap asked for is at
+    least DECOMPOSE_GAP.
     """
     began = time.monotonic()
     if formulation == "auto":
@@ -62,7 +68,10 @@ def solve(
     if solver == "highs" and formulation == "sets":
         from allocator.direct import solve_direct
 
-        decisions, runs = solve_direct(scenario, gap=gap, time_limit=time_limit, began=began)
+        solver_of = solve_direct
+        if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP:
+            from allocator.decompose import solve_decomposed as solver_of
+        decisions, runs = solver_of(scenario, gap=gap, time_limit=time_limit, began=began)
         info = _solver_info(solver, gap, time_limit, began, runs)
         return _plan_from(decisions or _NoPlan(scenario), runs, info)
     model = build_model(scenario, formulation=formulation)

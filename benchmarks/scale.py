@@ -4,18 +4,27 @@
     .venv/bin/python benchmarks/scale.py --huge           # also 100,000
     .venv/bin/python benchmarks/scale.py --write docs/performance.md
 
-Every measurement runs in a fresh process (so that peak memory is that run's own): loading
-and validating the scenario file; building the model (the combinations formulation as arrays,
-and the reference formulation through PuLP); and solving, end to end, with each formulation
-to the gap the size calls for, under a wall-clock limit. Synthetic provinces come from
-`allocator generate` with seed 1, so anyone can reproduce the figures.
+Every measurement runs in a fresh process, so that its peak memory is its own. Per size:
+- `allocator`: the product's solve (`allocator.solving.solve`, formulation "auto": the
+  reference formulation below 100 communities, the sets formulation as arrays into HiGHS
+  above, decomposition by group from 3,000), split into load and validation, model build,
+  hand-over to the solver, time inside HiGHS, read-back and report (the plan, its three
+  tables and its JSON), and the rest (orchestration between solver runs);
+- `pulp`: the same sets formulation as PuLP objects (`build_model(..., "sets")`), handed to
+  HiGHS by `BulkHiGHS` and read back through PuLP's variables: the modelling layer;
+- `naive`: the reference formulation (`formulation="naive"`) solved to the same gap under a
+  wall-clock limit: the formulation the sets one replaces.
+And `allocator solve scenarios/2024.yaml` end to end (process start to last line), median of
+7 runs. Synthetic provinces come from `allocator generate --seed 1`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,33 +33,75 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# communities -> (gap, time limit in seconds)
-SIZES = {27: (1e-6, 60.0), 1_000: (1e-6, 180.0), 10_000: (1e-4, 120.0)}
-HUGE = {100_000: (1e-3, 600.0)}
+# communities -> (gap, time limit of the allocator run, time limit of the naive run), seconds
+SIZES = {27: (1e-6, 60.0, 60.0), 1_000: (1e-6, 600.0, 900.0), 10_000: (1e-4, 600.0, 600.0)}
+HUGE = {100_000: (1e-3, 600.0, 0.0)}  # the naive formulation is not run at 100,000
 
 _CHILD = r"""
 import json, resource, sys, time
-task, path, formulation, gap, limit = sys.argv[1:6]
-began = time.perf_counter()
+task, path, gap, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+clock = time.perf_counter
+spent = {"build": 0.0, "handover": 0.0, "solver": 0.0, "readback": 0.0}
+
+def timed(owner, name, phase):
+    inner = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        began = clock()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[phase] += clock() - began
+    setattr(owner, name, wrapper)
+
+began = clock()
 from allocator.scenario import load_scenario
 scenario = load_scenario(path)
-loaded = time.perf_counter()
-result = {"load_s": loaded - began}
-if task == "build":
-    if formulation == "sets":
-        from allocator.matrix import build_matrix
-        build_matrix(scenario)
-    else:
-        from allocator.model import build_model
-        build_model(scenario, formulation="naive")
-    result["build_s"] = time.perf_counter() - loaded
-else:
-    from allocator.solving import solve
-    plan = solve(scenario, formulation=formulation, gap=float(gap), time_limit=float(limit))
+result = {"load_s": clock() - began}
+import allocator.decompose as decompose, allocator.direct as direct, allocator.model as model
+import allocator.solving as solving, allocator.solvers as solvers
+if task in ("allocator", "naive"):
+    timed(direct, "build_matrix", "build"); timed(decompose, "build_matrix", "build")
+    timed(solving, "build_model", "build")
+    timed(direct.HighsRunner, "__init__", "handover")
+    timed(solvers.BulkHiGHS, "buildSolverModel", "handover")
+    timed(direct.HighsRunner, "_run", "solver"); timed(decompose, "_master", "solver")
+    timed(solvers.BulkHiGHS, "callSolver", "solver")
+    timed(direct, "readout", "readback"); timed(decompose, "readout", "readback")
+    timed(solvers.BulkHiGHS, "findSolutionValues", "readback")
+    timed(solving, "_plan_from", "readback")
+    started = clock()
+    formulation = "naive" if task == "naive" else "auto"
+    plan = solving.solve(scenario, formulation=formulation, gap=gap, time_limit=limit)
+    report = clock()
+    if plan.status.has_plan:
+        plan.communities, plan.options, plan.funding, json.dumps(plan.to_dict())
+    spent["readback"] += clock() - report
+    total = clock() - started
+    result.update({f"{k}_s": v for k, v in spent.items()})
     result.update(
-        solve_s=time.perf_counter() - loaded, status=plan.status.value, gap=plan.solver.gap,
-        weighted_shortfall=plan.weighted_shortfall, total_cost=plan.total_cost,
+        total_s=total, other_s=total - sum(spent.values()), status=plan.status.value,
+        gap=plan.solver.gap, weighted_shortfall=plan.weighted_shortfall,
+        total_cost=plan.total_cost,
+        stages=[[s.status, s.value, s.bound, s.gap] for s in plan.solver.stages],
     )
+else:  # the PuLP layer for the sets formulation: build, hand over, read back; no solve
+    import numpy as np
+    started = clock()
+    built = model.build_model(scenario, formulation="sets")
+    result["build_s"] = clock() - started
+    built.problem.setObjective(built.weighted_shortfall)
+    started = clock()
+    handover = solvers.BulkHiGHS(msg=False)
+    handover.createAndConfigureSolver(built.problem)
+    handover.buildSolverModel(built.problem)
+    result["handover_s"] = clock() - started
+    started = clock()
+    variables = built.problem.variables()
+    values = np.zeros(len(variables))
+    for var, value in zip(variables, values.tolist()):
+        var.varValue = value
+    solving._readout_of(built)
+    result["readback_s"] = clock() - started
 result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(result))
 """
@@ -59,93 +110,178 @@ print(json.dumps(result))
 def scenario_file(communities: int, folder: Path) -> Path:
     if communities == 27:
         return ROOT / "scenarios" / "2024.yaml"
-    path = folder / f"province_{communities}.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "allocator",
-            "generate",
-            "--communities",
-            str(communities),
-            "--seed",
-            "1",
-            "--out",
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    path = folder / f"province_{communities}.yaml"
+    command = [
+        sys.executable,
+        "-m",
+        "allocator",
+        "generate",
+        "--communities",
+        str(communities),
+        "--seed",
+        "1",
+        "--out",
+        str(path),
+    ]
+    subprocess.run(command, check=True, capture_output=True)
     return path
 
 
-def measure(task: str, path: Path, formulation: str, gap: float, limit: float) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, task, str(path), formulation, str(gap), str(limit)],
-        capture_output=True,
-        text=True,
-        timeout=limit * 3 + 600,
-    )
+def measure(task: str, path: Path, gap: float, limit: float) -> dict:
+    command = [sys.executable, "-c", _CHILD, task, str(path), str(gap), str(limit)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit * 2 + 900)
+    except subprocess.TimeoutExpired:
+        return {"error": "did not finish"}
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(sizes: dict[int, tuple[float, float]]) -> list[dict]:
+def county_end_to_end(runs: int = 7) -> float:
+    """Median seconds of `allocator solve scenarios/2024.yaml`, process start to last line."""
+    command = [
+        str(Path(sys.executable).parent / "allocator"),
+        "solve",
+        str(ROOT / "scenarios" / "2024.yaml"),
+    ]
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def run(sizes: dict[int, tuple[float, float, float]]) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for communities, (gap, limit) in sizes.items():
+        for communities, (gap, limit, naive_limit) in sizes.items():
             path = scenario_file(communities, Path(folder))
-            row: dict = {"communities": communities, "gap": gap, "limit_s": limit}
-            for formulation in ("sets", "naive"):
-                row[f"build_{formulation}"] = measure("build", path, formulation, gap, limit)
-                row[f"solve_{formulation}"] = measure("solve", path, formulation, gap, limit)
-                print(communities, formulation, row[f"solve_{formulation}"], flush=True)
+            row: dict = {
+                "communities": communities,
+                "gap": gap,
+                "limit_s": limit,
+                "naive_limit_s": naive_limit,
+            }
+            row["allocator"] = measure("allocator", path, gap, limit)
+            print(communities, "allocator", row["allocator"], flush=True)
+            row["pulp"] = measure("pulp", path, gap, limit)
+            print(communities, "pulp layer", row["pulp"], flush=True)
+            row["naive"] = measure("naive", path, gap, naive_limit) if naive_limit else {}
+            print(communities, "naive", row["naive"], flush=True)
             rows.append(row)
     return rows
 
 
-def _cell(result: dict, key: str, fmt: str = "{:.2f}") -> str:
+def _f(result: dict, key: str, fmt: str = "{:.2f}") -> str:
     value = result.get(key)
     return "-" if value is None else fmt.format(value)
 
 
-def table(rows: list[dict]) -> str:
-    lines = [
-        "| communities | gap asked | load s | build s (sets / PuLP reference) | solve s, sets "
-        "| status, gap | solve s, reference | status, gap | peak MB (sets / reference) |",
-        "|---|---|---|---|---|---|---|---|---|",
+def _modelling(result: dict) -> float | None:
+    parts = [result.get(k) for k in ("build_s", "handover_s", "readback_s")]
+    return None if any(p is None for p in parts) else sum(parts)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "-" if not a or not b else f"{a / b:.2f}"
+
+
+def _outcome(result: dict) -> str:
+    if "error" in result:
+        return f"error: {result['error']}"
+    if not result:
+        return "not run"
+    gap = result.get("gap")
+    return f"{result.get('status')}, gap {'-' if gap is None else f'{gap:.1e}'}"
+
+
+def tables(rows: list[dict]) -> str:
+    phases = [
+        "| communities | gap asked | run | load + validation s | build s | hand-over s "
+        "| in HiGHS s | read-back + report s | other s | total s (after load) | peak MB "
+        "| outcome |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios = [
+        "| communities | modelling layer, allocator s (build + hand-over + read-back) "
+        "| same, PuLP objects s | PuLP / arrays | modelling / in-HiGHS (allocator) "
+        "| naive total / allocator total |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        sets, naive = row["solve_sets"], row["solve_naive"]
-        lines.append(
-            f"| {row['communities']:,} | {row['gap']:g} | {_cell(sets, 'load_s')} "
-            f"| {_cell(row['build_sets'], 'build_s')} / {_cell(row['build_naive'], 'build_s')} "
-            f"| {_cell(sets, 'solve_s')} | {sets.get('status', sets.get('error'))}, "
-            f"{_cell(sets, 'gap', '{:.1e}')} | {_cell(naive, 'solve_s')} "
-            f"| {naive.get('status', naive.get('error'))}, {_cell(naive, 'gap', '{:.1e}')} "
-            f"| {_cell(sets, 'peak_mb', '{:.0f}')} / {_cell(naive, 'peak_mb', '{:.0f}')} |"
+        label = f"{row['communities']:,}"
+        for name in ("allocator", "pulp", "naive"):
+            r = row[name]
+            if not r:
+                continue
+            total = "-" if "total_s" not in r else f"{r['total_s']:.2f}"
+            phases.append(
+                f"| {label} | {row['gap']:g} | {name} | {_f(r, 'load_s')} | {_f(r, 'build_s')} "
+                f"| {_f(r, 'handover_s')} | {_f(r, 'solver_s')} | {_f(r, 'readback_s')} "
+                f"| {_f(r, 'other_s')} | {total} | {_f(r, 'peak_mb', '{:.0f}')} "
+                f"| {_outcome(r) if name != 'pulp' else 'no solve'} |"
+            )
+        ours, pulp, naive = row["allocator"], row["pulp"], row["naive"]
+        ratios.append(
+            f"| {label} | {_f({'m': _modelling(ours)}, 'm')} | {_f({'m': _modelling(pulp)}, 'm')} "
+            f"| {_ratio(_modelling(pulp), _modelling(ours))} "
+            f"| {_ratio(_modelling(ours), ours.get('solver_s'))} "
+            f"| {_ratio(naive.get('total_s'), ours.get('total_s'))}"
+            f"{' (naive stopped at its limit)' if naive.get('status') == 'time_limit' else ''} |"
         )
-    return "\n".join(lines)
+    return "\n".join(phases) + "\n\n" + "\n".join(ratios)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(
+            line
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory_gb = int(memory.split()[1]) / 1024**2
+    except (OSError, StopIteration):
+        memory_gb = 0.0
+    from importlib.metadata import version
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GB; Python "
+        f"{platform.python_version()}, HiGHS {version('highspy')}, PuLP {version('pulp')}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--huge", action="store_true", help="also 100,000 communities")
-    parser.add_argument("--write", type=Path, help="write the table into this Markdown file")
+    parser.add_argument("--sizes", help="comma-separated community counts (default 27,1000,10000)")
+    parser.add_argument("--write", type=Path, help="write the tables into this Markdown file")
     args = parser.parse_args()
     sizes = {**SIZES, **(HUGE if args.huge else {})}
+    if args.sizes:
+        wanted = {int(n) for n in args.sizes.split(",")}
+        sizes = {n: v for n, v in {**SIZES, **HUGE}.items() if n in wanted}
     started = time.time()
+    county = county_end_to_end()
+    print(f"allocator solve scenarios/2024.yaml: median {county:.2f} s", flush=True)
     rows = run(sizes)
-    text = table(rows)
+    text = tables(rows)
     print(text)
     if args.write:
-        machine = f"{platform.machine()}, Python {platform.python_version()}"
+        command = " ".join(["python benchmarks/scale.py", *sys.argv[1:]])
         args.write.write_text(
-            f"# Performance\n\nMeasured {date.today()} on {machine}, 2 cores, with "
-            f"`python benchmarks/scale.py{' --huge' if args.huge else ''} --write {args.write}` "
-            f"({time.time() - started:.0f} s in all). Each cell is one fresh process.\n\n"
-            f"{text}\n",
+            f"# Performance\n\n<!-- generated by benchmarks/scale.py -->\n\nMeasured "
+            f"{date.today()} on {machine()}, with `{command}` "
+            f"({time.time() - started:.0f} s in all). "
+            f"Each row is one fresh process; the machine is shared, so figures move by 10-30% "
+            f"between runs.\n\n`allocator solve scenarios/2024.yaml`, process start to last "
+            f"line: median {county:.2f} s of 7 runs.\n\n{text}\n",
             encoding="utf-8",
         )
 

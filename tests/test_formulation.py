@@ -17,6 +17,7 @@ from allocator.highs_model import to_highs
 from allocator.matrix import build_matrix
 from allocator.model import build_model
 from allocator.scenario import OPTION_KINDS, scenario_from_dict
+from allocator.solving import solve
 
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -227,3 +228,24 @@ def test_pooled_money_is_split_over_the_options_it_paid() -> None:
     paid = [sum(o.funding.values()) for o in plan.community_results[0].options]
     assert paid == pytest.approx([10, 10])
     assert sum(o.funding.get("rent", 0) for o in plan.community_results[0].options) == 5
+
+
+def test_decomposition_bound_holds_and_plan_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decomposition by group, forced on 200 communities in chunks of 50: the plan passes the
+    checker, its status is optimal only within the gap asked for, and the stage-1 bound it
+    proves is no higher than the exact least weighted shortfall."""
+    import allocator.decompose as decompose
+    import allocator.solving as solving
+
+    raw = generate_scenario(200, seed=8)
+    exact = solve(scenario_from_dict(copy.deepcopy(raw)), formulation="sets", gap=1e-6)
+    monkeypatch.setattr(decompose, "CHUNK_COMMUNITIES", 50)
+    monkeypatch.setattr(decompose, "SAMPLE_COMMUNITIES", 100)
+    monkeypatch.setattr(solving, "DECOMPOSE_FROM", 100)
+    plan = solve_checked(raw, formulation="sets", gap=1e-3)
+    first, second = plan.solver.stages
+    assert first.bound <= exact.weighted_shortfall + 1e-6
+    assert plan.weighted_shortfall >= exact.weighted_shortfall - 1e-6
+    for stage in (first, second):
+        assert stage.gap is not None
+        assert (stage.status == "optimal") == (stage.gap <= 1e-3 * 1.0001)
