@@ -96,6 +96,15 @@ def solve_decomposed(
     scenario: Scenario, *, gap: float, time_limit: float | None, began: float
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages by decomposition; the plan's decisions and each stage's run."""
+    from allocator.matrix import no_gc
+
+    with no_gc():
+        return _solve_decomposed_impl(scenario, gap=gap, time_limit=time_limit, began=began)
+
+
+def _solve_decomposed_impl(
+    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
+) -> tuple[Readout | None, list[StageRun]]:
     deadline = None if time_limit is None else began + time_limit
     work = _split(scenario, gap, deadline)
     first = _stage(work, "weighted_shortfall", began)

@@ -295,6 +295,15 @@ def solve_direct(
     scenario: Scenario, *, gap: float, time_limit: float | None, began: float
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages on the combinations formulation; the plan's decisions and each stage's run."""
+    from allocator.matrix import no_gc
+
+    with no_gc():
+        return _solve_direct_impl(scenario, gap=gap, time_limit=time_limit, began=began)
+
+
+def _solve_direct_impl(
+    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
+) -> tuple[Readout | None, list[StageRun]]:
     matrix = build_matrix(scenario)
     deadline = None if time_limit is None else began + time_limit
     runner = HighsRunner(matrix, gap=gap, deadline=deadline)

