@@ -161,6 +161,7 @@ def _chunk(
     )
     matrix = build_matrix(part)
     runner = HighsRunner(matrix, gap=gap, deadline=deadline)
+    runner.set_integer(False)  # relaxations until a chunk's plan is wanted
     terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     rows: dict[Key, int] = {}
     for kind, source_id in limits:
@@ -176,6 +177,7 @@ def _chunk(
     shortfall = matrix.objective("weighted_shortfall")
     columns = np.flatnonzero(shortfall)
     terms[("shortfall", "")] = (columns, shortfall[columns])
+    matrix.slim()
     chunk = Chunk(part, matrix, runner, terms, rows)
     chunk.release()
     return chunk
@@ -369,7 +371,9 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
                 chunk.share(key, used + (w_tolerance(used) if key[0] == "shortfall" else 1e-9))
         runner = chunk.runner
         runner._set_cost(cost)  # noqa: SLF001
+        runner.set_integer(False)
         relaxed = runner.relaxation() if work.time_left() > 0 else None
+        runner.set_integer(True)
         if isinstance(relaxed, np.ndarray):
             better = runner._fix_and_solve(relaxed, plan)  # noqa: SLF001
             if better is not None and cost @ better < cost @ plan:
@@ -378,6 +382,8 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
                     runner.kept_row = chunk.rows[("shortfall", "")]
                     chunk.plan = runner.polish(better, shortfall, cost)
         chunk.release()
+        runner.set_integer(False)
+        runner.highs.clearSolver()  # the MIP's memory, not needed until the next pass
         total += float(cost @ chunk.plan)
     return total
 

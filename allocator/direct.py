@@ -88,6 +88,7 @@ class HighsRunner:
         )
         self.highs = highs
         self.integer = arrays["integrality"].astype(bool)
+        self.integer_on = True
         if deadline is not None:
             self._interrupt_at(deadline)
 
@@ -104,6 +105,18 @@ class HighsRunner:
         self.highs.setCallback(interrupt, None)
         self.highs.startCallback(kinds.kCallbackMipInterrupt)
         self.highs.startCallback(kinds.kCallbackSimplexInterrupt)
+
+    def set_integer(self, on: bool) -> None:
+        """Integer columns as built (True), or a plain LP (False: relaxations solved by the
+        simplex from the last basis, with less memory than the MIP solver's relaxation)."""
+        import highspy
+
+        if on == self.integer_on:
+            return
+        columns = np.flatnonzero(self.integer).astype(np.int32)
+        kind = highspy.HighsVarType.kInteger if on else highspy.HighsVarType.kContinuous
+        self.highs.changeColsIntegrality(len(columns), columns, np.full(len(columns), kind))
+        self.integer_on = on
 
     # --- the stage -------------------------------------------------------------------------
     def stage(self, cost: np.ndarray, start: np.ndarray | None = None) -> Outcome:
@@ -126,11 +139,14 @@ class HighsRunner:
 
         if not self._time_left():
             return None
-        self.highs.setOptionValue("solve_relaxation", True)
-        try:
+        if not self.integer_on:
             self._run()
-        finally:
-            self.highs.setOptionValue("solve_relaxation", False)
+        else:
+            self.highs.setOptionValue("solve_relaxation", True)
+            try:
+                self._run()
+            finally:
+                self.highs.setOptionValue("solve_relaxation", False)
         status = self.highs.getModelStatus()
         if status in (
             highspy.HighsModelStatus.kInfeasible,

@@ -77,6 +77,7 @@ class Matrix:
     pooled_sources: list[str] = field(default_factory=list)
     funded_rows: dict[str, int] = field(default_factory=dict)
     community_columns: dict[str, tuple[int, int]] = field(default_factory=dict)  # [start, end)
+    _columns: int | None = None  # the count of columns, once the lists are dropped
     sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
 
     def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
@@ -99,7 +100,24 @@ class Matrix:
 
     @property
     def columns(self) -> int:
-        return len(self.col_names)
+        return self._columns if self._columns is not None else len(self.col_names)
+
+    def slim(self) -> None:
+        """Drop the arrays once the solver holds them; keep where each decision lives."""
+        self._columns = len(self.col_names)
+        for name in (
+            "col_names",
+            "col_lower",
+            "col_upper",
+            "col_integer",
+            "row_names",
+            "row_lower",
+            "row_upper",
+            "starts",
+            "index",
+            "value",
+        ):
+            setattr(self, name, [])
 
     def objective(self, which: str) -> np.ndarray:
         """Dense cost vector of `weighted_shortfall` (W) or `total_cost` (C)."""
