@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # communities -> (gap, time limit of the allocator run, time limit of the naive run), seconds
 SIZES = {27: (1e-6, 60.0, 60.0), 1_000: (1e-6, 600.0, 900.0), 10_000: (1e-4, 600.0, 600.0)}
 HUGE = {100_000: (1e-3, 600.0, 0.0)}  # the naive formulation is not run at 100,000
+NOTES = "<!-- notes: kept when the tables above are written again -->"
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -234,6 +235,55 @@ def tables(rows: list[dict]) -> str:
     return "\n".join(phases) + "\n\n" + "\n".join(ratios)
 
 
+def goals(rows: list[dict], county: float) -> str:
+    """Each goal of the scale work, checked against this run's figures."""
+    by_size = {row["communities"]: row for row in rows}
+    lines = [
+        f"- County end to end under 1 s (median): {county:.2f} s, "
+        f"{'met' if county < 1 else 'NOT met'}."
+    ]
+    for size, row in sorted(by_size.items()):
+        ours, pulp = row["allocator"], row["pulp"]
+        modelling, solver = _modelling(ours), ours.get("solver_s")
+        if modelling is not None and solver:
+            share = modelling / solver
+            lines.append(
+                f"- {size:,}: modelling layer {modelling:.2f} s = {share:.2f} of the "
+                f"{solver:.2f} s in HiGHS ({'met' if share <= 0.25 else 'NOT met'}: "
+                "at most 1/4)."
+            )
+        if size == 10_000 and _modelling(pulp) and modelling:
+            ratio = _modelling(pulp) / modelling
+            lines.append(
+                f"- 10,000: the same model as PuLP objects costs {ratio:.2f} times the "
+                f"arrays ({'met' if ratio <= 1.5 else 'NOT met'}: at most 1.5)."
+            )
+    row = by_size.get(1_000)
+    if row and row["naive"].get("total_s") and row["allocator"].get("total_s"):
+        speed = row["naive"]["total_s"] / row["allocator"]["total_s"]
+        proven = row["naive"].get("status") == "optimal"
+        lines.append(
+            f"- 1,000 to a 1e-6 gap: {speed:.1f} times faster than the naive formulation"
+            f"{'' if proven else ' (which stopped at its limit: at least that)'} "
+            f"({'met' if speed >= 10 else 'NOT met'}: at least 10)."
+        )
+    for size, gap, seconds, memory in ((10_000, 1e-4, 60, None), (100_000, 1e-3, 600, 8192)):
+        row = by_size.get(size)
+        if not row or "total_s" not in row["allocator"]:
+            continue
+        r = row["allocator"]
+        took = r["load_s"] + r["total_s"]
+        reached = r.get("gap") is not None and r["gap"] <= gap * 1.0001
+        ok = reached and took < seconds and (memory is None or r["peak_mb"] < memory)
+        lines.append(
+            f"- {size:,} to a {gap:g} gap in under {seconds} s"
+            f"{'' if memory is None else f' and {memory // 1024} GB'}: {took:.0f} s, gap "
+            f"{'-' if r.get('gap') is None else format(r['gap'], '.1e')}, status {r['status']}, "
+            f"{r['peak_mb']:.0f} MB ({'met' if ok else 'NOT met'})."
+        )
+    return "\n".join(lines)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -261,27 +311,55 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--huge", action="store_true", help="also 100,000 communities")
     parser.add_argument("--sizes", help="comma-separated community counts (default 27,1000,10000)")
-    parser.add_argument("--write", type=Path, help="write the tables into this Markdown file")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        help="write the tables into this Markdown file (what follows its notes marker is kept)",
+    )
+    parser.add_argument("--replay", type=Path, help="tables from a saved results.json")
     args = parser.parse_args()
     sizes = {**SIZES, **(HUGE if args.huge else {})}
     if args.sizes:
         wanted = {int(n) for n in args.sizes.split(",")}
         sizes = {n: v for n, v in {**SIZES, **HUGE}.items() if n in wanted}
     started = time.time()
-    county = county_end_to_end()
-    print(f"allocator solve scenarios/2024.yaml: median {county:.2f} s", flush=True)
-    rows = run(sizes)
-    text = tables(rows)
+    if args.replay:
+        saved = json.loads(args.replay.read_text(encoding="utf-8"))
+        county, rows, elapsed, command = (
+            saved["county_s"],
+            saved["rows"],
+            saved["elapsed_s"],
+            saved["command"],
+        )
+    else:
+        county = county_end_to_end()
+        print(f"allocator solve scenarios/2024.yaml: median {county:.2f} s", flush=True)
+        rows = run(sizes)
+        elapsed = time.time() - started
+        command = " ".join(["python benchmarks/scale.py", *sys.argv[1:]])
+        results = ROOT / "benchmarks" / "results.json"
+        results.write_text(
+            json.dumps(
+                {"county_s": county, "rows": rows, "elapsed_s": elapsed, "command": command},
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    text = tables(rows) + "\n\nGoals, checked against these figures:\n\n" + goals(rows, county)
     print(text)
     if args.write:
-        command = " ".join(["python benchmarks/scale.py", *sys.argv[1:]])
+        notes = ""
+        if args.write.exists():
+            old = args.write.read_text(encoding="utf-8")
+            if NOTES in old:
+                notes = old[old.index(NOTES) :]
         args.write.write_text(
             f"# Performance\n\n<!-- generated by benchmarks/scale.py -->\n\nMeasured "
             f"{date.today()} on {machine()}, with `{command}` "
-            f"({time.time() - started:.0f} s in all). "
+            f"({elapsed:.0f} s in all). "
             f"Each row is one fresh process; the machine is shared, so figures move by 10-30% "
             f"between runs.\n\n`allocator solve scenarios/2024.yaml`, process start to last "
-            f"line: median {county:.2f} s of 7 runs.\n\n{text}\n",
+            f"line: median {county:.2f} s of 7 runs.\n\n{text}\n\n{notes}",
             encoding="utf-8",
         )
 
