@@ -4,18 +4,25 @@ Only a few rows tie groups together: the budget rows of county-wide sources, the
 source with max_options_funded, and in stage 2 the row W <= W1 + tolerance. Everything else
 (the sets of routes, group and community budgets, funding rules) lives inside one group.
 Groups are packed into chunks of about CHUNK_COMMUNITIES communities, one HiGHS model each.
+(One model of everything spends minutes in its first relaxation from 3,000 communities on:
+the linking rows make the simplex slow; without them the chunks solve in seconds.)
 
 Bound (Lagrangian): for prices u >= 0 on the linking rows a_r x <= b_r,
     L(u) = sum_chunks min { (c + sum_r u_r a_r) x : x in the chunk's relaxation } - u . b
-is a lower bound on the stage's optimum; max_u L(u) equals the bound of the full relaxation
-(of the sets formulation, within a few 1e-5 of the plans themselves). The prices are found
-by Kelley's cutting planes, started from the duals of a sample of groups.
+is a lower bound on the stage's optimum; max_u L(u) is the bound of the full relaxation (of
+the sets formulation: within a few 1e-5 of the plans themselves). The prices come from
+Kelley's cutting planes (one cut per chunk and round) in a box around the best prices so far,
+started from the duals of a sample of chunks.
 
-Plan: each chunk gets a share of every linking row (in stage 1 from its use at the best
-prices, scaled to the totals; in stage 2 what its stage-1 plan used, so that the stage-1
-plan stays feasible) and is solved on its own as a MIP: the communities its relaxation takes
-whole are fixed, the others decided. Chunk plans add up to a plan of the whole that meets
-every linking row. The gap reported is the plan's objective against the bound.
+Plan. Stage 1: the master's duals weigh each chunk's relaxed plans (Dantzig-Wolfe); their use
+of every linking row is the chunk's share, and the shares meet every limit. Each chunk's
+relaxation within its shares decides the communities it takes whole; those it splits, with up
+to HELD_PER_GROUP others of their groups (held to their routes, free in areas and money), are
+decided in one MIP with what is left of every limit. Stage 2 tries the same (with half of
+stage 1's gap in W kept back for rounding); where that finds nothing, each chunk keeps what
+its stage-1 plan used of every linking row and lowers its cost within that. Then, in both
+stages, passes chunk by chunk improve the plan within what it uses. Every plan meets every
+row; its gap is its objective against the bound.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The combinations formulation of the plan, built as arrays (no modelling layer).
+"""The sets formulation of the plan, built as arrays (no modelling layer).
 
 Same plans, same two objectives as the reference formulation of `allocator.model` (equations
 (1)-(16) there), with a linear relaxation much closer to the plans themselves:
@@ -12,7 +12,7 @@ Same plans, same two objectives as the reference formulation of `allocator.model
 (C2) the target row with the area of whole parts capped at the target: with
          A_S = (existing_c unless S replaces it) + sum_{o in S} area_factor_o * min_area_o
          d_S = max(0, target_c - A_S)     (what S still lacks at its least areas)
-     shortfall_c + sum_o area_factor_o * (x_o - min_area_o * y_o) >= sum_S d_S * lambda_cS.
+     shortfall_c + (area S adds beyond its least areas, counted) >= sum_S d_S * lambda_cS.
      For a chosen set this is equation (13) (or slack when the set's whole parts reach the
      target); in the relaxation, a fraction of a whole storey no longer counts as area.
 (C3) money of a source with no rule per option (pays for every kind, max_share 1, no caps,
@@ -24,6 +24,16 @@ Same plans, same two objectives as the reference formulation of `allocator.model
 (C4) bounds on money scaled by the choice: f_os <= U_os * y_o where U_os is the least of
      max_per_option, the unit's budget and max_share times the option's largest cost (and
      f_os <= U_os * z_os, z_os <= y_o for sources with max_options_funded).
+(C5) a community's own money follows its set: for a source of community scope,
+         money_cs <= sum_S min(budget_cs, most s can pay towards S) * lambda_cS
+     (a fraction of a set takes only that fraction of the community's own money).
+
+In (C2) the area a set adds beyond its least areas is counted per set: e_So, with
+    e_So <= min(max_o - min_o, d_S / area_factor_o) * lambda_cS,  sum_o area_factor_o e_So
+    <= d_S * lambda_cS,  x_o - min_area_o * y_o >= sum_S e_So,
+so the target row reads shortfall_c + sum_{S,o} area_factor_o * e_So >= sum_S d_S lambda_cS:
+for each set, the convex hull of its plans (a fraction of a set no longer borrows area from
+another set that has more than it needs).
 
 Communities with more than MAX_SETS allowed sets keep equations (3), (4), (12) and (13).
 Column and row names follow `allocator.model` where the two share a variable or a row.
