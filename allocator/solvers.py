@@ -98,6 +98,8 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
 
             lp.solverModel.setCallback(interrupt, None)
             lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+            # and inside long simplex runs (the root relaxation of a large model)
+            lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         import highspy
