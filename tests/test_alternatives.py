@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from conftest import community, option, scenario_dict, solve_checked
-from explain_strategies import routes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import check_plan
+from strategies import routes
 from typer.testing import CliRunner
 
 from allocator.alternative_plans import alternatives

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from conftest import COUNTY_FILE, community, option, scenario_dict, solve_checked
-from explain_strategies import tiny_scenarios
 from hypothesis import HealthCheck, given, settings
+from strategies import tiny_scenarios
 from typer.testing import CliRunner
 
 from allocator.cli import app

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from conftest import community, option, scenario_dict, solve_checked
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from strategies import SETS, scenarios
 
 from allocator.generate import generate_scenario
 from allocator.highs_model import to_highs
 from allocator.matrix import build_matrix
 from allocator.model import build_model
-from allocator.scenario import OPTION_KINDS, scenario_from_dict
+from allocator.scenario import scenario_from_dict
 from allocator.solving import solve
 
 SETTINGS = settings(
@@ -35,96 +35,6 @@ def _same(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
     return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
 
 
-@st.composite
-def options(draw: st.DrawFn, prefix: str) -> list[dict[str, Any]]:
-    made: list[dict[str, Any]] = []
-    for i in range(draw(st.integers(1, 4))):
-        high = draw(st.sampled_from([80, 150, 240, 400, 600]))
-        entry: dict[str, Any] = {
-            "id": f"{prefix}{i}",
-            "kind": draw(st.sampled_from(OPTION_KINDS)),
-            "max_area_m2": high,
-            "min_area_m2": draw(st.sampled_from([0, 0, high // 2, high])),
-            "cost_per_m2": draw(st.sampled_from([0, 0.02, 0.09, 0.25])),
-            "fixed_cost": draw(st.sampled_from([0, 0, 5])),
-            "annual_cost": draw(st.sampled_from([0, 0, 1])),
-            "annual_cost_per_m2": draw(st.sampled_from([0, 0, 0.018])),
-            "area_factor": draw(st.sampled_from([1, 1, 0.6])),
-            "replaces_existing": draw(st.integers(0, 4)) == 0,
-        }
-        if made and draw(st.integers(0, 3)) == 0:
-            entry["excludes"] = [made[-1]["id"]]
-        lock = draw(st.sampled_from([None] * 6 + ["chosen", "rejected"]))
-        if lock == "rejected" or (
-            lock == "chosen"
-            and not entry.get("excludes")
-            and not entry["replaces_existing"]
-            and not any(o.get("locked") == "chosen" for o in made)
-        ):
-            entry["locked"] = lock
-        made.append(entry)
-    return made
-
-
-@st.composite
-def sources(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Pooled sources (no rule per option) and sources with rules, in every scope."""
-    made = []
-    for i in range(draw(st.integers(1, 4))):
-        scope = draw(st.sampled_from(["county", "county", "group", "community"]))
-        source: dict[str, Any] = {
-            "id": f"s{i}",
-            "name": f"资金{i}",
-            "scope": scope,
-            "budget": draw(st.sampled_from([0, 10, 40, 120, 400])),
-        }
-        if scope != "county" and draw(st.booleans()):
-            source["budget_by_kind"] = {"street": draw(st.sampled_from([5, 30])), "town": 10}
-        if draw(st.integers(0, 2)) == 0:
-            source["pays_for"] = draw(
-                st.lists(st.sampled_from(OPTION_KINDS), min_size=1, max_size=3, unique=True)
-            )
-        if draw(st.integers(0, 3)) == 0:
-            source["capital_only"] = True
-        if draw(st.integers(0, 3)) == 0:
-            source["max_share"] = 0.8
-        if draw(st.integers(0, 3)) == 0:
-            source["max_per_option"] = draw(st.sampled_from([8, 30]))
-        if draw(st.integers(0, 4)) == 0:
-            source["max_options_funded"] = draw(st.integers(0, 2))
-        made.append(source)
-    return made
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    communities = []
-    for c in range(draw(st.integers(1, 4))):
-        communities.append(
-            {
-                "id": f"c{c}",
-                "name": f"社区{c}",
-                "group": draw(st.sampled_from(["east", "west"])),
-                "existing_area_m2": draw(st.sampled_from([0, 120, 280, 450])),
-                "target_area_m2": draw(st.sampled_from([400, 500])),
-                "must_meet": draw(st.integers(0, 6)) == 0,
-                "priority": draw(st.sampled_from([1, 1, 1.5])),
-                "max_options": draw(st.sampled_from([1, 2, 2, 3])),
-                "options": draw(options(f"c{c}o")),
-            }
-        )
-    return {
-        "name": "random",
-        "horizon_years": draw(st.sampled_from([1, 3])),
-        "groups": [
-            {"id": "east", "name": "东街道", "kind": "street"},
-            {"id": "west", "name": "西镇", "kind": "town"},
-        ],
-        "communities": communities,
-        "funding": draw(sources()),
-    }
-
-
 def _valid(raw: dict[str, Any]) -> bool:
     from allocator.errors import ScenarioError
 
@@ -136,7 +46,7 @@ def _valid(raw: dict[str, Any]) -> bool:
 
 
 @SETTINGS
-@given(scenarios())
+@given(scenarios(SETS, max_options_total=None))
 def test_sets_and_reference_reach_the_same_optima(raw: dict[str, Any]) -> None:
     if not _valid(raw):
         return
@@ -145,7 +55,7 @@ def test_sets_and_reference_reach_the_same_optima(raw: dict[str, Any]) -> None:
 
 
 @SETTINGS
-@given(scenarios())
+@given(scenarios(SETS, max_options_total=None))
 def test_sets_model_through_pulp_and_cbc(raw: dict[str, Any]) -> None:
     """The PuLP form of the sets formulation (build_model(..., "sets")) with CBC."""
     if not _valid(raw):
