@@ -46,6 +46,41 @@ def scenario_dict(
     }
 
 
+def demo_site() -> dict[str, Any]:
+    """Site 'demo': 100 m2, must meet 500, one lease of at most 200 m2: 200 m2 short whatever the
+    money (the county has 1,000 万元)."""
+    return scenario_dict(
+        [
+            community(
+                "demo", [option("d-lease", max_area_m2=200)], existing_area_m2=100, must_meet=True
+            )
+        ]
+    )
+
+
+DEMO_SITE_FILE = (
+    "name: demo\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
+    "communities:\n  - {id: demo, name: 新兴社区, group: g, existing_area_m2: 100,"
+    " must_meet: true, options: [{id: l, kind: lease, max_area_m2: 200}]}\n"
+    "funding: [{id: county, name: 县财政, budget: 100}]\n"
+)
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path) -> Path:
+    """The demonstration site as a scenario file: 100 m2 and one 200 m2 lease, 200 m2 short."""
+    path = tmp_path / "demo.yaml"
+    path.write_text(DEMO_SITE_FILE, encoding="utf-8")
+    return path
+
+
+def same_objectives(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
+    """The same (weighted shortfall, cost), or both None (no plan)."""
+    if a is None or b is None:
+        return a is b
+    return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
+
+
 def solve_checked(raw: dict[str, Any], **options: Any) -> Plan:
     """Solve a scenario dict; every plan found must pass the independent checker."""
     plan = solve(scenario_from_dict(copy.deepcopy(raw)), **options)

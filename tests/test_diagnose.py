@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COUNTY_FILE, community, option, scenario_dict, solve_checked
+from conftest import COUNTY_FILE, community, demo_site, option, scenario_dict, solve_checked
 from hypothesis import HealthCheck, given, settings
 from strategies import tiny_scenarios
 from typer.testing import CliRunner
@@ -54,13 +54,7 @@ def test_demonstration_site_that_cannot_reach_its_target() -> None:
     """Site 'demo' has 100 m2 and one lease of at most 200 m2: 300 m2 at most, 200 short of its
     500 whatever the money (the county has 1,000 万元). The conflict is must_meet with the
     lease's largest area; no budget repair exists; short_m2 says 200 m2 and what to relax."""
-    raw = scenario_dict(
-        [
-            community(
-                "demo", [option("d-lease", max_area_m2=200)], existing_area_m2=100, must_meet=True
-            )
-        ]
-    )
+    raw = demo_site()
     plan = solve_checked(raw)
     assert plan.status == Status.INFEASIBLE
     diagnosis = plan.diagnosis
@@ -73,28 +67,30 @@ def test_demonstration_site_that_cannot_reach_its_target() -> None:
     assert diagnosis["conflict_minimal"] is True
 
 
+def locked_build(
+    area_m2: float, cost_per_m2: float, funding: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Community 'a' with one new build locked chosen, `area_m2` all or nothing."""
+    option_ = option(
+        "a-build",
+        "allocate_build",
+        min_area_m2=area_m2,
+        max_area_m2=area_m2,
+        cost_per_m2=cost_per_m2,
+        locked="chosen",
+    )
+    return scenario_dict([community("a", [option_])], funding=funding)
+
+
 def test_locked_decision_the_budgets_cannot_pay() -> None:
     """Community 'a' has a new build locked chosen, 400 m2 all or nothing at 0.25 万元/m2:
     100 万元. The county has 60 and a's startup money 10: 70, short by 30. The conflict is the
     lock, the build's least area (without it the build could be chosen at 0 m2), and both
     budgets. Cheapest repair: 30 万元 in all; county and startup cost the same, and ties go to
     the county's single pot. Startup alone would also need 30 (it may pay the whole build)."""
-    raw = scenario_dict(
-        [
-            community(
-                "a",
-                [
-                    option(
-                        "a-build",
-                        "allocate_build",
-                        min_area_m2=400,
-                        max_area_m2=400,
-                        cost_per_m2=0.25,
-                        locked="chosen",
-                    )
-                ],
-            )
-        ],
+    raw = locked_build(
+        400,
+        0.25,
         funding=[
             {"id": "county", "name": "县财政", "budget": 60},
             {"id": "startup", "name": "启动经费", "scope": "community", "budget": 10},
@@ -179,22 +175,9 @@ def test_funding_rules_money_cannot_repair() -> None:
     """A locked build of 100 m2 at 0.1 万元/m2 (10 万元) that only a grant paying at most 80%
     may fund: 2 万元 of matching money is missing from a source that may pay, so no budget
     rise helps. The conflict is the lock, the least area and the grant's max_share."""
-    raw = scenario_dict(
-        [
-            community(
-                "a",
-                [
-                    option(
-                        "a-build",
-                        "allocate_build",
-                        min_area_m2=100,
-                        max_area_m2=100,
-                        cost_per_m2=0.1,
-                        locked="chosen",
-                    )
-                ],
-            )
-        ],
+    raw = locked_build(
+        100,
+        0.1,
         funding=[{"id": "grant", "name": "项目", "budget": 100, "max_share": 0.8}],
     )
     diagnosis = solve_checked(raw).diagnosis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,19 +183,11 @@ def test_cli_explain_json_and_table() -> None:
     assert unknown.exit_code == 2 and "no community 'nowhere'" in unknown.output
 
 
-def test_cli_explain_without_a_plan(tmp_path: Any) -> None:
+def test_cli_explain_without_a_plan(demo_file: Path) -> None:
     """A site that cannot reach its target: explain exits 3 and prints the diagnosis."""
-    path = tmp_path / "demo.yaml"
-    path.write_text(
-        "name: demo\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
-        "communities:\n  - {id: demo, name: 新兴社区, group: g, existing_area_m2: 100,"
-        " must_meet: true, options: [{id: l, kind: lease, max_area_m2: 200}]}\n"
-        "funding: [{id: county, name: 县财政, budget: 100}]\n",
-        encoding="utf-8",
-    )
-    out = CliRunner().invoke(app, ["explain", str(path), "demo"])
+    out = CliRunner().invoke(app, ["explain", str(demo_file), "demo"])
     assert out.exit_code == 3 and "lacks 200.0 m2" in out.output
-    data = CliRunner().invoke(app, ["explain", str(path), "demo", "-f", "json"])
+    data = CliRunner().invoke(app, ["explain", str(demo_file), "demo", "-f", "json"])
     assert data.exit_code == 3
     assert json.loads(data.output)["diagnosis"]["short_m2"][0]["missing_m2"] == 200
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import community, option, scenario_dict, solve_checked
+from conftest import same_objectives as _same
 from hypothesis import HealthCheck, given, settings
 from strategies import SETS, scenarios
 
@@ -27,12 +28,6 @@ SETTINGS = settings(
 def _objectives(raw: dict[str, Any], **options: Any) -> tuple[float, float] | None:
     plan = solve_checked(raw, **options)
     return (plan.weighted_shortfall, plan.total_cost) if plan.status.has_plan else None
-
-
-def _same(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
 
 
 def _valid(raw: dict[str, Any]) -> bool:

@@ -131,20 +131,12 @@ def test_summary_and_money_tables_are_printed() -> None:
         assert heading in result.output
 
 
-def test_infeasible_exits_3_and_names_the_site(tmp_path: Path) -> None:
+def test_infeasible_exits_3_and_names_the_site(demo_file: Path) -> None:
     """A demonstration site with 100 m2 and one 200 m2 lease lacks 200 m2 of its 500."""
-    path = tmp_path / "demo.yaml"
-    path.write_text(
-        "name: demo\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
-        "communities:\n  - {id: demo, name: 新兴社区, group: g, existing_area_m2: 100,"
-        " must_meet: true, options: [{id: l, kind: lease, max_area_m2: 200}]}\n"
-        "funding: [{id: county, name: 县财政, budget: 100}]\n",
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(app, ["solve", str(path)])
+    result = CliRunner().invoke(app, ["solve", str(demo_file)])
     assert result.exit_code == 3
     assert "新兴社区 (demo) lacks 200.0 m2" in result.output
-    result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
+    result = CliRunner().invoke(app, ["solve", str(demo_file), "--format", "json"])
     plan = json.loads(result.output)
     assert result.exit_code == 3 and plan["status"] == "infeasible"
     assert plan["diagnosis"]["short_m2"][0]["missing_m2"] == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+from conftest import same_objectives as _same
 from conftest import solve_checked
 from hypothesis import HealthCheck, given, settings
 from oracle import brute_force
@@ -18,12 +18,6 @@ SETTINGS = settings(
 
 def _objectives(plan: Any) -> tuple[float, float] | None:
     return (plan.weighted_shortfall, plan.total_cost) if plan.status.has_plan else None
-
-
-def _same(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a[0] == pytest.approx(b[0], abs=1e-3) and a[1] == pytest.approx(b[1], rel=1e-5, abs=1e-3)
 
 
 @settings(SETTINGS, max_examples=200)

@@ -6,7 +6,7 @@ Numbers are chosen so that the arithmetic is easy to follow: money in 万元, ar
 from __future__ import annotations
 
 import pytest
-from conftest import chosen, community, option, result, scenario_dict, solve_checked
+from conftest import chosen, community, demo_site, option, result, scenario_dict, solve_checked
 
 from allocator.plan import Status
 
@@ -390,13 +390,7 @@ def test_infeasible_demonstration_site_is_named() -> None:
     """A demonstration site with 100 m2 and one 200 m2 lease reaches 300 at most: it lacks
     200 m2 whatever the money. The plan is infeasible and says so.
     """
-    raw = scenario_dict(
-        [
-            community(
-                "demo", [option("d-lease", max_area_m2=200)], existing_area_m2=100, must_meet=True
-            )
-        ]
-    )
+    raw = demo_site()
     plan = solve_checked(raw)
     assert plan.status == Status.INFEASIBLE
     short = plan.diagnosis["short_m2"]

@@ -33,6 +33,25 @@ def target(prices: dict[str, Any], community_id: str) -> dict[str, Any]:
     return next(t for t in prices["targets"] if t["community"] == community_id)
 
 
+def storey_case(county_budget: float) -> dict[str, Any]:
+    """300 m2 of 500; the only route is a storey of 200 m2, all or nothing, at 0.25 万元/m2:
+    50 万元."""
+    return scenario_dict(
+        [
+            community(
+                "a",
+                [
+                    option(
+                        "a-storey", "heighten", min_area_m2=200, max_area_m2=200, cost_per_m2=0.25
+                    )
+                ],
+                existing_area_m2=300,
+            )
+        ],
+        funding=[{"id": "county", "name": "县财政", "budget": county_budget}],
+    )
+
+
 def test_money_that_buys_area() -> None:
     """One community, 0 m2 of 500; a lease at 0.02 万元/m2 a year, 1 year; the county has 5
     万元. It leases 250 m2 and falls 250 short. Each 万元 more leases 1 / 0.02 = 50 m2 more,
@@ -95,20 +114,7 @@ def test_documented_difference_a_route_that_comes_whole() -> None:
     storey) money buys nothing: LP price 0. One more 万元 (50.5) pays the storey and the
     shortfall falls by 200 m2: 200 m2 per 万元. They differ because the step changes the
     routes; the re-solve is the one to trust for this step."""
-    raw = scenario_dict(
-        [
-            community(
-                "a",
-                [
-                    option(
-                        "a-storey", "heighten", min_area_m2=200, max_area_m2=200, cost_per_m2=0.25
-                    )
-                ],
-                existing_area_m2=300,
-            )
-        ],
-        funding=[{"id": "county", "name": "县财政", "budget": 49.5}],
-    )
+    raw = storey_case(49.5)
     county = budget(prices_of(raw), "county")
     assert county["lp"]["shortfall_reduction_m2_per_wan"] == 0
     assert county["finite_difference"]["shortfall_reduction_m2_per_wan"] == pytest.approx(200)
@@ -142,20 +148,7 @@ def test_documented_difference_a_step_past_the_range_of_the_price() -> None:
 
 def test_a_larger_step_says_what_that_sum_buys() -> None:
     """The storey of the route-jump case with a step of 50 万元: 200 m2 for 50 万元."""
-    raw = scenario_dict(
-        [
-            community(
-                "a",
-                [
-                    option(
-                        "a-storey", "heighten", min_area_m2=200, max_area_m2=200, cost_per_m2=0.25
-                    )
-                ],
-                existing_area_m2=300,
-            )
-        ],
-        funding=[{"id": "county", "name": "县财政", "budget": 10}],
-    )
+    raw = storey_case(10)
     county = budget(prices_of(raw, step_wan=50), "county")
     assert county["buys"] == "50 万元 more of county cuts the weighted shortfall by 200 m2"
 
