@@ -437,38 +437,26 @@ def _funding_rules(
                     rows=(row,),
                 )
             )
-        share_rows = tuple(
-            f"share_{i}_{sid}"
-            for (i, sid) in model.funding
-            if sid == s.id and f"share_{i}_{sid}" in lp.rows
+        rules += _route_rows_rule(
+            model,
+            lp,
+            loc,
+            s.id,
+            "max_share",
+            "share_{i}_{source}",
+            f"{name} pays at most {s.max_share:.0%} of a route's "
+            "cost; the rest needs matching money",
         )
-        if share_rows:
-            rules.append(
-                Rule(
-                    "max_share",
-                    f"{name} pays at most {s.max_share:.0%} of a route's "
-                    "cost; the rest needs matching money",
-                    (*loc, "max_share"),
-                    source=s.id,
-                    rows=share_rows,
-                )
-            )
         if s.capital_only:
-            rows = tuple(
-                f"capital_only_{i}"
-                for (i, sid) in model.funding
-                if sid == s.id and f"capital_only_{i}" in lp.rows
+            rules += _route_rows_rule(
+                model,
+                lp,
+                loc,
+                s.id,
+                "capital_only",
+                "capital_only_{i}",
+                f"{name} pays one-off costs only, no rent or running costs",
             )
-            if rows:
-                rules.append(
-                    Rule(
-                        "capital_only",
-                        f"{name} pays one-off costs only, no rent or running costs",
-                        (*loc, "capital_only"),
-                        source=s.id,
-                        rows=rows,
-                    )
-                )
         if s.max_per_option is not None:
             cols = []
             for (_i, sid), f in model.funding.items():
@@ -497,6 +485,25 @@ def _funding_rules(
                 )
             )
     return rules
+
+
+def _route_rows_rule(
+    model: Model,
+    lp: HighsModel,
+    loc: tuple[str | int, ...],
+    source_id: str,
+    kind: str,
+    row_name: str,
+    text: str,
+) -> list[Rule]:
+    """The rule `kind` of the source at `loc` over the rows it puts on each route it may fund,
+    named by `row_name` ({i}: the route, {source}: the source); none when the model has none of
+    those rows."""
+    names = (row_name.format(i=i, source=sid) for (i, sid) in model.funding if sid == source_id)
+    rows = tuple(row for row in names if row in lp.rows)
+    if not rows:
+        return []
+    return [Rule(kind, text, (*loc, kind), source=source_id, rows=rows)]
 
 
 def _budget_loc(

@@ -301,6 +301,33 @@ def _routes(prices: PriceModel, values: dict[str, float]) -> set[str]:
 
 
 # --- entries and words --------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Priced:
+    """How an entry reads its row's prices: the sign that turns the row's duals and
+    differences into what one more unit gains, the names of the two prices, of how far the LP
+    price holds and of the step, and the step's unit."""
+
+    sign: float
+    first: str
+    second: str
+    holds: str
+    step: str
+    unit: str
+
+
+_BUDGET = _Priced(
+    -1.0,
+    "shortfall_reduction_m2_per_wan",
+    "cost_saving_wan_per_wan",
+    "holds_for_extra_wan",
+    "step_wan",
+    "万元",
+)
+_TARGET = _Priced(
+    1.0, "shortfall_m2_per_m2", "cost_wan_per_m2", "holds_for_extra_m2", "step_m2", "m2"
+)
+
+
 def _budget_entry(
     prices: PriceModel,
     plan: Plan,
@@ -315,50 +342,17 @@ def _budget_entry(
     used = next(
         (f.used for f in plan.funding_results if f.source == source_id and f.unit == unit), 0.0
     )
-    shortfall_per_wan = _clean(-lp["first"][row])
-    cost_per_wan = None if shortfall_per_wan else _clean(-lp["second"][row])
-    holds = lp["range_first"] if shortfall_per_wan else lp["range_second"]
-    holds_up_to = _extra(holds.get(row), budget)
-    entry: dict[str, Any] = {
+    head = {
         "source": source_id,
         "source_name": next(s.name for s in prices.scenario.funding if s.id == source_id),
         "unit": unit,
         "budget": budget,
         "used": used,
         "binding": budget - used <= 1e-6,
-        "lp": {
-            "shortfall_reduction_m2_per_wan": shortfall_per_wan,
-            "cost_saving_wan_per_wan": cost_per_wan,
-            "holds_for_extra_wan": holds_up_to,
-        },
     }
-    step = fd.get(row)
-    if step is not None:
-        entry["finite_difference"] = _fd_budget(step)
-    entry.update(
-        _compare(
-            entry["lp"],
-            entry.get("finite_difference"),
-            step_wan,
-            "万元",
-            ("shortfall_reduction_m2_per_wan", "cost_saving_wan_per_wan"),
-        )
-    )
+    entry = _priced_entry(_BUDGET, head, row, budget, lp, fd, step_wan)
     entry["buys"] = _budget_words(entry)
     return entry
-
-
-def _fd_budget(step: dict[str, Any]) -> dict[str, Any]:
-    if not step["feasible"]:
-        return {"step_wan": step["step"], "feasible": False}
-    reduction = _clean(-step["d_shortfall"])
-    return {
-        "step_wan": step["step"],
-        "shortfall_reduction_m2_per_wan": reduction,
-        "cost_saving_wan_per_wan": None if reduction else _clean(-step["d_cost"]),
-        "routes_in": step["routes_in"],
-        "routes_out": step["routes_out"],
-    }
 
 
 def _target_entry(
@@ -371,46 +365,64 @@ def _target_entry(
 ) -> dict[str, Any]:
     row = prices.model.target_rows[community_id]
     result = next(c for c in plan.community_results if c.id == community_id)
-    shortfall_per_m2 = _clean(lp["first"][row])
-    cost_per_m2 = None if shortfall_per_m2 else _clean(lp["second"][row])
-    holds = lp["range_first"] if shortfall_per_m2 else lp["range_second"]
-    i = prices.lp.rows[row]
-    entry: dict[str, Any] = {
+    head = {
         "community": community_id,
         "name": result.name,
         "target_area_m2": result.target_area_m2,
         "meets_target": result.meets_target,
         "must_meet": result.must_meet,
-        "lp": {
-            "shortfall_m2_per_m2": shortfall_per_m2,
-            "cost_wan_per_m2": cost_per_m2,
-            "holds_for_extra_m2": _extra(holds.get(row), float(prices.lp.row_lower[i])),
-        },
     }
-    step = fd.get(row)
-    if step is not None:
-        entry["finite_difference"] = _fd_target(step)
-    entry.update(
-        _compare(
-            entry["lp"],
-            entry.get("finite_difference"),
-            step_m2,
-            "m2",
-            ("shortfall_m2_per_m2", "cost_wan_per_m2"),
-        )
-    )
+    now = float(prices.lp.row_lower[prices.lp.rows[row]])
+    entry = _priced_entry(_TARGET, head, row, now, lp, fd, step_m2)
     entry["costs"] = _target_words(entry)
     return entry
 
 
-def _fd_target(step: dict[str, Any]) -> dict[str, Any]:
+def _priced_entry(
+    priced: _Priced,
+    head: dict[str, Any],
+    row: str,
+    now: float,
+    lp: dict[str, Any],
+    fd: dict[str, dict[str, Any]],
+    step: float,
+) -> dict[str, Any]:
+    """`head` with the LP prices of `row` (whose bound is `now`), the re-solve's where there is
+    one, and how the two compare."""
+    first = _clean(priced.sign * lp["first"][row])
+    second = None if first else _clean(priced.sign * lp["second"][row])
+    holds = lp["range_first"] if first else lp["range_second"]
+    entry: dict[str, Any] = {
+        **head,
+        "lp": {
+            priced.first: first,
+            priced.second: second,
+            priced.holds: _extra(holds.get(row), now),
+        },
+    }
+    found = fd.get(row)
+    if found is not None:
+        entry["finite_difference"] = _finite_difference(priced, found)
+    entry.update(
+        _compare(
+            entry["lp"],
+            entry.get("finite_difference"),
+            step,
+            priced.unit,
+            (priced.first, priced.second),
+        )
+    )
+    return entry
+
+
+def _finite_difference(priced: _Priced, step: dict[str, Any]) -> dict[str, Any]:
     if not step["feasible"]:
-        return {"step_m2": step["step"], "feasible": False}
-    more = _clean(step["d_shortfall"])
+        return {priced.step: step["step"], "feasible": False}
+    first = _clean(priced.sign * step["d_shortfall"])
     return {
-        "step_m2": step["step"],
-        "shortfall_m2_per_m2": more,
-        "cost_wan_per_m2": None if more else _clean(step["d_cost"]),
+        priced.step: step["step"],
+        priced.first: first,
+        priced.second: None if first else _clean(priced.sign * step["d_cost"]),
         "routes_in": step["routes_in"],
         "routes_out": step["routes_out"],
     }
