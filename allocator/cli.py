@@ -41,6 +41,11 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, jso
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Also write plan.json and CSV tables to this folder.")
 ]
+SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
+TimeLimitOption = Annotated[
+    float | None, typer.Option("--time-limit", help="Wall-clock seconds for each solve.", min=0)
+]
+GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
 
 
 def console(stderr: bool = False) -> object:
@@ -100,11 +105,11 @@ def solve(
     path: ScenarioPath,
     fmt: FormatOption = Format.table,
     out: OutOption = None,
-    solver: Annotated[Solver, typer.Option(help="highs (default) or cbc.")] = Solver.highs,
+    solver: SolverOption = Solver.highs,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Wall-clock seconds for the solve.", min=0)
     ] = None,
-    gap: Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)] = 1e-6,
+    gap: GapOption = 1e-6,
     variant: Annotated[
         str | None, typer.Option("--variant", help="Solve this variant of the file.")
     ] = None,

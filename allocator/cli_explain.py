@@ -17,6 +17,8 @@ from allocator.cli import (
     EXIT_NO_PLAN,
     ScenarioPath,
     Solver,
+    SolverOption,
+    TimeLimitOption,
     app,
     console,
     exit_code,
@@ -35,10 +37,6 @@ class TextFormat(StrEnum):
 
 
 FormatOption = Annotated[TextFormat, typer.Option("--format", "-f", help="table or json.")]
-SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
-TimeLimitOption = Annotated[
-    float | None, typer.Option("--time-limit", help="Wall-clock seconds for each solve.", min=0)
-]
 VariantOption = Annotated[
     str | None, typer.Option("--variant", help="Use this variant of the file.")
 ]

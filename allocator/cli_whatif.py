@@ -14,8 +14,11 @@ import typer
 from allocator.cli import (
     Format,
     FormatOption,
+    GapOption,
     OutOption,
     Solver,
+    SolverOption,
+    TimeLimitOption,
     app,
     console,
     fail,
@@ -27,12 +30,6 @@ if TYPE_CHECKING:
 
     from allocator.scenario import Scenario
 
-SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
-TimeLimitOption = Annotated[
-    float | None,
-    typer.Option("--time-limit", help="Wall-clock seconds for each solve.", min=0),
-]
-GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
 BASE = "base"
 
 
