@@ -162,57 +162,22 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
     """Hand `problem` (its constraints; no objective) to a fresh, quiet highspy.Highs."""
     import highspy
 
-    from allocator.solvers import quiet_highs
+    from allocator.solvers import pass_problem, quiet_highs
 
     quiet_highs()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
-    variables = problem.variables()
-    columns = {v.name: j for j, v in enumerate(variables)}
-    lower = np.array([-INF if v.lowBound is None else v.lowBound for v in variables], dtype=float)
-    upper = np.array([INF if v.upBound is None else v.upBound for v in variables], dtype=float)
-    integer = np.array([v.cat == pulp.LpInteger for v in variables], dtype=bool)
-    rows: dict[str, int] = {}
-    starts, indices, values, row_lower, row_upper = [], [], [], [], []
-    for name, constraint in problem._constraints.items():  # noqa: SLF001 - PuLP's own store
-        rows[name] = len(rows)
-        starts.append(len(indices))
-        for var, coef in constraint.items():
-            if coef:
-                indices.append(columns[var.name])
-                values.append(coef)
-        low, high = constraint.getLb(), constraint.getUb()
-        row_lower.append(-INF if low is None else low)
-        row_upper.append(INF if high is None else high)
-    starts.append(len(indices))
-    inf = highspy.kHighsInf
-    highs.passModel(
-        len(variables),
-        len(rows),
-        len(indices),
-        2,
-        1,
-        0.0,
-        np.zeros(len(variables)),
-        np.clip(lower, -inf, inf),
-        np.clip(upper, -inf, inf),
-        np.clip(np.array(row_lower, dtype=float), -inf, inf),
-        np.clip(np.array(row_upper, dtype=float), -inf, inf),
-        np.array(starts, dtype=np.int32),
-        np.array(indices, dtype=np.int32),
-        np.array(values, dtype=np.float64),
-        integer.astype(np.int32),
-    )
+    passed = pass_problem(highs, problem, objective=False)
     model = HighsModel(
         highs,
-        columns,
-        rows,
-        lower,
-        upper,
-        np.array(row_lower, dtype=float),
-        np.array(row_upper, dtype=float),
-        integer,
+        {v.name: j for j, v in enumerate(passed.variables)},
+        {name: i for i, name in enumerate(passed.row_names)},
+        passed.col_lower,
+        passed.col_upper,
+        passed.row_lower,
+        passed.row_upper,
+        passed.integer,
     )
     interrupt_at_deadline(model)
     return model
@@ -220,14 +185,9 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
 
 def interrupt_at_deadline(model: HighsModel) -> None:
     """Stop a MIP run once `model.deadline` has passed."""
-    import highspy
+    from allocator.solvers import interrupt_after
 
-    def interrupt(kind: int, message: str, data_out: object, data_in: object, user: object) -> None:
-        if model.deadline is not None and time.monotonic() > model.deadline:
-            data_in.user_interrupt = True  # type: ignore[attr-defined]
-
-    model.highs.setCallback(interrupt, None)
-    model.highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+    interrupt_after(model.highs, lambda: model.deadline)
 
 
 def _finite(value: float) -> float:

@@ -12,7 +12,9 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pulp
@@ -88,71 +90,118 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
         super().createAndConfigureSolver(lp)
         if self.deadline is not None:
             deadline = self.deadline
-            import highspy
-
-            def interrupt(
-                kind: int, message: str, data_out: object, data_in: object, user: object
-            ) -> None:
-                if time.monotonic() > deadline:
-                    data_in.user_interrupt = True  # type: ignore[attr-defined]
-
-            lp.solverModel.setCallback(interrupt, None)
-            lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
-            # and inside long simplex runs (the root relaxation of a large model)
-            lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
+            # also inside long simplex runs (the root relaxation of a large model)
+            interrupt_after(lp.solverModel, lambda: deadline, simplex=True)
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         import highspy
 
-        inf = highspy.kHighsInf
-        variables = lp.variables()
-        for index, var in enumerate(variables):
+        passed = pass_problem(lp.solverModel, lp, objective=True)
+        for index, var in enumerate(passed.variables):
             var.index = index
-        objective = lp.objective
-        cost = np.array([objective.get(v, 0.0) for v in variables], dtype=np.float64)
-        lower = np.array(
-            [-inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64
-        )
-        upper = np.array(
-            [inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64
-        )
-        integrality = np.array(
-            [1 if v.cat == pulp.LpInteger else 0 for v in variables], dtype=np.int32
-        )
-        starts, columns, values, row_lower, row_upper = [], [], [], [], []
         for index, constraint in enumerate(lp._constraints.values()):
             constraint.index = index
-            starts.append(len(columns))
-            for var, coef in constraint.items():
-                if coef:
-                    columns.append(var.index)
-                    values.append(coef)
-            low, high = constraint.getLb(), constraint.getUb()
-            row_lower.append(-inf if low is None else low)
-            row_upper.append(inf if high is None else high)
-        starts.append(len(columns))
-        lp.solverModel.passModel(
-            len(variables),
-            len(row_lower),
-            len(columns),
-            2,
-            1,
-            float(objective.constant),
-            cost,
-            lower,
-            upper,
-            np.array(row_lower, dtype=np.float64),
-            np.array(row_upper, dtype=np.float64),
-            np.array(starts, dtype=np.int32),
-            np.array(columns, dtype=np.int32),
-            np.array(values, dtype=np.float64),
-            integrality,
-        )
         if self.start:
             solution = highspy.HighsSolution()
-            solution.col_value = [self.start.get(v.name, 0.0) for v in variables]
+            solution.col_value = [self.start.get(v.name, 0.0) for v in passed.variables]
             solution.value_valid = True
             lp.solverModel.setSolution(solution)
+
+
+def interrupt_after(
+    highs: Any, deadline: Callable[[], float | None], *, simplex: bool = False
+) -> None:
+    """Have `highs` (a highspy.Highs) stop a MIP run, and with `simplex` a simplex run too, once
+    the wall clock (time.monotonic) is past `deadline()`; a deadline of None never stops it.
+
+    HiGHS can overrun its own time_limit (in the MIP root loop, in long simplex runs): the
+    callback stops it from outside.
+    """
+    import highspy
+
+    def interrupt(kind: int, message: str, data_out: object, data_in: object, user: object) -> None:
+        limit = deadline()
+        if limit is not None and time.monotonic() > limit:
+            data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+    highs.setCallback(interrupt, None)
+    highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+    if simplex:
+        highs.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
+
+
+@dataclass(frozen=True)
+class PassedProblem:
+    """A PuLP problem as handed to HiGHS: columns in the order of `problem.variables()`, rows
+    in the order of its constraints, bounds with -inf/inf where PuLP has none."""
+
+    variables: list[pulp.LpVariable]
+    row_names: list[str]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray  # bool, a column a time
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+def pass_problem(highs: Any, problem: pulp.LpProblem, *, objective: bool) -> PassedProblem:
+    """Hand `problem` over to `highs` (a highspy.Highs) as arrays in one `passModel`: its
+    constraints, and its objective if `objective` (else none: all costs 0)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    variables = problem.variables()
+    column = {id(v): j for j, v in enumerate(variables)}
+    lower = np.array(
+        [-math.inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64
+    )
+    upper = np.array(
+        [math.inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64
+    )
+    integer = np.array([v.cat == pulp.LpInteger for v in variables], dtype=bool)
+    starts, indices, values, row_lower, row_upper = [], [], [], [], []
+    for constraint in problem._constraints.values():  # noqa: SLF001 - PuLP's own store
+        starts.append(len(indices))
+        for var, coef in constraint.items():
+            if coef:
+                indices.append(column[id(var)])
+                values.append(coef)
+        low, high = constraint.getLb(), constraint.getUb()
+        row_lower.append(-math.inf if low is None else low)
+        row_upper.append(math.inf if high is None else high)
+    starts.append(len(indices))
+    if objective:
+        cost = np.array([problem.objective.get(v, 0.0) for v in variables], dtype=np.float64)
+        offset = float(problem.objective.constant)
+    else:
+        cost, offset = np.zeros(len(variables)), 0.0
+    passed = PassedProblem(
+        variables,
+        list(problem._constraints),  # noqa: SLF001
+        lower,
+        upper,
+        integer,
+        np.array(row_lower, dtype=np.float64),
+        np.array(row_upper, dtype=np.float64),
+    )
+    highs.passModel(
+        len(variables),
+        len(row_lower),
+        len(indices),
+        2,
+        1,
+        offset,
+        cost,
+        np.clip(passed.col_lower, -inf, inf),
+        np.clip(passed.col_upper, -inf, inf),
+        np.clip(passed.row_lower, -inf, inf),
+        np.clip(passed.row_upper, -inf, inf),
+        np.array(starts, dtype=np.int32),
+        np.array(indices, dtype=np.int32),
+        np.array(values, dtype=np.float64),
+        integer.astype(np.int32),
+    )
+    return passed
 
 
 def run_stage(
