@@ -42,8 +42,8 @@ CHUNK_COMMUNITIES = 500
 SAMPLE_COMMUNITIES = 1000
 KELLEY_ROUNDS = 40
 HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
-REST_MOST = 3000  # communities decided again in stage 2 from the stage-1 plan, at most
 REST_SECONDS = 120.0  # for the MIP of the communities decided again
+SLACK = 0.5
 LOCAL_ROUNDS = 2  # passes of chunk-by-chunk improvement
 Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
 
@@ -125,6 +125,8 @@ def _solve_decomposed_impl(
     if second.status not in ("optimal", "time_limit"):
         second = StageRun(second.status, None, None, None, second.runtime_s)
     stages.append(second)
+    for chunk in work.chunks:  # the models in HiGHS are done with: free them before the plan
+        chunk.runner.highs.clear()
     return _readout(scenario, work), stages
 
 
@@ -167,7 +169,8 @@ def _chunk(
         }
     )
     matrix = build_matrix(part)
-    runner = HighsRunner(matrix, gap=gap, deadline=deadline)
+    # A chunk's MIPs stop within a tenth of the gap asked: gaps of every chunk add up.
+    runner = HighsRunner(matrix, gap=gap / 10, deadline=deadline)
     runner.set_integer(False)  # relaxations until a chunk's plan is wanted
     terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     rows: dict[Key, int] = {}
@@ -198,15 +201,15 @@ def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
     # communities in without going over stage 1's W (the bound is for the full limit).
     slack = np.array(
         [
-            0.5 * max(work.limits[k] - work.first_bound, 0.0) if k == ("shortfall", "") else 0.0
+            SLACK * max(work.limits[k] - work.first_bound, 0.0) if k == ("shortfall", "") else 0.0
             for k in keys
         ]
     )
-    bound, shares = _kelley(work, objective, keys, prices, slack)
+    bound, shares, prices = _kelley(work, objective, keys, prices, slack)
     if bound is None or shares is None:
         status = "no_plan" if work.time_left() <= 0 else "infeasible"
         return StageRun(status, None, None, None, time.monotonic() - began)
-    value = _plan(work, objective, keys, shares)
+    value = _plan(work, objective, keys, shares, bound)
     if value is None:
         return StageRun("no_plan", None, None, None, time.monotonic() - began)
     bound = min(bound, value)
@@ -224,12 +227,7 @@ def _lagrangian(
     found = []
     for chunk in work.chunks:
         base = chunk.matrix.objective(objective)
-        cost = base.copy()
-        for price, key in zip(prices, keys, strict=True):
-            columns, coefs = chunk.terms[key]
-            if price and len(columns):
-                cost[columns] += price * coefs
-        chunk.runner._set_cost(cost)  # noqa: SLF001 - same package
+        chunk.runner._set_cost(_priced(chunk, base, keys, prices))  # noqa: SLF001 - same package
         relaxed = chunk.runner.relaxation()
         if not isinstance(relaxed, np.ndarray):
             return None
@@ -237,9 +235,19 @@ def _lagrangian(
     return found
 
 
+def _priced(chunk: Chunk, cost: np.ndarray, keys: list[Key], prices: np.ndarray) -> np.ndarray:
+    """The chunk's `cost` with its use of each linking row weighed at `prices`."""
+    weighed = cost.copy()
+    for price, key in zip(prices, keys, strict=True):
+        columns, coefs = chunk.terms[key]
+        if price and len(columns):
+            weighed[columns] += price * coefs
+    return weighed
+
+
 def _kelley(
     work: Decomposed, objective: str, keys: list[Key], start: np.ndarray, slack: np.ndarray
-) -> tuple[float | None, list[np.ndarray] | None]:
+) -> tuple[float | None, list[np.ndarray] | None, np.ndarray]:
     """Cutting planes, one per chunk and round, on L(u), in a box around the best prices so
     far (widened when the step reaches its edge). Returns the best bound and each chunk's
     share of every linking row: the use of the convex combination of its relaxed plans that
@@ -272,15 +280,27 @@ def _kelley(
         if not inside and ceiling - best <= work.gap * 0.25 * max(abs(best), 1.0):
             radius *= 4  # the box holds the prices back: look further
     if best == -math.inf:
-        return None, None
+        return None, None, center
+    target = limits - slack
     wide = np.maximum(center * 10, center.max() * 10 + 1.0)
-    _, _, shares = _master(cuts, limits - slack, np.zeros(len(keys)), wide)
+    for push in (2.0, 4.0, 8.0):
+        _, _, shares = _master(cuts, target, np.zeros(len(keys)), wide)
+        over = np.sum(shares, axis=0) > target * (1 + 1e-9) + 1e-9
+        if not over.any() or work.time_left() <= 0:
+            break
+        # No mix of the relaxed plans so far keeps within `target` (stage 2 keeps back room
+        # in W): plans at higher prices of the rows over it, then the mix again.
+        found = _lagrangian(work, objective, keys, np.where(over, center * push + 1e-3, center))
+        if found is None:
+            break
+        for chunk_cuts, cut in zip(cuts, found, strict=True):
+            chunk_cuts.append(cut)
     total = np.sum(shares, axis=0)
-    over = total > (limits - slack) * (1 + 1e-9)
-    if over.any():  # a price held at the box's edge: scale that row's shares to its limit
-        scale = np.where(over, (limits - slack) / np.maximum(total, 1e-12), 1.0)
+    over = total > target * (1 + 1e-9)
+    if over.any():  # still over: scale that row's shares to its limit
+        scale = np.where(over, target / np.maximum(total, 1e-12), 1.0)
         shares = [share * scale for share in shares]
-    return best, shares
+    return best, shares, center
 
 
 def _master(
@@ -346,36 +366,43 @@ def _starting_prices(work: Decomposed, objective: str, keys: list[Key]) -> np.nd
 
 # --- plans ------------------------------------------------------------------------------------
 def _plan(
-    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray]
+    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray], bound: float
 ) -> float | None:
     """A plan from the relaxations within the shares (see _plan_from); in stage 2, if that
-    finds none, one that starts from the stage-1 plan."""
-    found = _plan_from(work, objective, keys, shares, keep_plan=False)
+    finds none, the stage-1 plan. Then passes chunk by chunk (_improve_locally) while they pay
+    and the plan is not yet within half the gap asked of `bound`."""
+    found = _plan_from(work, objective, keys, shares)
     if found is None and objective == "weighted_shortfall":
         return None
-    before, value = math.inf, found if found is not None else math.inf
-    for _ in range(LOCAL_ROUNDS):  # chunk by chunk from the plan, while it pays
-        if value >= before - work.gap * 0.1 * abs(value) or work.time_left() <= 0:
+    value = found if found is not None else _value(work, objective)
+    for _ in range(LOCAL_ROUNDS):
+        if _gap(value, bound) <= work.gap * 0.5 or work.time_left() <= 0:
             break
         before, value = value, _improve_locally(work, keys, objective)
+        if value >= before - work.gap * 0.1 * abs(value):
+            break
     return value
 
 
+def _value(work: Decomposed, objective: str) -> float:
+    return sum(float(c.matrix.objective(objective) @ c.plan) for c in work.chunks)
+
+
 def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float:
-    """Chunk by chunk: each keeps what the plan uses of every linking row and improves the
-    stage's objective within that (its relaxation, fixed where it agrees with the plan, the
-    rest decided from the plan). Always feasible; money moves within a chunk, not between."""
+    """Chunk by chunk: each may use what the plan uses of every linking row plus what the whole
+    plan leaves of it, and improves the stage's objective within that (its relaxation, fixed
+    where it agrees with the plan, the rest decided from the plan). Every plan meets every
+    row; money a chunk frees goes to the chunks after it."""
+    totals = {key: sum(c.use(key, c.plan) for c in work.chunks) for key in keys}
     total = 0.0
     for chunk in work.chunks:
         cost = chunk.matrix.objective(objective)
         shortfall = chunk.matrix.objective("weighted_shortfall")
         plan = chunk.plan
+        used = {key: chunk.use(key, plan) for key in keys}
         for key in keys:
-            used = chunk.use(key, plan)
-            if key[0] == "funded":
-                chunk.share(key, round(used))
-            else:
-                chunk.share(key, used + (w_tolerance(used) if key[0] == "shortfall" else 1e-9))
+            allowed = used[key] + max(work.limits[key] - totals[key], 0.0)
+            chunk.share(key, math.floor(allowed + 1e-6) if key[0] == "funded" else allowed)
         runner = chunk.runner
         runner._set_cost(cost)  # noqa: SLF001
         runner.set_integer(False)
@@ -384,24 +411,25 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
         if isinstance(relaxed, np.ndarray):
             better = runner._fix_and_solve(relaxed, plan)  # noqa: SLF001
             if better is not None and cost @ better < cost @ plan:
-                chunk.plan = better
                 if objective == "total_cost":
                     runner.kept_row = chunk.rows[("shortfall", "")]
-                    chunk.plan = runner.polish(better, shortfall, cost)
+                    better = runner.polish(better, shortfall, cost)
+                chunk.plan = better
         chunk.release()
         runner.set_integer(False)
         runner.highs.clearSolver()  # the MIP's memory, not needed until the next pass
+        for key in keys:
+            totals[key] += chunk.use(key, chunk.plan) - used[key]
         total += float(cost @ chunk.plan)
     return total
 
 
 def _plan_from(
-    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray], keep_plan: bool
+    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray]
 ) -> float | None:
-    """Each chunk's relaxation within its shares. Stage 1: communities it takes whole keep
-    that, the others are decided together in one MIP with what is left of every limit.
-    Stage 2: communities where it agrees with the stage-1 plan keep their stage-1 decisions,
-    the others are decided together, starting from the stage-1 plan (which stays feasible)."""
+    """Each chunk's relaxation within its shares: communities it takes whole keep that, the
+    others are decided together in one MIP with what is left of every limit (in stage 2, of
+    stage 1's W too). None when a share leaves a chunk no relaxed plan or the MIP finds none."""
     before = [chunk.plan for chunk in work.chunks]
     free: list[tuple[Chunk, set[str]]] = []
     for chunk, share in zip(work.chunks, shares, strict=True):
@@ -414,15 +442,10 @@ def _plan_from(
             for earlier, plan in zip(work.chunks, before, strict=True):
                 earlier.plan = plan
             return None
-        base = chunk.plan if keep_plan else None
-        free.append((chunk, _free_communities(chunk.matrix, relaxed, base)))
-        chunk.plan = base.copy() if base is not None else relaxed
+        free.append((chunk, _free_communities(chunk.matrix, relaxed)))
+        chunk.plan = relaxed
     free, held = _with_their_groups(free)
     members = [(chunk, ids | held_ids) for (chunk, ids), held_ids in zip(free, held, strict=True)]
-    if keep_plan and sum(len(ids) for _, ids in members) > REST_MOST:
-        for chunk, plan in zip(work.chunks, before, strict=True):
-            chunk.plan = plan
-        return None
     rest = _rest_scenario(work, members)
     if rest is not None:
         matrix = build_matrix(rest)
@@ -430,14 +453,12 @@ def _plan_from(
         cap = time.monotonic() + REST_SECONDS
         deadline = cap if work.deadline is None else min(cap, work.deadline)
         runner = HighsRunner(matrix, gap=work.gap / 4, deadline=deadline)
-        start = None
         shortfall = matrix.objective("weighted_shortfall")
         if objective == "total_cost":
-            start = _gather(members, matrix) if keep_plan else None
             runner.keep_at_most(
                 shortfall, work.limits[("shortfall", "")] - _fixed_use(members, ("shortfall", ""))
             )
-        outcome = runner.stage(matrix.objective(objective), start=start)
+        outcome = runner.stage(matrix.objective(objective))
         if outcome.values is None:
             for chunk, plan in zip(work.chunks, before, strict=True):
                 chunk.plan = plan
@@ -446,7 +467,7 @@ def _plan_from(
         if objective == "total_cost":
             values = runner.polish(values, shortfall, matrix.objective(objective))
         _scatter(members, matrix, values)
-    return sum(float(c.matrix.objective(objective) @ c.plan) for c in work.chunks)
+    return _value(work, objective)
 
 
 def _with_their_groups(
@@ -479,15 +500,12 @@ def _hold(matrix: Matrix, free: list[tuple[Chunk, set[str]]], held: list[set[str
                 matrix.col_lower[theirs] = matrix.col_upper[theirs] = value
 
 
-def _free_communities(matrix: Matrix, relaxed: np.ndarray, base: np.ndarray | None) -> set[str]:
-    """Communities to decide again: split between sets by the relaxation, or (given a plan)
-    where the relaxation differs from it."""
+def _free_communities(matrix: Matrix, relaxed: np.ndarray) -> set[str]:
+    """Communities to decide again: those the relaxation splits between sets."""
     free = {cid for cid in matrix.community_columns if cid not in matrix.sets}
     for cid, sets in matrix.sets.items():
         weights = [relaxed[w] for _, w in sets]
         if max(weights) < 1 - 1e-6:
-            free.add(cid)
-        elif base is not None and any(abs(relaxed[w] - base[w]) > 1e-6 for _, w in sets):
             free.add(cid)
     return free
 
@@ -544,17 +562,6 @@ def _rest_scenario(work: Decomposed, free: list[tuple[Chunk, set[str]]]) -> Scen
             "funding": tuple(sources),
         }
     )
-
-
-def _gather(free: list[tuple[Chunk, set[str]]], matrix: Matrix) -> np.ndarray:
-    """The free communities' current values, laid out as the columns of `matrix`."""
-    values = np.zeros(matrix.columns)
-    for chunk, ids in free:
-        for cid in ids:
-            start, end = chunk.matrix.community_columns[cid]
-            to, stop = matrix.community_columns[cid]
-            values[to:stop] = chunk.plan[start:end]
-    return values
 
 
 def _scatter(free: list[tuple[Chunk, set[str]]], matrix: Matrix, values: np.ndarray) -> None:
