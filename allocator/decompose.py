@@ -18,11 +18,12 @@ Plan. Stage 1: the master's duals weigh each chunk's relaxed plans (Dantzig-Wolf
 of every linking row is the chunk's share, and the shares meet every limit. Each chunk's
 relaxation within its shares decides the communities it takes whole; those it splits, with up
 to HELD_PER_GROUP others of their groups (held to their routes, free in areas and money), are
-decided in one MIP with what is left of every limit. Stage 2 tries the same (with half of
-stage 1's gap in W kept back for rounding); where that finds nothing, each chunk keeps what
-its stage-1 plan used of every linking row and lowers its cost within that. Then, in both
-stages, passes chunk by chunk improve the plan within what it uses. Every plan meets every
-row; its gap is its objective against the bound.
+decided in one MIP with what is left of every limit. Stage 2 does the same, with the shares
+keeping back SLACK of stage 1's gap in W as room to round the split communities in (where no
+mix of the relaxed plans so far keeps that room, plans at higher prices of W are added); where
+that finds nothing, it starts from the stage-1 plan. Then, in both stages, passes chunk by
+chunk improve the plan: each chunk may use what it uses of every linking row plus what the
+whole plan leaves. Every plan meets every row; its gap is its objective against the bound.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ SAMPLE_COMMUNITIES = 1000
 KELLEY_ROUNDS = 40
 HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
 REST_SECONDS = 120.0  # for the MIP of the communities decided again
-SLACK = 0.5
+SLACK = 0.5  # of stage 1's gap in W kept back in stage 2's shares, room for rounding
 LOCAL_ROUNDS = 2  # passes of chunk-by-chunk improvement
 Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
 
