@@ -59,6 +59,7 @@ class Chunk:
     terms: dict[Key, tuple[np.ndarray, np.ndarray]]  # columns and coefficients per row
     rows: dict[Key, int]  # the chunk's own row for a linking row, if it has one
     plan: np.ndarray | None = None  # values of the chunk's columns in the current plan
+    first_relaxed: np.ndarray | None = None  # its relaxation within its stage-1 shares
     shares: dict[Key, float] = field(default_factory=dict)
 
     def use(self, key: Key, values: np.ndarray) -> float:
@@ -94,7 +95,7 @@ class Decomposed:
     limits: dict[Key, float]
     gap: float
     deadline: float | None
-    first_bound: float = 0.0  # stage 1's proven bound on W
+    first_relaxed_w: float = 0.0  # W of stage 1's relaxed plans within their shares
 
     def time_left(self) -> float:
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
@@ -119,7 +120,11 @@ def _solve_decomposed_impl(
     stages = [first]
     if first.status not in ("optimal", "time_limit"):
         return None, stages
-    work.first_bound = first.bound or 0.0
+    work.first_relaxed_w = sum(
+        c.use(("shortfall", ""), c.first_relaxed)
+        for c in work.chunks
+        if c.first_relaxed is not None
+    )
     shortfall = sum(c.use(("shortfall", ""), c.plan) for c in work.chunks)
     work.limits[("shortfall", "")] = shortfall + w_tolerance(shortfall)
     second = _stage(work, "total_cost", time.monotonic())
@@ -128,7 +133,21 @@ def _solve_decomposed_impl(
     stages.append(second)
     for chunk in work.chunks:  # the models in HiGHS are done with: free them before the plan
         chunk.runner.highs.clear()
+    _give_back_freed_memory()
     return _readout(scenario, work), stages
+
+
+def _give_back_freed_memory() -> None:
+    """Return memory HiGHS freed to the system (glibc keeps it otherwise, and Python's own
+    allocator cannot reuse it): the plan's tables are built after this."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to do
+        pass
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -198,16 +217,19 @@ def _chunk(
 def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
     keys = list(work.limits)
     prices = _starting_prices(work, objective, keys)
-    # Stage 2's shares keep back half of stage 1's gap in W: room to round the free
-    # communities in without going over stage 1's W (the bound is for the full limit).
+    # Stage 2's shares keep back SLACK of what stage 1's plan has over its relaxed plans in W:
+    # room to round the free communities in without going over stage 1's W (the bound is
+    # for the full limit; stage 1's relaxed plans keep within the shares, see _kelley).
     slack = np.array(
         [
-            SLACK * max(work.limits[k] - work.first_bound, 0.0) if k == ("shortfall", "") else 0.0
+            SLACK * max(work.limits[k] - work.first_relaxed_w, 0.0)
+            if k == ("shortfall", "")
+            else 0.0
             for k in keys
         ]
     )
     bound, shares, prices = _kelley(work, objective, keys, prices, slack)
-    if bound is None or shares is None:
+    if bound is None:
         status = "no_plan" if work.time_left() <= 0 else "infeasible"
         return StageRun(status, None, None, None, time.monotonic() - began)
     value = _plan(work, objective, keys, shares, bound)
@@ -254,7 +276,19 @@ def _kelley(
     share of every linking row: the use of the convex combination of its relaxed plans that
     the master's duals give (Dantzig-Wolfe), which meets every limit."""
     limits = np.array([work.limits[k] for k in keys])
-    cuts: list[list[tuple[float, np.ndarray]]] = [[] for _ in work.chunks]
+    # Stage 1's relaxed plans within their shares are plans of stage 2's chunks too: as cuts
+    # they give the master a mix within every limit and stage 1's W bound (room in W).
+    cuts: list[list[tuple[float, np.ndarray]]] = [
+        []
+        if chunk.first_relaxed is None
+        else [
+            (
+                float(chunk.matrix.objective(objective) @ chunk.first_relaxed),
+                np.array([chunk.use(key, chunk.first_relaxed) for key in keys]),
+            )
+        ]
+        for chunk in work.chunks
+    ]
     center, best = start.copy(), -math.inf
     radius = np.maximum(0.5 * start, 0.05 * max(float(start.mean()), 1e-2))
     prices = center
@@ -272,7 +306,10 @@ def _kelley(
             radius[edge] *= 2  # a step to the edge of the box that paid: widen it there
             best, center = bound, prices.copy()
         low, high = np.maximum(center - radius, 0.0), center + radius
-        prices, ceiling, _ = _master(cuts, limits, low, high)
+        solved = _master(cuts, limits, low, high)  # bounded: the box
+        if solved is None:
+            break
+        prices, ceiling, _ = solved
         inside = np.all((prices > low + 1e-9 * (1 + high)) | (low == 0)) and np.all(
             prices < high * (1 - 1e-9)
         )
@@ -283,10 +320,15 @@ def _kelley(
     if best == -math.inf:
         return None, None, center
     target = limits - slack
-    wide = np.maximum(center * 10, center.max() * 10 + 1.0)
+    unbounded = np.full(len(keys), math.inf)  # the mix's duals, not held to a box
+    shares = None
     for push in (2.0, 4.0, 8.0):
-        _, _, shares = _master(cuts, target, np.zeros(len(keys)), wide)
-        over = np.sum(shares, axis=0) > target * (1 + 1e-9) + 1e-9
+        solved = _master(cuts, target, np.zeros(len(keys)), unbounded)
+        if solved is not None:
+            shares = solved[2]
+            over = np.sum(shares, axis=0) > target * (1 + 1e-9) + 1e-9
+        else:  # no mix keeps within `target`: push the prices of the rows most used
+            over = np.ones(len(keys), dtype=bool)
         if not over.any() or work.time_left() <= 0:
             break
         # No mix of the relaxed plans so far keeps within `target` (stage 2 keeps back room
@@ -296,11 +338,8 @@ def _kelley(
             break
         for chunk_cuts, cut in zip(cuts, found, strict=True):
             chunk_cuts.append(cut)
-    total = np.sum(shares, axis=0)
-    over = total > target * (1 + 1e-9)
-    if over.any():  # still over: scale that row's shares to its limit
-        scale = np.where(over, target / np.maximum(total, 1e-12), 1.0)
-        shares = [share * scale for share in shares]
+    if shares is not None and np.any(np.sum(shares, axis=0) > target * (1 + 1e-9) + 1e-9):
+        shares = None  # no shares within every limit: the plan starts elsewhere
     return best, shares, center
 
 
@@ -309,8 +348,10 @@ def _master(
     limits: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-) -> tuple[np.ndarray, float, list[np.ndarray]]:
-    """max sum_k t_k - limits . u  s.t.  t_k <= value_kj + use_kj . u,  lower <= u <= upper."""
+) -> tuple[np.ndarray, float, list[np.ndarray]] | None:
+    """max sum_k t_k - limits . u  s.t.  t_k <= value_kj + use_kj . u,  lower <= u <= upper:
+    the prices, the ceiling on L(u), and each chunk's share of every row (the use of the mix
+    of its plans that the duals weigh); None when unbounded."""
     import highspy
 
     n, chunks = len(limits), len(cuts)
@@ -330,6 +371,8 @@ def _master(
             master.addRow(-inf, value, n + 1, index, np.r_[-use, 1.0])
             owners.append((k, use))
     master.run()
+    if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None  # unbounded prices: no mix of the plans so far keeps within `limits`
     solution = master.getSolution()
     columns = np.array(solution.col_value)
     weights = -np.array(solution.row_dual)  # <= rows of a minimisation: duals <= 0
@@ -367,17 +410,21 @@ def _starting_prices(work: Decomposed, objective: str, keys: list[Key]) -> np.nd
 
 # --- plans ------------------------------------------------------------------------------------
 def _plan(
-    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray], bound: float
+    work: Decomposed,
+    objective: str,
+    keys: list[Key],
+    shares: list[np.ndarray] | None,
+    bound: float,
 ) -> float | None:
-    """A plan from the relaxations within the shares (see _plan_from); in stage 2, if that
-    finds none, the stage-1 plan. Then passes chunk by chunk (_improve_locally) while they pay
-    and the plan is not yet within half the gap asked of `bound`."""
-    found = _plan_from(work, objective, keys, shares)
+    """A plan from the relaxations within the shares (see _plan_from); in stage 2, if there
+    are none or that finds none, the stage-1 plan. Then passes chunk by chunk
+    (_improve_locally) while they pay and the plan is not yet within the gap asked of `bound`."""
+    found = None if shares is None else _plan_from(work, objective, keys, shares)
     if found is None and objective == "weighted_shortfall":
         return None
     value = found if found is not None else _value(work, objective)
     for _ in range(LOCAL_ROUNDS):
-        if _gap(value, bound) <= work.gap * 0.5 or work.time_left() <= 0:
+        if _gap(value, bound) <= work.gap or work.time_left() <= 0:
             break
         before, value = value, _improve_locally(work, keys, objective)
         if value >= before - work.gap * 0.1 * abs(value):
@@ -408,6 +455,7 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
         runner._set_cost(cost)  # noqa: SLF001
         runner.set_integer(False)
         relaxed = runner.relaxation() if work.time_left() > 0 else None
+        basis = runner.highs.getBasis() if isinstance(relaxed, np.ndarray) else None
         runner.set_integer(True)
         if isinstance(relaxed, np.ndarray):
             better = runner._fix_and_solve(relaxed, plan)  # noqa: SLF001
@@ -419,6 +467,8 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
         chunk.release()
         runner.set_integer(False)
         runner.highs.clearSolver()  # the MIP's memory, not needed until the next pass
+        if basis is not None:  # the next relaxation starts from the last one's basis
+            runner.highs.setBasis(basis)
         for key in keys:
             totals[key] += chunk.use(key, chunk.plan) - used[key]
         total += float(cost @ chunk.plan)
@@ -445,6 +495,8 @@ def _plan_from(
             return None
         free.append((chunk, _free_communities(chunk.matrix, relaxed)))
         chunk.plan = relaxed
+        if objective == "weighted_shortfall":
+            chunk.first_relaxed = relaxed.copy()
     free, held = _with_their_groups(free)
     members = [(chunk, ids | held_ids) for (chunk, ids), held_ids in zip(free, held, strict=True)]
     rest = _rest_scenario(work, members)
@@ -453,7 +505,10 @@ def _plan_from(
         _hold(matrix, free, held)
         cap = time.monotonic() + REST_SECONDS
         deadline = cap if work.deadline is None else min(cap, work.deadline)
-        runner = HighsRunner(matrix, gap=work.gap / 4, deadline=deadline)
+        # A quarter of the gap asked, of the whole plan: the fewer communities decided here,
+        # the looser their own MIP may stop (in proportion to their number).
+        share = len(rest.communities) / len(work.scenario.communities)
+        runner = HighsRunner(matrix, gap=min(work.gap / 4 / share, 0.01), deadline=deadline)
         shortfall = matrix.objective("weighted_shortfall")
         if objective == "total_cost":
             runner.keep_at_most(

@@ -88,6 +88,7 @@ class Matrix:
     funded_rows: dict[str, int] = field(default_factory=dict)
     community_columns: dict[str, tuple[int, int]] = field(default_factory=dict)  # [start, end)
     _columns: int | None = None  # the count of columns, once the lists are dropped
+    _dense: dict[str, np.ndarray] = field(default_factory=dict)  # objectives, once slim
     sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
 
     def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
@@ -113,8 +114,15 @@ class Matrix:
         return self._columns if self._columns is not None else len(self.col_names)
 
     def slim(self) -> None:
-        """Drop the arrays once the solver holds them; keep where each decision lives."""
+        """Drop the arrays once the solver holds them, and what only building needs (money
+        terms per option); keep where each decision lives, and both objectives as arrays
+        (read-only). At 100,000 communities in chunks, that is the chunks' Python memory."""
+        for which in ("weighted_shortfall", "total_cost"):
+            self._dense[which] = self.objective(which)
+            self._dense[which].flags.writeable = False
         self._columns = len(self.col_names)
+        self.shortfall_cost, self.money_cost = {}, {}
+        self.capital, self.running = [], []
         for name in (
             "col_names",
             "col_lower",
@@ -131,6 +139,8 @@ class Matrix:
 
     def objective(self, which: str) -> np.ndarray:
         """Dense cost vector of `weighted_shortfall` (W) or `total_cost` (C)."""
+        if which in self._dense:
+            return self._dense[which]
         coefs = self.shortfall_cost if which == "weighted_shortfall" else self.money_cost
         cost = np.zeros(self.columns)
         if coefs:
