@@ -134,10 +134,11 @@ def scenario_file(communities: int, folder: Path) -> Path:
 
 def measure(task: str, path: Path, gap: float, limit: float) -> dict:
     command = [sys.executable, "-c", _CHILD, task, str(path), str(gap), str(limit)]
+    grace = 300.0  # for loading, building and reading back around the solver's limit
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=limit * 2 + 900)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit + grace)
     except subprocess.TimeoutExpired:
-        return {"error": "did not finish"}
+        return {"error": f"still running {limit + grace:.0f} s after start (limit {limit:.0f} s)"}
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
