@@ -207,7 +207,7 @@ def tables(rows: list[dict]) -> str:
     phases = [
         "| communities | gap asked | run | imports s | load + validation s | build s "
         "| hand-over s | in HiGHS s | read-back + report s | other s | total s (after load) "
-        "| peak MB | outcome |",
+        "| peak MiB | outcome |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratios = [
@@ -285,7 +285,7 @@ def goals(rows: list[dict], county: float) -> str:
             f"- {size:,} to a {gap:g} gap in under {seconds} s"
             f"{'' if memory is None else f' and {memory // 1024} GB'}: {took:.0f} s, gap "
             f"{'-' if r.get('gap') is None else format(r['gap'], '.1e')}, status {r['status']}, "
-            f"{r['peak_mb']:.0f} MB ({'met' if ok else 'NOT met'})."
+            f"{r['peak_mb']:.0f} MiB ({'met' if ok else 'NOT met'})."
         )
     return "\n".join(lines)
 
