@@ -196,7 +196,12 @@ class HighsRunner:
         if values is None:
             return Outcome(StageRun("no_plan", None, None, None, runtime), None)
         objective = float(cost @ values)
-        bound = float(self.highs.getInfo().mip_dual_bound)
+        info = self.highs.getInfo()
+        bound = float(info.mip_dual_bound)
+        # HiGHS 1.16, on a model changed in place, has reported an objective and a bound that
+        # belong to other values than those it hands back: such a bound proves nothing.
+        if not math.isclose(info.objective_function_value, objective, rel_tol=1e-6, abs_tol=1e-6):
+            bound = math.nan
         bound = min(bound, objective) if math.isfinite(bound) else None
         gap_now = None if bound is None else _gap(objective, bound)
         proven = status == kinds.kOptimal and gap_now is not None and gap_now <= self.gap * 1.0001
