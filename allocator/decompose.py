@@ -19,8 +19,9 @@ of every linking row is the chunk's share, and the shares meet every limit. Each
 relaxation within its shares decides the communities it takes whole; those it splits, with up
 to HELD_PER_GROUP others of their groups (held to their routes, free in areas and money), are
 decided in one MIP with what is left of every limit. Stage 2 does the same, with the shares
-keeping back SLACK of stage 1's gap in W as room to round the split communities in (where no
-mix of the relaxed plans so far keeps that room, plans at higher prices of W are added); where
+keeping back SLACK of what stage 1's plan has over its relaxed plans in W, as room to round
+the split communities in (stage 1's relaxed plans are among stage 2's cuts, so a mix with
+that room exists; where none does, plans at higher prices of the rows over are added); where
 that finds nothing, it starts from the stage-1 plan. Then, in both stages, passes chunk by
 chunk improve the plan: each chunk may use what it uses of every linking row plus what the
 whole plan leaves. Every plan meets every row; its gap is its objective against the bound.
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from allocator.direct import HighsRunner, Readout, readout, w_tolerance
-from allocator.matrix import Matrix, build_matrix
+from allocator.matrix import Matrix, build_matrix, no_gc
 from allocator.scenario import Scenario
 from allocator.solvers import StageRun, _gap
 
@@ -96,25 +97,16 @@ class Decomposed:
     limits: dict[Key, float]
     gap: float
     deadline: float | None
-    first_relaxed_w: float = 0.0  # W of stage 1's relaxed plans within their shares
 
     def time_left(self) -> float:
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
 
 
+@no_gc()
 def solve_decomposed(
     scenario: Scenario, *, gap: float, time_limit: float | None, began: float
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages by decomposition; the plan's decisions and each stage's run."""
-    from allocator.matrix import no_gc
-
-    with no_gc():
-        return _solve_decomposed_impl(scenario, gap=gap, time_limit=time_limit, began=began)
-
-
-def _solve_decomposed_impl(
-    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
-) -> tuple[Readout | None, list[StageRun]]:
     deadline = None if time_limit is None else began + time_limit
     _large_blocks_given_back()
     work = _split(scenario, gap, deadline)
@@ -122,11 +114,6 @@ def _solve_decomposed_impl(
     stages = [first]
     if first.status not in ("optimal", "time_limit"):
         return None, stages
-    work.first_relaxed_w = sum(
-        c.use(("shortfall", ""), c.first_relaxed)
-        for c in work.chunks
-        if c.first_relaxed is not None
-    )
     shortfall = sum(c.use(("shortfall", ""), c.plan) for c in work.chunks)
     work.limits[("shortfall", "")] = shortfall + w_tolerance(shortfall)
     second = _stage(work, "total_cost", time.monotonic())
@@ -241,13 +228,13 @@ def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
     # for the full limit; stage 1's relaxed plans keep within the shares, see _kelley).
     slack = np.array(
         [
-            SLACK * max(work.limits[k] - work.first_relaxed_w, 0.0)
+            SLACK * max(work.limits[k] - _first_relaxed_w(work), 0.0)
             if k == ("shortfall", "")
             else 0.0
             for k in keys
         ]
     )
-    bound, shares, prices = _kelley(work, objective, keys, prices, slack)
+    bound, shares = _kelley(work, objective, keys, prices, slack)
     if bound is None:
         status = "no_plan" if work.time_left() <= 0 else "infeasible"
         return StageRun(status, None, None, None, time.monotonic() - began)
@@ -259,6 +246,12 @@ def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
     proven = gap_now is not None and gap_now <= work.gap * 1.0001
     status = "optimal" if proven else "time_limit"
     return StageRun(status, value, bound, gap_now, time.monotonic() - began)
+
+
+def _first_relaxed_w(work: Decomposed) -> float:
+    """W of stage 1's relaxed plans within their shares."""
+    key = ("shortfall", "")
+    return sum(c.use(key, c.first_relaxed) for c in work.chunks if c.first_relaxed is not None)
 
 
 def _lagrangian(
@@ -289,7 +282,7 @@ def _priced(chunk: Chunk, cost: np.ndarray, keys: list[Key], prices: np.ndarray)
 
 def _kelley(
     work: Decomposed, objective: str, keys: list[Key], start: np.ndarray, slack: np.ndarray
-) -> tuple[float | None, list[np.ndarray] | None, np.ndarray]:
+) -> tuple[float | None, list[np.ndarray] | None]:
     """Cutting planes, one per chunk and round, on L(u), in a box around the best prices so
     far (widened when the step reaches its edge). Returns the best bound and each chunk's
     share of every linking row: the use of the convex combination of its relaxed plans that
@@ -337,7 +330,7 @@ def _kelley(
         if not inside and ceiling - best <= work.gap * 0.25 * max(abs(best), 1.0):
             radius *= 4  # the box holds the prices back: look further
     if best == -math.inf:
-        return None, None, center
+        return None, None
     target = limits - slack
     unbounded = np.full(len(keys), math.inf)  # the mix's duals, not held to a box
     shares = None
@@ -359,7 +352,7 @@ def _kelley(
             chunk_cuts.append(cut)
     if shares is not None and np.any(np.sum(shares, axis=0) > target * (1 + 1e-9) + 1e-9):
         shares = None  # no shares within every limit: the plan starts elsewhere
-    return best, shares, center
+    return best, shares
 
 
 def _master(

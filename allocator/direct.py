@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.matrix import Matrix, build_matrix
+from allocator.matrix import Matrix, build_matrix, no_gc
 from allocator.scenario import Community, Option, Scenario
 from allocator.solvers import StageRun, _gap, quiet_highs
 
@@ -315,19 +315,11 @@ class Readout:
     unit_budgets: dict[str, dict[str, float]]
 
 
+@no_gc()
 def solve_direct(
     scenario: Scenario, *, gap: float, time_limit: float | None, began: float
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages on the combinations formulation; the plan's decisions and each stage's run."""
-    from allocator.matrix import no_gc
-
-    with no_gc():
-        return _solve_direct_impl(scenario, gap=gap, time_limit=time_limit, began=began)
-
-
-def _solve_direct_impl(
-    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
-) -> tuple[Readout | None, list[StageRun]]:
     matrix = build_matrix(scenario)
     deadline = None if time_limit is None else began + time_limit
     runner = HighsRunner(matrix, gap=gap, deadline=deadline)
