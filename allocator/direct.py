@@ -21,7 +21,7 @@ import numpy as np
 
 from allocator.matrix import Matrix, build_matrix, no_gc
 from allocator.scenario import Community, Option, Scenario
-from allocator.solvers import StageRun, _gap, quiet_highs
+from allocator.solvers import StageRun, _gap, interrupt_after, quiet_highs
 
 # HiGHS's searches for plans; with a good start they only repeat work (measured: 44 s -> 11 s
 # of a 1,000-community first stage).
@@ -90,21 +90,7 @@ class HighsRunner:
         self.integer = arrays["integrality"].astype(bool)
         self.integer_on = True
         if deadline is not None:
-            self._interrupt_at(deadline)
-
-    def _interrupt_at(self, deadline: float) -> None:
-        import highspy
-
-        def interrupt(
-            kind: int, message: str, data_out: object, data_in: object, user: object
-        ) -> None:
-            if time.monotonic() > deadline:
-                data_in.user_interrupt = True  # type: ignore[attr-defined]
-
-        kinds = highspy.cb.HighsCallbackType
-        self.highs.setCallback(interrupt, None)
-        self.highs.startCallback(kinds.kCallbackMipInterrupt)
-        self.highs.startCallback(kinds.kCallbackSimplexInterrupt)
+            interrupt_after(highs, lambda: deadline, simplex=True)
 
     def set_integer(self, on: bool) -> None:
         """Integer columns as built (True), or a plain LP (False: relaxations solved by the
