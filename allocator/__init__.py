@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from allocator.version import __version__ as __version__
 
 __all__ = [
     "Plan",
@@ -32,39 +32,38 @@ __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
 __all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]
 
 if TYPE_CHECKING:
-    from allocator.alternative_plans import alternatives
-    from allocator.comparison import Comparison, compare
-    from allocator.diagnosis import diagnose
+    from allocator.analysis.alternatives import alternatives
+    from allocator.analysis.diagnosis import diagnose, solve
+    from allocator.analysis.explanation import explain
+    from allocator.analysis.shadow import shadow_prices
     from allocator.errors import ScenarioError
-    from allocator.explanation import explain
     from allocator.plan import Plan, Status
-    from allocator.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
-    from allocator.scenario import Scenario, load_scenario, scenario_from_dict
-    from allocator.shadow import shadow_prices
-    from allocator.solving import solve
-    from allocator.sweeping import sweep
-    from allocator.variants import scenario_diff
+    from allocator.report.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
+    from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
+    from allocator.scenario.variants import scenario_diff
+    from allocator.whatif.comparison import Comparison, compare
+    from allocator.whatif.sweeping import sweep
 
 _HOMES = {
     "ScenarioError": "allocator.errors",
     "Plan": "allocator.plan",
     "Status": "allocator.plan",
-    "Scenario": "allocator.scenario",
-    "load_scenario": "allocator.scenario",
-    "scenario_from_dict": "allocator.scenario",
-    "solve": "allocator.solving",
-    "Comparison": "allocator.comparison",
-    "compare": "allocator.comparison",
-    "sweep": "allocator.sweeping",
-    "scenario_diff": "allocator.variants",
-    "plot_plan": "allocator.plots",
-    "plot_funding": "allocator.plots",
-    "plot_sweep": "allocator.plots",
-    "plot_comparison": "allocator.plots",
-    "explain": "allocator.explanation",
-    "alternatives": "allocator.alternative_plans",
-    "shadow_prices": "allocator.shadow",
-    "diagnose": "allocator.diagnosis",
+    "Scenario": "allocator.scenario.schema",
+    "load_scenario": "allocator.scenario.schema",
+    "scenario_from_dict": "allocator.scenario.schema",
+    "solve": "allocator.analysis.diagnosis",
+    "Comparison": "allocator.whatif.comparison",
+    "compare": "allocator.whatif.comparison",
+    "sweep": "allocator.whatif.sweeping",
+    "scenario_diff": "allocator.scenario.variants",
+    "plot_plan": "allocator.report.plots",
+    "plot_funding": "allocator.report.plots",
+    "plot_sweep": "allocator.report.plots",
+    "plot_comparison": "allocator.report.plots",
+    "explain": "allocator.analysis.explanation",
+    "alternatives": "allocator.analysis.alternatives",
+    "shadow_prices": "allocator.analysis.shadow",
+    "diagnose": "allocator.analysis.diagnosis",
 }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 
 class Status(StrEnum):
@@ -103,7 +103,7 @@ class Plan:
     input_sha256: str
     diagnosis: dict[str, Any] | None = None
     audit: dict[str, Any] = field(default_factory=dict)
-    shadow_prices: dict[str, Any] | None = None  # allocator.shadow, with `solve --explain`
+    shadow_prices: dict[str, Any] | None = None  # allocator.analysis.shadow, with `solve --explain`
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: keys may be added, none renamed."""
@@ -129,20 +129,14 @@ class Plan:
 
     @property
     def communities(self) -> pd.DataFrame:
-        from allocator.report import communities_table
-
         return communities_table(self)
 
     @property
     def options(self) -> pd.DataFrame:
-        from allocator.report import options_table
-
         return options_table(self)
 
     @property
     def funding(self) -> pd.DataFrame:
-        from allocator.report import funding_table
-
         return funding_table(self)
 
     def __repr__(self) -> str:
@@ -153,6 +147,187 @@ class Plan:
         )
 
     def _repr_html_(self) -> str:
-        from allocator.report import plan_html
-
         return plan_html(self)
+
+
+# Plan -> pandas tables, with bilingual labels for people. Pure: nothing is printed here.
+
+KIND_LABELS = {
+    "allocate_build": "无偿划拨新建 new build",
+    "heighten": "加高改造 heighten",
+    "lease": "租赁 lease",
+    "asset_swap": "资产置换 asset swap",
+    "integrate": "资源整合 integrate",
+    "developer": "开发商提供 developer",
+    "reclaim": "收回出租 reclaim",
+}
+
+# Column -> label shown in printed tables and CSV files (Chinese first, then English).
+LABELS = {
+    "community_id": "编号 ID",
+    "community": "社区 Community",
+    "group": "街道/镇 Street/town",
+    "existing_m2": "现有 Existing m2",
+    "routes": "方案 Routes",
+    "final_m2": "建成 Final m2",
+    "target_m2": "标准 Target m2",
+    "shortfall_m2": "缺口 Shortfall m2",
+    "meets_target": "达标 Meets",
+    "must_meet": "示范点 Demo site",
+    "cost_wan": "费用 Cost 万元",
+    "paid_by": "资金来源 Paid by (万元)",
+    "option_id": "方案编号 Option",
+    "kind": "途径 Route",
+    "area_m2": "面积 Area m2",
+    "counted_area_m2": "计入 Counted m2",
+    "capital_cost_wan": "一次性 One-off 万元",
+    "running_cost_wan": "运行 Running 万元",
+    "source_id": "资金编号 Source",
+    "source": "资金来源 Funding source",
+    "unit": "单位 Unit",
+    "budget_wan": "预算 Budget 万元",
+    "used_wan": "已用 Used 万元",
+    "left_wan": "结余 Left 万元",
+}
+
+
+def communities_table(plan: Plan) -> pd.DataFrame:
+    """One row per community: what to do there, what it reaches, what it costs, who pays."""
+    rows = []
+    for c in plan.community_results:
+        paid: dict[str, float] = {}
+        for option in c.options:
+            for source, amount in option.funding.items():
+                paid[source] = paid.get(source, 0.0) + amount
+        rows.append(
+            {
+                "community_id": c.id,
+                "community": c.name,
+                "group": c.group_name,
+                "existing_m2": c.existing_area_m2,
+                "routes": "; ".join(f"{KIND_LABELS[o.kind]} {o.area_m2:,.1f} m2" for o in c.options)
+                or "-",
+                "final_m2": c.final_area_m2,
+                "target_m2": c.target_area_m2,
+                "shortfall_m2": c.shortfall_m2,
+                "meets_target": c.meets_target,
+                "must_meet": c.must_meet,
+                "cost_wan": c.cost,
+                "paid_by": ", ".join(f"{s} {v:,.2f}" for s, v in paid.items()) or "-",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(_COMMUNITY_COLUMNS))
+
+
+_COMMUNITY_COLUMNS = (
+    "community_id",
+    "community",
+    "group",
+    "existing_m2",
+    "routes",
+    "final_m2",
+    "target_m2",
+    "shortfall_m2",
+    "meets_target",
+    "must_meet",
+    "cost_wan",
+    "paid_by",
+)
+
+
+def options_table(plan: Plan) -> pd.DataFrame:
+    """One row per chosen option, with one money column per funding source."""
+    sources = list(dict.fromkeys(f.source for f in plan.funding_results))
+    rows = []
+    for c in plan.community_results:
+        for o in c.options:
+            row: dict[str, Any] = {
+                "community_id": c.id,
+                "community": c.name,
+                "option_id": o.id,
+                "kind": o.kind,
+                "area_m2": o.area_m2,
+                "counted_area_m2": o.counted_area_m2,
+                "capital_cost_wan": o.capital_cost,
+                "running_cost_wan": o.running_cost,
+                "cost_wan": o.cost,
+            }
+            row.update({f"paid_{s}_wan": o.funding.get(s, 0.0) for s in sources})
+            rows.append(row)
+    columns = [
+        "community_id",
+        "community",
+        "option_id",
+        "kind",
+        "area_m2",
+        "counted_area_m2",
+        "capital_cost_wan",
+        "running_cost_wan",
+        "cost_wan",
+        *(f"paid_{s}_wan" for s in sources),
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def funding_table(plan: Plan) -> pd.DataFrame:
+    """One row per funding source and unit: budget, used, left (万元)."""
+    rows = [
+        {
+            "source_id": f.source,
+            "source": f.source_name,
+            "unit": f.unit,
+            "budget_wan": f.budget,
+            "used_wan": f.used,
+            "left_wan": f.left,
+        }
+        for f in plan.funding_results
+    ]
+    return pd.DataFrame(
+        rows, columns=["source_id", "source", "unit", "budget_wan", "used_wan", "left_wan"]
+    )
+
+
+def summary(plan: Plan) -> dict[str, Any]:
+    """The headline figures of a plan, labelled for people."""
+    gap = plan.solver.gap
+    return {
+        "状态 Status": plan.status.value,
+        "总费用 Total cost 万元": f"{plan.total_cost:,.2f}",
+        "达标社区 Communities meeting target": (
+            f"{plan.communities_meeting_target} / {len(plan.community_results)}"
+        ),
+        "总缺口 Total shortfall m2": f"{plan.total_shortfall_m2:,.1f}",
+        "加权缺口 Weighted shortfall": f"{plan.weighted_shortfall:,.1f}",
+        "求解器 Solver": f"{plan.solver.version}, gap {'unknown' if gap is None else f'{gap:.2e}'}",
+        "用时 Time s": f"{plan.solver.runtime_s:.2f}",
+    }
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same table with people's column labels (for printing and CSV files)."""
+    return frame.rename(columns=lambda c: LABELS.get(c, _paid_label(c)))
+
+
+def _paid_label(column: str) -> str:
+    if column.startswith("paid_") and column.endswith("_wan"):
+        return f"{column[5:-4]} 万元"
+    return column
+
+
+def plan_html(plan: Plan) -> str:
+    """Readable notebook view: the summary, then the community and funding tables."""
+    facts = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in summary(plan).items()
+    )
+    parts = [f"<h4>{html.escape(plan.scenario)}</h4><table>{facts}</table>"]
+    if plan.status.has_plan:
+        parts.append(
+            labelled(communities_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+        )
+        parts.append(
+            labelled(funding_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+        )
+    elif plan.diagnosis:
+        parts.append(f"<p>{html.escape(str(plan.diagnosis.get('summary', '')))}</p>")
+    return "".join(parts)

@@ -6,7 +6,7 @@
 
 Every measurement runs in a fresh process, so that its peak memory is its own; the imports
 (pandas, numpy, highspy, PuLP, allocator) are timed apart, once per process. Per size:
-- `allocator`: the product's solve (`allocator.solving.solve`, formulation "auto": the
+- `allocator`: the product's solve (`allocator.solving.lexicographic.solve`, formulation "auto": the
   reference formulation below 100 communities, the sets formulation as arrays into HiGHS
   above, decomposition by group from 3,000), split into load and validation, model build,
   hand-over to the solver, time inside HiGHS, read-back and report (the plan, its three
@@ -57,9 +57,10 @@ def timed(owner, name, phase):
 
 began = clock()  # imports once per process (a notebook has them already), timed apart
 import highspy, numpy, pandas, pulp
-import allocator.decompose as decompose, allocator.direct as direct, allocator.model as model
-import allocator.solving as solving, allocator.solvers as solvers
-from allocator.scenario import load_scenario
+import allocator.model.reference as model
+import allocator.solving.decompose as decompose, allocator.solving.direct as direct
+import allocator.solving.lexicographic as solving, allocator.solving.solvers as solvers
+from allocator.scenario.schema import load_scenario
 result = {"imports_s": clock() - began}
 began = clock()
 scenario = load_scenario(path)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from oracle import check_plan
 
+from allocator import solve
 from allocator.plan import Plan
-from allocator.scenario import scenario_from_dict
-from allocator.solving import solve
+from allocator.scenario.schema import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"

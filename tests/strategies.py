@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
-from allocator.scenario import OPTION_KINDS
+from allocator.scenario.schema import OPTION_KINDS
 
 
 @dataclass(frozen=True)

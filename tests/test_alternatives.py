@@ -16,10 +16,10 @@ from oracle import check_plan
 from strategies import routes
 from typer.testing import CliRunner
 
-from allocator.alternative_plans import alternatives
+from allocator.analysis.alternatives import alternatives
 from allocator.cli import app
-from allocator.cli_explain import parse_share
-from allocator.scenario import scenario_from_dict
+from allocator.cli.explain import parse_share
+from allocator.scenario.schema import scenario_from_dict
 
 
 def twins() -> dict[str, Any]:

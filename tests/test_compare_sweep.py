@@ -16,12 +16,11 @@ from oracle import check_plan
 from test_variants import checked, oracle_view, small_scenarios
 from typer.testing import CliRunner
 
-from allocator import compare, plot_comparison, plot_funding, plot_plan, plot_sweep, sweep
+from allocator import compare, plot_comparison, plot_funding, plot_plan, plot_sweep, solve, sweep
 from allocator.cli import app
 from allocator.errors import ScenarioError
-from allocator.scenario import Scenario, load_scenario, scenario_from_dict
-from allocator.solving import solve
-from allocator.sweeping import Parameter, number_range, parse_vary
+from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
+from allocator.whatif.sweeping import Parameter, number_range, parse_vary
 
 LEASE = "communities[a].options[a_lease].annual_cost_per_m2"
 
@@ -224,7 +223,7 @@ def is_png(path: Path) -> bool:
 
 
 def test_plots(tmp_path: Path) -> None:
-    from allocator.plots import save
+    from allocator.report.plots import save
 
     base = lease_only()
     plan = solve(base)

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from strategies import tiny_scenarios
 from typer.testing import CliRunner
 
+from allocator.analysis.diagnosis import RelaxableModel, diagnose
 from allocator.cli import app
-from allocator.diagnosis import RelaxableModel, diagnose
 from allocator.plan import Status
-from allocator.scenario import load_scenario, scenario_from_dict
+from allocator.scenario.schema import load_scenario, scenario_from_dict
 
 
 def rules(diagnosis: dict[str, Any]) -> set[tuple[str, str | None]]:

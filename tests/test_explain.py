@@ -12,10 +12,10 @@ from conftest import community, option, result, scenario_dict, solve_checked
 from oracle import check_plan
 from typer.testing import CliRunner
 
+from allocator.analysis.explanation import explain
 from allocator.cli import app
-from allocator.explanation import explain
-from allocator.scenario import load_scenario, scenario_from_dict
-from allocator.tweak import with_locks
+from allocator.scenario.edits import with_locks
+from allocator.scenario.schema import load_scenario, scenario_from_dict
 
 
 def rules(explanation: Any) -> set[tuple[str, str | None]]:
@@ -158,7 +158,7 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
 def solve_checked_locked(raw: dict[str, Any], scenario: Any, locks: dict[str, str]) -> Any:
     """The county with the forced route locked, solved and checked against the raw file with
     the same lock (and the 1 m2 least area explain gives a forced route)."""
-    from allocator.solving import solve
+    from allocator import solve
 
     for place in raw["communities"]:
         for entry in place.get("options", []):

@@ -1,4 +1,5 @@
-"""The sets formulation (allocator.matrix) against the reference (allocator.model): the same two
+"""The sets formulation (allocator.model.sets) against the reference
+(allocator.model.reference): the same two
 optima on random small scenarios and on small generated provinces, plans that pass the
 independent checker, and a relaxation that is tighter where the reference is weak."""
 
@@ -13,12 +14,12 @@ from conftest import same_objectives as _same
 from hypothesis import HealthCheck, given, settings
 from strategies import SETS, scenarios
 
-from allocator.generate import generate_scenario
-from allocator.highs_model import to_highs
-from allocator.matrix import build_matrix
-from allocator.model import build_model
-from allocator.scenario import scenario_from_dict
-from allocator.solving import solve
+from allocator import solve
+from allocator.model.reference import build_model
+from allocator.model.sets import build_matrix
+from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.synthetic import generate_scenario
+from allocator.solving.highs_model import to_highs
 
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -143,8 +144,8 @@ def test_decomposition_bound_holds_and_plan_checks(
     checker, its status is optimal only within the gap asked for, and the bounds it proves
     are no higher than the exact optima (stage 2's: its plan may keep up to stage 1's W, so
     the exact plan is one of its plans)."""
-    import allocator.decompose as decompose
-    import allocator.solving as solving
+    import allocator.solving.decompose as decompose
+    import allocator.solving.lexicographic as solving
 
     raw = generate_scenario(200, seed=seed)
     exact = solve(scenario_from_dict(copy.deepcopy(raw)), formulation="sets", gap=1e-6)

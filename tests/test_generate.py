@@ -11,8 +11,8 @@ from conftest import solve_checked
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.generate import generate_scenario, scenario_yaml, write_scenario
-from allocator.scenario import OPTION_KINDS, load_scenario, scenario_from_dict
+from allocator.scenario.schema import OPTION_KINDS, load_scenario, scenario_from_dict
+from allocator.scenario.synthetic import generate_scenario, scenario_yaml, write_scenario
 
 
 def test_same_seed_same_file_other_seed_other_file() -> None:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from oracle import brute_force, check_plan
 
+from allocator import solve
 from allocator.errors import ScenarioError
-from allocator.scenario import OPTION_KINDS, scenario_from_dict
-from allocator.solving import solve
+from allocator.scenario.schema import OPTION_KINDS, scenario_from_dict
 
 
 def random_county(rng: random.Random) -> dict[str, Any]:

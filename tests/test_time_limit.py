@@ -8,11 +8,11 @@ import pytest
 from oracle import check_plan
 from typer.testing import CliRunner
 
+from allocator import solve
 from allocator.cli import app
-from allocator.generate import generate_scenario
 from allocator.plan import Status
-from allocator.scenario import scenario_from_dict
-from allocator.solving import solve
+from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.synthetic import generate_scenario
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from oracle import check_plan
 from typer.testing import CliRunner
 
-from allocator.changes import format_value, parse_path
+from allocator import solve
 from allocator.cli import app
 from allocator.errors import ScenarioError
-from allocator.scenario import Scenario, load_scenario, scenario_from_dict
-from allocator.solving import solve
-from allocator.variants import scenario_diff
+from allocator.scenario.changes import format_value, parse_path
+from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
+from allocator.scenario.variants import scenario_diff
 
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

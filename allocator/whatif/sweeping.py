@@ -4,7 +4,8 @@
     frame = sweep(load_scenario("scenarios/2024.yaml"),
                   {"funding[county].budget": range(300, 801, 50)}, jobs=2)
 
-Each parameter is a change path (see `allocator.variants`) and the values it takes; a value may
+Each parameter is a change path (see `allocator.scenario.variants`) and the values it
+takes; a value may
 be a number to set or a change such as `{scale: 1.3}`. The result has one row per point of the
 grid: the parameters, then status, communities meeting target, total and weighted shortfall,
 total cost and the money used from each source. Points without a plan (infeasible: a
@@ -23,12 +24,13 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.changes import OPERATIONS, split_operation
-from allocator.comparison import headline, money_used
+from allocator.analysis.diagnosis import solve
 from allocator.errors import Problem, ScenarioError
 from allocator.plan import Plan
-from allocator.scenario import Scenario
-from allocator.solving import DEFAULT_GAP, solve
+from allocator.scenario.changes import OPERATIONS, split_operation
+from allocator.scenario.schema import Scenario
+from allocator.solving.lexicographic import DEFAULT_GAP
+from allocator.whatif.comparison import headline, money_used
 
 _MAX_POINTS = 10_000
 
@@ -230,7 +232,7 @@ def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["allocator.sweeping"])
+        context.set_forkserver_preload(["allocator.whatif.sweeping"])
         return context
     return multiprocessing.get_context("spawn")
 

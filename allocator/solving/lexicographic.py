@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulp
 
-from allocator.model import Model, build_model
+from allocator.model.reference import Model, build_model
 from allocator.plan import (
     CommunityResult,
     FundingResult,
@@ -17,11 +17,12 @@ from allocator.plan import (
     StageResult,
     Status,
 )
-from allocator.scenario import OPTION_KINDS, FundingSource, Scenario
-from allocator.solvers import StageRun, run_stage, solver_version
+from allocator.scenario.schema import OPTION_KINDS, FundingSource, Scenario
+from allocator.solving.solvers import StageRun, run_stage, solver_version
+from allocator.version import __version__
 
 if TYPE_CHECKING:
-    from allocator.direct import Readout
+    from allocator.solving.direct import Readout
 
 DEFAULT_GAP = 1e-6
 # Stage 2 keeps W within this many m2 of the first stage's W*. Absolute, and small: a relative
@@ -32,7 +33,7 @@ _COST_TOLERANCE = 1e-6
 _DIGITS = 6
 SETS_FROM_COMMUNITIES = 100
 # From this size, and for gaps the relaxation can prove, decomposition by group
-# (allocator.decompose): one MIP of everything spends minutes in its first relaxation.
+# (allocator.solving.decompose): one MIP of everything spends minutes in its first relaxation.
 DECOMPOSE_FROM = 3000
 DECOMPOSE_GAP = 2e-5
 _MEETS_M2 = 1e-4
@@ -50,11 +51,11 @@ def solve(
 
     `time_limit` (seconds, wall clock) covers both stages; a plan found at the limit has
     status time_limit and carries its proven gap. An infeasible scenario gives a Plan with
-    status infeasible and a `diagnosis` saying what cannot be met.
+    status infeasible (`allocator.solve` adds a `diagnosis` saying what cannot be met).
 
-    `formulation`: "sets" (`allocator.matrix`: the same optimum with a much tighter
-    relaxation; with HiGHS it goes to the solver as arrays, see `allocator.direct`), "naive"
-    (the reference formulation of `allocator.model`, through PuLP), or "auto" (default):
+    `formulation`: "sets" (`allocator.model.sets`: the same optimum with a much tighter
+    relaxation; with HiGHS it goes to the solver as arrays, see `allocator.solving.direct`), "naive"
+    (the reference formulation of `allocator.model.reference`, through PuLP), or "auto" (default):
     naive below SETS_FROM_COMMUNITIES communities, where both solve in well under a second
     and the reference also settles ties (which of two equal-cost funding splits) as every
     explanation of a county plan was written against; sets from there on, solved by
@@ -66,11 +67,11 @@ def solve(
         small = len(scenario.communities) < SETS_FROM_COMMUNITIES
         formulation = "naive" if small else "sets"
     if solver == "highs" and formulation == "sets":
-        from allocator.direct import solve_direct
+        from allocator.solving.direct import solve_direct
 
         solver_of = solve_direct
         if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP:
-            from allocator.decompose import solve_decomposed as solver_of
+            from allocator.solving.decompose import solve_decomposed as solver_of
         decisions, runs = solver_of(scenario, gap=gap, time_limit=time_limit, began=began)
         info = _solver_info(solver, gap, time_limit, began, runs)
         return _plan_from(decisions or _NoPlan(scenario), runs, info)
@@ -101,7 +102,7 @@ def _readout_of(model: Model) -> Readout:
     """A "sets" model's values read as the matrix's columns (pooled money split per option)."""
     import numpy as np
 
-    from allocator.direct import readout
+    from allocator.solving.direct import readout
 
     by_name = {v.name: v.varValue for v in model.problem.variables()}
     values = np.array([by_name.get(name) or 0.0 for name in model.matrix.col_names])
@@ -228,15 +229,6 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
     scenario = model.scenario
     status = _overall_status(stages)
     if not status.has_plan:
-        diagnosis = None
-        if status == Status.INFEASIBLE:
-            from allocator.diagnosis import diagnose
-
-            # As long again as the solve was allowed, or diagnose's own default.
-            diagnosis = diagnose(
-                scenario,
-                **({"time_limit_s": info.time_limit_s} if info.time_limit_s is not None else {}),
-            )
         return Plan(
             scenario.name,
             status,
@@ -248,7 +240,6 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
             (),
             info,
             scenario.sha256(),
-            diagnosis=diagnosis,
             audit=audit_record(scenario, info),
         )
     communities = _community_results(model)
@@ -275,9 +266,7 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
 def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
     """What it takes to reproduce a plan: the input (hash, file, variant and its changes), the
     solver and its settings, and the versions of this package and of PuLP."""
-    from allocator import __version__
-
-    variant = scenario._label  # noqa: SLF001 - set by allocator.variants for a variant
+    variant = scenario._label  # noqa: SLF001 - set by allocator.scenario.variants for a variant
     changes = next((list(v.changes) for v in scenario.variants if v.name == variant), None)
     return {
         "scenario_sha256": scenario.sha256(),

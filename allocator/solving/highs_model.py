@@ -162,7 +162,7 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
     """Hand `problem` (its constraints; no objective) to a fresh, quiet highspy.Highs."""
     import highspy
 
-    from allocator.solvers import pass_problem, quiet_highs
+    from allocator.solving.solvers import pass_problem, quiet_highs
 
     quiet_highs()
     highs = highspy.Highs()
@@ -185,7 +185,7 @@ def to_highs(problem: pulp.LpProblem) -> HighsModel:
 
 def interrupt_at_deadline(model: HighsModel) -> None:
     """Stop a MIP run once `model.deadline` has passed."""
-    from allocator.solvers import interrupt_after
+    from allocator.solving.solvers import interrupt_after
 
     interrupt_after(model.highs, lambda: model.deadline)
 

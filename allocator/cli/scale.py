@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from allocator.cli import app, fail
+from allocator.cli.common import app, fail
 
 
 @app.command()
@@ -22,7 +22,7 @@ def generate(
 ) -> None:
     """Write a synthetic province: groups of 5-40 communities, every route and funding rule,
     budgets that bind (all money covers about 70% of full compliance)."""
-    from allocator.generate import generate_scenario, write_scenario
+    from allocator.scenario.synthetic import generate_scenario, write_scenario
 
     data = generate_scenario(communities, seed)
     header = (

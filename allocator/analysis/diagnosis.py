@@ -22,7 +22,7 @@ option, source and unit, and the YAML line where the file is known):
   the target or must_meet). Money cannot repair these; `money_can_repair` says whether money
   alone can repair the scenario.
 
-The rules as groups of model rows and bounds that switch on and off: `allocator.relax`.
+The rules as groups of model rows and bounds that switch on and off: `allocator.analysis.relax`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ from __future__ import annotations
 import time
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from allocator.relax import DROP_ORDER, RelaxableModel, Rule
-from allocator.scenario import COUNTY_UNIT, Community, Option, Scenario
+from allocator.analysis.relax import DROP_ORDER, RelaxableModel, Rule
+from allocator.scenario.schema import COUNTY_UNIT, Community, Option, Scenario
+
+if TYPE_CHECKING:
+    from allocator.plan import Plan
 
 __all__ = ["RelaxableModel", "Rule", "best_reachable_area_m2", "diagnose", "physical_shortfalls"]
 
@@ -278,3 +281,21 @@ def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
     elif not short:
         parts.append("No amount of extra budget repairs it: relax one of the rules above.")
     return " ".join(parts) or "No conflict found: the scenario has a plan."
+
+
+def solve(scenario: Scenario, **options: Any) -> Plan:
+    """The plan of `allocator.solving.lexicographic.solve` (same options); for an infeasible
+    scenario with a `diagnosis` of what cannot be met, given as long again as the solve was
+    allowed (or diagnose's own default)."""
+    from dataclasses import replace
+
+    from allocator.plan import Status
+    from allocator.solving.lexicographic import solve as solve_lexicographic
+
+    plan = solve_lexicographic(scenario, **options)
+    if plan.status != Status.INFEASIBLE:
+        return plan
+    limit = plan.solver.time_limit_s
+    return replace(
+        plan, diagnosis=diagnose(scenario, **({"time_limit_s": limit} if limit is not None else {}))
+    )

@@ -1,6 +1,6 @@
 """The two stages of the solve on the combinations formulation, in HiGHS directly.
 
-The model (`allocator.matrix`) goes to HiGHS once, as arrays; each stage then runs:
+The model (`allocator.model.sets`) goes to HiGHS once, as arrays; each stage then runs:
  (a) the linear relaxation of the stage;
  (b) a starting plan: communities whose set the relaxation takes whole are fixed to it, and
      the few others are solved as a small MIP (with every county-wide row still in force);
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.matrix import Matrix, build_matrix, no_gc
-from allocator.scenario import Community, Option, Scenario
-from allocator.solvers import StageRun, _gap, interrupt_after, quiet_highs
+from allocator.model.sets import Matrix, build_matrix, no_gc
+from allocator.scenario.schema import Community, Option, Scenario
+from allocator.solving.solvers import StageRun, _gap, interrupt_after, quiet_highs
 
 # HiGHS's searches for plans; with a good start they only repeat work (measured: 44 s -> 11 s
 # of a 1,000-community first stage).
@@ -291,7 +291,7 @@ class Value:
 
 @dataclass
 class Readout:
-    """The decisions per option, in the shape `allocator.solving` reads a PuLP model."""
+    """The decisions per option, in the shape `allocator.solving.lexicographic` reads a PuLP model."""
 
     scenario: Scenario
     options: list[tuple[Community, Option]]

@@ -26,11 +26,11 @@ from typing import Any
 
 import pulp
 
-from allocator.highs_model import INF, HighsModel, to_highs
-from allocator.model import build_model
+from allocator.model.reference import build_model
 from allocator.plan import Plan
-from allocator.scenario import Scenario
-from allocator.tweak import with_locks
+from allocator.scenario.edits import with_locks
+from allocator.scenario.schema import Scenario
+from allocator.solving.highs_model import INF, HighsModel, to_highs
 
 DEFAULT_WITHIN = 0.05
 DEFAULT_COUNT = 3
@@ -88,7 +88,7 @@ def alternatives(
     """Up to `count` plans as short of targets as the optimum, costing at most `within`
     (a share: 0.05 is 5%) above it, each leaving out as many routes of the optimum and of
     each other as it can. `time_limit` (seconds) bounds each search and each re-solve."""
-    from allocator.solving import solve
+    from allocator.solving.lexicographic import solve
 
     if within < 0:
         raise ValueError("within must be >= 0 (a share of the optimal cost: 0.05 is 5%)")

@@ -11,8 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.plan import Plan
-from allocator.report import communities_table, funding_table, labelled, options_table, summary
+from allocator.plan import Plan, communities_table, funding_table, labelled, options_table, summary
 
 CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
 

@@ -181,7 +181,7 @@ class Variant(_Entry):
     """A what-if: a name, what it asks, and the changes it makes to the scenario.
 
     `changes` is a list of `path: value` pairs (or one mapping of them), applied in order;
-    see `allocator.variants` for the paths and the `{scale: x}` / `{add: x}` forms.
+    see `allocator.scenario.variants` for the paths and the `{scale: x}` / `{add: x}` forms.
     """
 
     name: Id
@@ -243,18 +243,18 @@ class Scenario(_Entry):
             filled.append(entry)
         return {**data, "communities": filled}
 
-    # --- what-ifs (allocator.variants) ----------------------------------------------------
+    # --- what-ifs (allocator.scenario.variants) ------------------------------------------
     def with_changes(
         self, changes: Any, *, name: str | None = None, description: str | None = None
     ) -> Scenario:
         """A new scenario with `changes` applied ({path: value, ...}); this one is untouched."""
-        from allocator.variants import with_changes
+        from allocator.scenario.variants import with_changes
 
         return with_changes(self, changes, name=name, description=description)
 
     def variant(self, name: str) -> Scenario:
         """The scenario of the variant `name`: a new scenario; this one is untouched."""
-        from allocator.variants import variant
+        from allocator.scenario.variants import variant
 
         return variant(self, name)
 
@@ -339,15 +339,15 @@ def scenario_from_dict(
 
     `origin` names the file in messages; `text` (the YAML source) lets them give line numbers.
     """
-    from allocator.checks import check_references
     from allocator.errors import locate
+    from allocator.scenario.checks import check_references
 
     if not isinstance(data, dict):
         raise ScenarioError(
             origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")]
         )
     if "extends" in data or "changes" in data:
-        from allocator.variants import expand_extends
+        from allocator.scenario.variants import expand_extends
 
         return expand_extends(data, origin=origin, text=text)
     problems: list[Problem] = []

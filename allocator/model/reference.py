@@ -30,7 +30,7 @@ Constraints:
      area_c = existing_c * (1 - sum_{o replacing} y_o) + sum_o area_factor_o * x_o
 (14) 0 <= shortfall_c <= target_c, and shortfall_c = 0 where must_meet
 
-Objective, lexicographic (solved in two stages by `allocator.solving`):
+Objective, lexicographic (solved in two stages by `allocator.solving.lexicographic`):
  (15) minimise W = sum_c priority_c * shortfall_c
  (16) then, with W <= W* (the first stage's value), minimise C = sum_o cost_o
  (17) then, with the routes y fixed, W <= W* and C <= C*, minimise sum_os rank_s * f_os:
@@ -47,7 +47,7 @@ from typing import Any
 import pulp
 from pulp import LpAffineExpression, LpConstraint, LpVariable
 
-from allocator.scenario import Community, FundingSource, Option, Scenario
+from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
 
@@ -72,7 +72,7 @@ class Model:
     target_rows: dict[str, str] = field(default_factory=dict)
     funded: dict[tuple[int, str], LpVariable] = field(default_factory=dict)
     pooled: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
-    matrix: Any = None  # the allocator.matrix.Matrix a "sets" model was made from
+    matrix: Any = None  # the allocator.model.sets.Matrix a "sets" model was made from
     _rows: dict[str, LpConstraint] = field(default_factory=dict)
 
     def add(self, name: str, expr: LpAffineExpression, sense: int, rhs: float) -> None:
@@ -85,10 +85,10 @@ def build_model(scenario: Scenario, formulation: str = "naive") -> Model:
     `formulation="naive"` (default) is the reference formulation written out above: its rows
     carry the documented meaning (a target row in m2, a budget row in 万元), which is what
     duals, IIS and re-solves with fixed choices read. `formulation="sets"` is the same MILP
-    as `allocator.matrix` builds it (tighter relaxation, the one `solve` uses), as PuLP
+    as `allocator.model.sets` builds it (tighter relaxation, the one `solve` uses), as PuLP
     objects; pooled money is in `Model.pooled`, not in `Model.funding`.
     """
-    from allocator.matrix import no_gc
+    from allocator.model.sets import no_gc
 
     with no_gc():
         if formulation == "sets":
@@ -287,8 +287,8 @@ def _safe_name(name: str) -> str:
 
 
 def _model_from_matrix(scenario: Scenario) -> Model:
-    """The sets formulation (allocator.matrix) as PuLP variables and constraints."""
-    from allocator.matrix import build_matrix
+    """The sets formulation (allocator.model.sets) as PuLP variables and constraints."""
+    from allocator.model.sets import build_matrix
 
     matrix = build_matrix(scenario)
     problem = pulp.LpProblem(_safe_name(scenario.name), pulp.LpMinimize)

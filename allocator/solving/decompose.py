@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from allocator.direct import HighsRunner, Readout, readout, w_tolerance
-from allocator.matrix import Matrix, build_matrix, no_gc
-from allocator.scenario import Scenario
-from allocator.solvers import StageRun, _gap
+from allocator.model.sets import Matrix, build_matrix, no_gc
+from allocator.scenario.schema import Scenario
+from allocator.solving.direct import HighsRunner, Readout, readout, w_tolerance
+from allocator.solving.solvers import StageRun, _gap
 
 CHUNK_COMMUNITIES = 500
 SAMPLE_COMMUNITIES = 1000

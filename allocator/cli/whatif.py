@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from allocator.cli import (
+from allocator.cli.common import (
     Format,
     FormatOption,
     GapOption,
@@ -23,12 +23,13 @@ from allocator.cli import (
     console,
     fail,
     load_or_exit,
+    variant_or_exit,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from allocator.scenario import Scenario
+    from allocator.scenario.schema import Scenario
 
 BASE = "base"
 
@@ -36,45 +37,8 @@ BASE = "base"
 # --------------------------------------------------------------------------------------------
 # Helpers for solve --variant and validate
 # --------------------------------------------------------------------------------------------
-def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
-    """The scenario of variant `name`; its problems printed and exit 2 if it has any."""
-    from allocator.errors import ScenarioError
-
-    try:
-        return scenario.variant(name)
-    except ScenarioError as error:
-        fail(error.report())
 
 
-def report_variants(scenario: Scenario) -> None:
-    """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
-    variant has problems (all of them are listed)."""
-    from allocator.errors import ScenarioError
-    from allocator.variants import scenario_diff
-
-    problems: list[str] = []
-    for variant in scenario.variants:
-        try:
-            changed = scenario_diff(scenario, scenario.variant(variant.name))
-        except ScenarioError as error:
-            problems.extend(error.report().splitlines()[1:])
-            continue
-        count = len(changed)
-        typer.echo(f"variant {variant.name}: {variant.description.strip() or '(no description)'}")
-        typer.echo(
-            f"  valid; {count} input{'s' if count != 1 else ''} changed"
-            f"{' (entry: field: old -> new)' if count else ''}"
-        )
-        for row in changed.itertuples(index=False):
-            typer.echo(f"    {row.entry}: {row.field}: {row.old} -> {row.new}")
-    if problems:
-        head = f"{scenario.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
-        fail("\n".join([head + "found in variants", *problems]))
-
-
-# --------------------------------------------------------------------------------------------
-# compare
-# --------------------------------------------------------------------------------------------
 @app.command()
 def compare(
     paths: Annotated[list[Path], typer.Argument(help="Scenario file(s).", show_default=False)],
@@ -90,8 +54,8 @@ def compare(
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file."""
-    from allocator.comparison import compare as compare_scenarios
-    from allocator.comparison import labelled
+    from allocator.whatif.comparison import compare as compare_scenarios
+    from allocator.whatif.comparison import labelled
 
     chosen = _compared(paths, variants)
     result = compare_scenarios(chosen, solver=solver.value, time_limit=time_limit, gap=gap)
@@ -144,7 +108,7 @@ def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
 
 
 def _print_comparison(frames: dict[str, pd.DataFrame]) -> None:
-    from allocator.comparison import labelled, shown
+    from allocator.whatif.comparison import labelled, shown
 
     screen = console()
     titles = {
@@ -190,10 +154,10 @@ def sweep(
     gap: GapOption = 1e-6,
 ) -> None:
     """Solve the scenario over a grid of one or two parameters: one row per point."""
-    from allocator.comparison import labelled
     from allocator.errors import ScenarioError
-    from allocator.sweeping import parse_vary
-    from allocator.sweeping import sweep as run_sweep
+    from allocator.whatif.comparison import labelled
+    from allocator.whatif.sweeping import parse_vary
+    from allocator.whatif.sweeping import sweep as run_sweep
 
     if len(vary) > 2:
         fail("--vary: at most two parameters (a frontier or a heat map)")
@@ -217,7 +181,7 @@ def sweep(
     except ScenarioError as error:
         fail(error.report())
     if plot is not None:
-        from allocator.plots import plot_sweep, save
+        from allocator.report.plots import plot_sweep, save
 
         try:
             save(plot_sweep(frame), plot)
@@ -255,7 +219,7 @@ def _csv(frame: pd.DataFrame) -> str:
 
 
 def _write(out: Path, files: dict[str, str]) -> None:
-    from allocator import render
+    from allocator.report import render
 
     try:
         render.write_files(out, files)

@@ -1,7 +1,8 @@
 """What-ifs: named variants in a scenario file, files that extend another, and what differs.
 
 A variant is a name, a description and a list of changes (`path: value`, see
-`allocator.changes` for the paths and the `{scale: x}` / `{add: x}` forms). In a scenario file:
+`allocator.scenario.changes` for the paths and the `{scale: x}` / `{add: x}` forms). In a
+scenario file:
 
     variants:
       - name: budget_cut
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.changes import ChangeError, Loc, apply_change, change_pairs, format_value
 from allocator.errors import Problem, ScenarioError, locate
-from allocator.scenario import Scenario, Variant, scenario_from_dict
+from allocator.scenario.changes import ChangeError, Loc, apply_change, change_pairs, format_value
+from allocator.scenario.schema import Scenario, Variant, scenario_from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +205,7 @@ _EXTENDING_KEYS = ("extends", "name", "description", "changes", "variants")
 
 def expand_extends(data: dict[str, Any], *, origin: str, text: str | None) -> Scenario:
     """A file that says `extends: base.yaml`: the base scenario with this file's changes."""
-    from allocator.scenario import load_scenario
+    from allocator.scenario.schema import load_scenario
 
     _check_extending(data, origin, text)
     here = Path(origin).parent if Path(origin).is_file() else Path.cwd()

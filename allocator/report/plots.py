@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from allocator.report import KIND_LABELS
+from allocator.plan import KIND_LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from allocator.comparison import Comparison
     from allocator.plan import Plan
+    from allocator.whatif.comparison import Comparison
 
 _CJK_FAMILIES = (
     "Noto Sans CJK SC",

@@ -14,7 +14,7 @@
   the funding rules that stop a source paying more (max_share, max_per_option,
   max_options_funded);
 - the marginal cost of one more m2 of its target (LP price and finite difference, as in
-  `allocator.shadow`).
+  `allocator.analysis.shadow`).
 
 A plain-language paragraph comes first (`Explanation.paragraph`), the numbers after.
 """
@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from allocator.plan import CommunityResult, Plan
-from allocator.scenario import Community, Option, Scenario
-from allocator.tweak import find_community, with_community, with_options
+from allocator.scenario.edits import find_community, with_community, with_options
+from allocator.scenario.schema import Community, Option, Scenario
 
 _TOL = 1e-6
 
@@ -98,7 +98,7 @@ def explain(
     `plan` is the optimal plan to explain (solved here when not given); every forced route
     is re-solved with the same `solver` and `time_limit`.
     """
-    from allocator.solving import solve
+    from allocator.solving.lexicographic import solve
 
     community = find_community(scenario, community_id)
     if plan is None:
@@ -150,7 +150,7 @@ def _force(
     solver: str,
     time_limit: float | None,
 ) -> ForcedRoute:
-    from allocator.solving import solve
+    from allocator.solving.lexicographic import solve
 
     least = max(option.min_area_m2, min(1.0, option.max_area_m2))
     forced = with_options(scenario, {option.id: {"locked": "chosen", "min_area_m2": least}})
@@ -361,7 +361,7 @@ def _must_meet_rule(
     scenario: Scenario, plan: Plan, community: Community, solver: str, time_limit: float | None
 ) -> list[BindingRule]:
     """must_meet binds when, without it, this community would fall short."""
-    from allocator.solving import solve
+    from allocator.solving.lexicographic import solve
 
     free = solve(
         with_community(scenario, community.id, must_meet=False),
@@ -403,7 +403,7 @@ def _unique(rules: list[BindingRule]) -> list[BindingRule]:
 
 # --- marginal cost of the target ----------------------------------------------------------
 def _marginal(scenario: Scenario, plan: Plan, community: Community) -> dict[str, Any]:
-    from allocator.shadow import shadow_prices
+    from allocator.analysis.shadow import shadow_prices
 
     prices = shadow_prices(scenario, plan, communities=[community.id], budgets=[])
     return prices["targets"][0] if prices["targets"] else {}

@@ -2,13 +2,15 @@
 
 Each rule of a scenario (a must_meet site, a lock, the budget of one source in one unit, an
 exclusion, a route's largest or least area, a funding rule) is a set of rows and column bounds
-of the model of `allocator.model`, found by its row names (budget_*, excl_*, min_area_*, ...).
+of the model of `allocator.model.reference`, found by its row names (budget_*, excl_*,
+min_area_*, ...).
 `RelaxableModel` hands the model to HiGHS once and switches rules on and off by their bounds:
 the ground for the conflict search (a deletion filter, seeded by HiGHS's IIS of the LP
-relaxation) and for the priced elastic budgets of `allocator.diagnosis`.
+relaxation) and for the priced elastic budgets of `allocator.analysis.diagnosis`.
 
 To keep bounds derived from budgets, areas and per-option caps out of the matrix, the model is
-built from an "opened" copy of the scenario (`allocator.tweak.opened`) and the real values are
+built from an "opened" copy of the scenario (`allocator.scenario.edits.opened`) and the real
+values are
 put back as bounds in HiGHS: with every rule on, the feasible set is the scenario's own.
 """
 
@@ -19,10 +21,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from allocator.highs_model import INF, HighsModel, to_highs
-from allocator.model import Model, build_model
-from allocator.scenario import COUNTY_UNIT, Scenario
-from allocator.tweak import opened
+from allocator.model.reference import Model, build_model
+from allocator.scenario.edits import opened
+from allocator.scenario.schema import COUNTY_UNIT, Scenario
+from allocator.solving.highs_model import INF, HighsModel, to_highs
 
 # The order in which the deletion filter tries to drop rules: details first, so that what is
 # left names the rules a planner decides about (must_meet, locks, budgets) where it can.

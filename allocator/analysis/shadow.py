@@ -18,7 +18,7 @@ over which the LP price holds, and where the LP is degenerate (more than one pri
 Each entry says in words which to trust: the finite difference for a change of that size,
 the LP price for the rate of small changes with these routes.
 
-The model is built with budgets opened (see `allocator.tweak.opened`), the real budgets put
+The model is built with budgets opened (see `allocator.scenario.edits.opened`), the real budgets put
 back as row bounds, so that every budget binds through its row and shows in its dual.
 """
 
@@ -29,15 +29,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.highs_model import INF, HighsModel, to_highs
-from allocator.model import Model, build_model
+from allocator.model.reference import Model, build_model
 from allocator.plan import Plan
-from allocator.scenario import Scenario
-from allocator.tweak import opened
+from allocator.scenario.edits import opened
+from allocator.scenario.schema import Scenario
+from allocator.solving.highs_model import INF, HighsModel, to_highs
 
 STEP_WAN = 1.0
 STEP_M2 = 1.0
-_W_KEEP_M2 = 1e-6  # as allocator.solving: the cost stage keeps W within this many m2
+_W_KEEP_M2 = 1e-6  # as allocator.solving.lexicographic: the cost stage keeps W within this many m2
 _GAP = 1e-9
 _PRESOLVE_FROM_COLUMNS = 20_000
 _AGREE_ABS, _AGREE_REL = 2e-3, 1e-3
@@ -144,7 +144,7 @@ def shadow_prices(
     the plan; `time_limit_s` bounds them (entries left without one say so). `communities`
     and `budgets` ((source, unit) pairs) limit the entries to those named.
     """
-    from allocator.solving import solve
+    from allocator.solving.lexicographic import solve
 
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from allocator.scenario import Community, FundingSource, Option, Scenario
+from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 
 def find_option(scenario: Scenario, option_id: str) -> tuple[Community, Option]:

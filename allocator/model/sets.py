@@ -1,6 +1,7 @@
 """The sets formulation of the plan, built as arrays (no modelling layer).
 
-Same plans, same two objectives as the reference formulation of `allocator.model` (equations
+Same plans, same two objectives as the reference formulation of
+`allocator.model.reference` (equations
 (1)-(16) there), with a linear relaxation much closer to the plans themselves:
 
 (C1) per community c, one weight lambda_cS >= 0 for every set S of its options that may be
@@ -36,7 +37,7 @@ for each set, the convex hull of its plans (a fraction of a set no longer borrow
 another set that has more than it needs).
 
 Communities with more than MAX_SETS allowed sets keep equations (3), (4), (12) and (13).
-Column and row names follow `allocator.model` where the two share a variable or a row.
+Column and row names follow `allocator.model.reference` where the two share a variable or a row.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from itertools import combinations
 
 import numpy as np
 
-from allocator.scenario import Community, FundingSource, Option, Scenario
+from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 INF = float("inf")
 MAX_SETS = 64  # above this many allowed sets, a community keeps the reference rows

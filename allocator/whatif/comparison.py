@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.plan import Plan
-from allocator.report import LABELS, communities_table
-from allocator.scenario import Scenario
-from allocator.solving import DEFAULT_GAP, solve
-from allocator.variants import side_by_side
+from allocator.analysis.diagnosis import solve
+from allocator.plan import LABELS, Plan, communities_table
+from allocator.scenario.schema import Scenario
+from allocator.scenario.variants import side_by_side
+from allocator.solving.lexicographic import DEFAULT_GAP
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed
 # (areas to 0.1 m2, money to 0.01 万元), so that solver noise is not a difference.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from allocator.cli import (
+from allocator.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_NO_PLAN,
     ScenarioPath,
@@ -24,11 +24,12 @@ from allocator.cli import (
     exit_code,
     fail,
     load_or_exit,
+    variant_or_exit,
 )
 
 if TYPE_CHECKING:
     from allocator.plan import Plan
-    from allocator.scenario import Scenario
+    from allocator.scenario.schema import Scenario
 
 
 class TextFormat(StrEnum):
@@ -45,8 +46,6 @@ VariantOption = Annotated[
 def _scenario(path: Path, variant: str | None) -> Scenario:
     scenario = load_or_exit(path)
     if variant is not None:
-        from allocator.cli_whatif import variant_or_exit
-
         scenario = variant_or_exit(scenario, variant)
     return scenario
 
@@ -76,8 +75,8 @@ def explain_command(
     variant: VariantOption = None,
 ) -> None:
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
-    from allocator.explanation import explain
-    from allocator.solving import solve
+    from allocator.analysis.diagnosis import solve
+    from allocator.analysis.explanation import explain
 
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
@@ -194,7 +193,7 @@ def alternatives_command(
     variant: VariantOption = None,
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
-    from allocator.alternative_plans import alternatives
+    from allocator.analysis.alternatives import alternatives
 
     share = parse_share(within)
     scenario = _scenario(path, variant)
@@ -248,7 +247,7 @@ def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str, step_wan: fl
     """The plan with its shadow prices attached (under `shadow_prices` in its JSON)."""
     from dataclasses import replace
 
-    from allocator.shadow import shadow_prices
+    from allocator.analysis.shadow import shadow_prices
 
     if not plan.status.has_plan:
         return plan

@@ -1,0 +1,120 @@
+"""Shared pieces of the `allocator` command: the app, options, console and exits.
+A command runs load -> check -> solve -> render. Exit codes:
+0 a plan (optimal, or the best found at the time limit, with its gap); 2 invalid input;
+3 infeasible (what cannot be met is named); 4 no plan from the solver."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from allocator.plan import Plan
+    from allocator.scenario.schema import Scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan premises and funding for a county's communities (社区规范化建设).",
+)
+
+EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Solver(StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Also write plan.json and CSV tables to this folder.")
+]
+SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
+TimeLimitOption = Annotated[
+    float | None, typer.Option("--time-limit", help="Wall-clock seconds for each solve.", min=0)
+]
+GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
+
+
+def console(stderr: bool = False) -> object:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    wide = None if stream.isatty() else 220
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(path: Path) -> Scenario:
+    """Load and validate a scenario; on any problem print them all and exit 2."""
+    from allocator.errors import ScenarioError
+    from allocator.scenario.schema import load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        fail(error.report())
+
+
+def exit_code(plan: Plan) -> int:
+    return {"optimal": 0, "time_limit": 0, "infeasible": EXIT_INFEASIBLE}.get(
+        plan.status.value, EXIT_NO_PLAN
+    )
+
+
+def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
+    """The scenario of variant `name`; its problems printed and exit 2 if it has any."""
+    from allocator.errors import ScenarioError
+
+    try:
+        return scenario.variant(name)
+    except ScenarioError as error:
+        fail(error.report())
+
+
+def report_variants(scenario: Scenario) -> None:
+    """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
+    variant has problems (all of them are listed)."""
+    from allocator.errors import ScenarioError
+    from allocator.scenario.variants import scenario_diff
+
+    problems: list[str] = []
+    for variant in scenario.variants:
+        try:
+            changed = scenario_diff(scenario, scenario.variant(variant.name))
+        except ScenarioError as error:
+            problems.extend(error.report().splitlines()[1:])
+            continue
+        count = len(changed)
+        typer.echo(f"variant {variant.name}: {variant.description.strip() or '(no description)'}")
+        typer.echo(
+            f"  valid; {count} input{'s' if count != 1 else ''} changed"
+            f"{' (entry: field: old -> new)' if count else ''}"
+        )
+        for row in changed.itertuples(index=False):
+            typer.echo(f"    {row.entry}: {row.field}: {row.old} -> {row.new}")
+    if problems:
+        head = f"{scenario.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+        fail("\n".join([head + "found in variants", *problems]))
+
+
+# --------------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------------
