@@ -32,7 +32,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.analysis.relax import DROP_ORDER, RelaxableModel, Rule
+from allocator.analysis.relax import RelaxableModel, Rule, drop_rank
 from allocator.scenario.schema import COUNTY_UNIT, Community, Option, Scenario
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def _area_m2(community: Community, chosen: list[Option]) -> float:
 # --- words --------------------------------------------------------------------------------
 def _planner_order(rules: list[Rule]) -> list[Rule]:
     """The rules a planner decides about first: must_meet, locks, budgets, then the rest."""
-    return sorted(rules, key=lambda r: -DROP_ORDER.index(r.kind))
+    return sorted(rules, key=lambda r: -drop_rank(r))
 
 
 def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> list[dict[str, Any]]:

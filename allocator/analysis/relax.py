@@ -21,27 +21,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from allocator.model.families import columns
 from allocator.model.reference import Model, build_model
+from allocator.model.rules import BY_NAME, decision_rules
+from allocator.model.terms import Layout, Row, Sense, name_of
 from allocator.scenario.edits import opened
-from allocator.scenario.schema import COUNTY_UNIT, Scenario
+from allocator.scenario.schema import Scenario
 from allocator.solving.highs_model import INF, HighsModel, to_highs
 
-# The order in which the deletion filter tries to drop rules: details first, so that what is
-# left names the rules a planner decides about (must_meet, locks, budgets) where it can.
-DROP_ORDER = (
-    "max_per_option",
-    "max_share",
-    "capital_only",
-    "max_options_funded",
-    "one_replacing",
-    "min_area",
-    "max_options",
-    "excludes",
-    "max_area",
-    "budget",
-    "locked",
-    "must_meet",
-)
+
+def drop_rank(rule: Rule) -> int:
+    """The deletion filter tries to drop rules of low rank first: details first, so that what
+    is left names the rules a planner decides about (must_meet, locks, budgets)."""
+    return BY_NAME[rule.kind].drop_rank
+
+
 _SCOPE_PRICE = {"county": 1.0, "group": 1.0001, "community": 1.0002}
 
 
@@ -114,7 +108,7 @@ class RelaxableModel:
                 "HiGHS IIS of the LP relaxation, mapped to rules, then a deletion filter "
                 "(MIP feasibility runs)"
             )
-        ordered = sorted(candidates, key=lambda r: DROP_ORDER.index(r.kind))
+        ordered = sorted(candidates, key=drop_rank)
         kept, minimal = self._deletion_filter(ordered, deadline)
         return kept, f"{method}; {self.solves} solver runs", minimal
 
@@ -261,7 +255,7 @@ def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(deadline - time.monotonic(), 0.01)
 
 
-# --- rules, built from the scenario and the model's row names -----------------------------
+# --- rules, from the rule table -----------------------------------------------------------
 def _rules(
     scenario: Scenario,
     model: Model,
@@ -269,269 +263,42 @@ def _rules(
     real_rows: dict[str, tuple[float, float]],
     real_cols: dict[str, tuple[float, float]],
 ) -> list[Rule]:
+    """The scenario's decision rules (`allocator.model.rules`) over the rows and columns of the
+    model of its opened copy: each rule's own bounds are the real ones, the opened copy's
+    column definitions what a rule switched off leaves."""
     for name, i in lp.rows.items():
         real_rows[name] = (float(lp.row_lower[i]), float(lp.row_upper[i]))
     for name, j in lp.columns.items():
         real_cols[name] = (float(lp.col_lower[j]), float(lp.col_upper[j]))
-    raw = scenario.source
-    rules: list[Rule] = []
-    rules += _community_rules(scenario, model, lp, raw)
-    rules += _option_rules(scenario, model, lp, real_cols)
-    rules += _funding_rules(scenario, model, lp, real_rows, real_cols, raw)
-    return rules
-
-
-def _community_rules(
-    scenario: Scenario, model: Model, lp: HighsModel, raw: dict[str, Any]
-) -> list[Rule]:
+    relaxed = {c.var: (c.lower, c.upper) for c in columns(Layout.of(model.scenario))}
     rules = []
-    for ci, c in enumerate(scenario.communities):
-        where = f"{c.name} ({c.id})"
-        if c.must_meet:
-            column = model.shortfall[c.id].name
-            rules.append(
-                Rule(
-                    "must_meet",
-                    f"{where} is a demonstration site: it must reach its target of "
-                    f"{c.target_area_m2:g} m2 (it has {c.existing_area_m2:g} m2)",
-                    ("communities", ci, "must_meet"),
-                    community=c.id,
-                    cols=((column, 0.0, c.target_area_m2),),
-                )
-            )
-        if f"max_options_{c.id}" in lp.rows:
-            raw_c = _raw_community(raw, ci)
-            loc = (
-                ("communities", ci, "max_options")
-                if "max_options" in raw_c
-                else ("defaults", "max_options_per_community")
-            )
-            rules.append(
-                Rule(
-                    "max_options",
-                    f"{where} may combine at most {c.max_options} routes",
-                    loc,
-                    community=c.id,
-                    rows=(f"max_options_{c.id}",),
-                )
-            )
-        if f"one_replacing_{c.id}" in lp.rows:
-            rules.append(
-                Rule(
-                    "one_replacing",
-                    f"{where}: at most one route may replace the existing premises",
-                    ("communities", ci, "options"),
-                    community=c.id,
-                    rows=(f"one_replacing_{c.id}",),
-                )
-            )
-    return rules
-
-
-def _option_rules(
-    scenario: Scenario, model: Model, lp: HighsModel, real_cols: dict[str, tuple[float, float]]
-) -> list[Rule]:
-    rules = []
-    position = {
-        o.id: (ci, oi)
-        for ci, c in enumerate(scenario.communities)
-        for oi, o in enumerate(c.options)
-    }
-    index = {o.id: i for i, (_, o) in enumerate(model.options)}
-    for i, (c, o) in enumerate(model.options):
-        ci, oi = position[o.id]
-        loc = ("communities", ci, "options", oi)
-        label = f"route {o.id} ({o.kind}) of {c.id}"
-        y, x = model.chosen[i].name, model.area[i].name
-        if o.locked is not None:
-            verb = "must be taken" if o.locked == "chosen" else "may not be used"
-            rules.append(
-                Rule(
-                    "locked",
-                    f"{label} is locked {o.locked}: it {verb}",
-                    (*loc, "locked"),
-                    community=c.id,
-                    option=o.id,
-                    cols=((y, 0.0, 1.0),),
-                )
-            )
-        relaxed_area = float(lp.col_upper[lp.columns[x]])
-        real = scenario.communities[ci].options[oi]  # the scenario's own, not the opened copy
-        real_cols[x] = (0.0, real.max_area_m2)
-        counted = f", counted at {o.area_factor:g}" if o.area_factor < 1 else ""
+    for instance in decision_rules(scenario):
+        for row in instance.rows:
+            real_rows[row.name] = _row_bounds(row)
+        cols = []
+        for bound in instance.bounds:
+            name = name_of(*bound.var)
+            real_cols[name] = (bound.lower, bound.upper)
+            cols.append((name, *relaxed[bound.var]))
         rules.append(
             Rule(
-                "max_area",
-                f"{label} adds at most {real.max_area_m2:g} m2{counted}",
-                (*loc, "max_area_m2"),
-                community=c.id,
-                option=o.id,
-                cols=((x, 0.0, relaxed_area),),
+                instance.family,
+                instance.text,
+                instance.loc,
+                community=instance.community,
+                option=instance.option,
+                source=instance.source,
+                unit=instance.unit,
+                rows=tuple(row.name for row in instance.rows),
+                cols=tuple(cols),
             )
         )
-        if f"min_area_{i}" in lp.rows:
-            words = "all or nothing" if o.min_area_m2 >= real.max_area_m2 else "if chosen"
-            rules.append(
-                Rule(
-                    "min_area",
-                    f"{label} adds at least {o.min_area_m2:g} m2 ({words})",
-                    (*loc, "min_area_m2"),
-                    community=c.id,
-                    option=o.id,
-                    rows=(f"min_area_{i}",),
-                )
-            )
-        for other in o.excludes:
-            j = index[other]
-            row = f"excl_{min(i, j)}_{max(i, j)}"
-            if row in lp.rows:
-                rules.append(
-                    Rule(
-                        "excludes",
-                        f"routes {o.id} and {other} of {c.id} exclude each other",
-                        (*loc, "excludes"),
-                        community=c.id,
-                        option=o.id,
-                        rows=(row,),
-                    )
-                )
-    return _unique_rows(rules)
-
-
-def _unique_rows(rules: list[Rule]) -> list[Rule]:
-    """One rule per exclusion row (a pair may be listed from both sides)."""
-    seen: set[tuple[str, ...]] = set()
-    unique = []
-    for rule in rules:
-        if rule.kind == "excludes":
-            if rule.rows in seen:
-                continue
-            seen.add(rule.rows)
-        unique.append(rule)
-    return unique
-
-
-def _funding_rules(
-    scenario: Scenario,
-    model: Model,
-    lp: HighsModel,
-    real_rows: dict[str, tuple[float, float]],
-    real_cols: dict[str, tuple[float, float]],
-    raw: dict[str, Any],
-) -> list[Rule]:
-    rules = []
-    for si, s in enumerate(scenario.funding):
-        loc = ("funding", si)
-        name = f"{s.name} ({s.id})"
-        units = scenario.units(s)
-        for (source_id, unit), row in model.budget_rows.items():
-            if source_id != s.id:
-                continue
-            real_rows[row] = (-INF, units[unit])
-            where = "" if unit == COUNTY_UNIT else f" for {unit}"
-            rules.append(
-                Rule(
-                    "budget",
-                    f"{name} has {units[unit]:g} 万元{where}",
-                    _budget_loc(scenario, raw, si, unit),
-                    source=s.id,
-                    unit=unit,
-                    rows=(row,),
-                )
-            )
-        rules += _route_rows_rule(
-            model,
-            lp,
-            loc,
-            s.id,
-            "max_share",
-            "share_{i}_{source}",
-            f"{name} pays at most {s.max_share:.0%} of a route's "
-            "cost; the rest needs matching money",
-        )
-        if s.capital_only:
-            rules += _route_rows_rule(
-                model,
-                lp,
-                loc,
-                s.id,
-                "capital_only",
-                "capital_only_{i}",
-                f"{name} pays one-off costs only, no rent or running costs",
-            )
-        if s.max_per_option is not None:
-            cols = []
-            for (_i, sid), f in model.funding.items():
-                if sid == s.id:
-                    relaxed = float(lp.col_upper[lp.columns[f.name]])
-                    real_cols[f.name] = (0.0, min(relaxed, s.max_per_option))
-                    cols.append((f.name, 0.0, relaxed))
-            if cols:
-                rules.append(
-                    Rule(
-                        "max_per_option",
-                        f"{name} pays at most {s.max_per_option:g} 万元 towards one route",
-                        (*loc, "max_per_option"),
-                        source=s.id,
-                        cols=tuple(cols),
-                    )
-                )
-        if f"max_funded_{s.id}" in lp.rows:
-            rules.append(
-                Rule(
-                    "max_options_funded",
-                    f"{name} funds at most {s.max_options_funded} routes",
-                    (*loc, "max_options_funded"),
-                    source=s.id,
-                    rows=(f"max_funded_{s.id}",),
-                )
-            )
     return rules
 
 
-def _route_rows_rule(
-    model: Model,
-    lp: HighsModel,
-    loc: tuple[str | int, ...],
-    source_id: str,
-    kind: str,
-    row_name: str,
-    text: str,
-) -> list[Rule]:
-    """The rule `kind` of the source at `loc` over the rows it puts on each route it may fund,
-    named by `row_name` ({i}: the route, {source}: the source); none when the model has none of
-    those rows."""
-    names = (row_name.format(i=i, source=sid) for (i, sid) in model.funding if sid == source_id)
-    rows = tuple(row for row in names if row in lp.rows)
-    if not rows:
-        return []
-    return [Rule(kind, text, (*loc, kind), source=source_id, rows=rows)]
-
-
-def _budget_loc(
-    scenario: Scenario, raw: dict[str, Any], si: int, unit: str
-) -> tuple[str | int, ...]:
-    source = scenario.funding[si]
-    if source.budgets and unit in source.budgets:
-        return ("funding", si, "budgets", unit)
-    if source.scope != "county" and source.budget_by_kind:
-        kind = _unit_kind(scenario, source.scope, unit)
-        if kind in source.budget_by_kind:
-            return ("funding", si, "budget_by_kind", kind)
-    return ("funding", si, "budget")
-
-
-def _unit_kind(scenario: Scenario, scope: str, unit: str) -> str | None:
-    groups = {g.id: g.kind for g in scenario.groups}
-    if scope == "group":
-        return groups.get(unit)
-    community = next((c for c in scenario.communities if c.id == unit), None)
-    return groups.get(community.group) if community else None
-
-
-def _raw_community(raw: dict[str, Any], ci: int) -> dict[str, Any]:
-    try:
-        entry = raw["communities"][ci]
-    except (KeyError, IndexError, TypeError):
-        return {}
-    return entry if isinstance(entry, dict) else {}
+def _row_bounds(row: Row) -> tuple[float, float]:
+    if row.sense == Sense.LE:
+        return (-INF, row.rhs)
+    if row.sense == Sense.GE:
+        return (row.rhs, INF)
+    return (row.rhs, row.rhs)

@@ -50,6 +50,7 @@ from itertools import combinations
 
 import numpy as np
 
+from allocator.model.costs import is_general_money
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 INF = float("inf")
@@ -184,8 +185,8 @@ def build_matrix(scenario: Scenario) -> Matrix:
 def _build_matrix(scenario: Scenario) -> Matrix:
     m = Matrix(options=[(c, o) for c in scenario.communities for o in c.options])
     m.unit_budgets = {s.id: scenario.units(s) for s in scenario.funding}
-    pooled_sources = [s for s in scenario.funding if _poolable(s)]
-    option_sources = [s for s in scenario.funding if not _poolable(s)]
+    pooled_sources = [s for s in scenario.funding if is_general_money(s)]
+    option_sources = [s for s in scenario.funding if not is_general_money(s)]
     m.pooled_sources = [s.id for s in pooled_sources]
     first = 0
     for community in scenario.communities:
@@ -196,17 +197,6 @@ def _build_matrix(scenario: Scenario) -> Matrix:
         first += count
     _add_budgets(m, scenario)
     return m
-
-
-def _poolable(source: FundingSource) -> bool:
-    """A source without a rule per option: its money can be pooled per community (C3)."""
-    return (
-        len(set(source.pays_for)) == 7
-        and source.max_share >= 1
-        and source.max_per_option is None
-        and source.max_options_funded is None
-        and not source.capital_only
-    )
 
 
 def _add_community(

@@ -1,0 +1,92 @@
+"""What a route costs and what money may pay for it: each computation once, read by the
+formulations, the rule table, the solve stages and the generator of synthetic provinces.
+
+Equation (5) of docs/model.md: capital_o = fixed_cost_o y_o + cost_per_m2_o x_o and
+running_o = H (annual_cost_o y_o + annual_cost_per_m2_o x_o), H = the scenario's horizon_years.
+"""
+
+from __future__ import annotations
+
+from allocator.scenario.schema import OPTION_KINDS, Community, FundingSource, Option, Scenario
+
+# Stage (16) keeps the weighted shortfall W within this many m2 of the first stage's W*.
+# Absolute, and small: a relative slack would let the cost stage trade real area (0.8 m2 at
+# W* = 765) for money. Every stage and analysis that keeps W reads this one value.
+SHORTFALL_TOLERANCE_M2 = 1e-6
+
+
+def capital_coefs(option: Option) -> tuple[float, float]:
+    """(万元 when chosen, 万元 per m2) of the one-off cost."""
+    return option.fixed_cost, option.cost_per_m2
+
+
+def running_coefs(option: Option, years: int) -> tuple[float, float]:
+    """(万元 when chosen, 万元 per m2) of the running cost over `years` years."""
+    return years * option.annual_cost, years * option.annual_cost_per_m2
+
+
+def cost_coefs(option: Option, years: int) -> tuple[float, float]:
+    """(万元 when chosen, 万元 per m2) of the whole cost, capital and running, over `years`."""
+    fixed, per_m2 = capital_coefs(option)
+    running_fixed, running_per_m2 = running_coefs(option, years)
+    return fixed + running_fixed, per_m2 + running_per_m2
+
+
+def cost_wan(option: Option, area_m2: float, years: int) -> float:
+    """The whole cost of the route taken at `area_m2`, 万元."""
+    fixed, per_m2 = cost_coefs(option, years)
+    return fixed + per_m2 * area_m2
+
+
+def largest_capital_wan(option: Option) -> float:
+    """The one-off cost of the route at its largest area, 万元."""
+    fixed, per_m2 = capital_coefs(option)
+    return fixed + per_m2 * option.max_area_m2
+
+
+def largest_cost_wan(option: Option, years: int) -> float:
+    """The whole cost of the route at its largest area, 万元."""
+    return cost_wan(option, option.max_area_m2, years)
+
+
+def pays_for(source: FundingSource, option: Option) -> bool:
+    """May `source` pay towards `option` at all (its kinds)?"""
+    return option.kind in source.pays_for
+
+
+def is_general_money(source: FundingSource) -> bool:
+    """Money with no rule per route: it pays for every kind, any share, with no cap, no limit on
+    the routes it funds and running costs too. Such money may be pooled per community."""
+    return (
+        set(source.pays_for) >= set(OPTION_KINDS)
+        and source.max_share >= 1
+        and source.max_per_option is None
+        and source.max_options_funded is None
+        and not source.capital_only
+    )
+
+
+def funding_bound_wan(
+    scenario: Scenario, community: Community, option: Option, source: FundingSource
+) -> float:
+    """The most `source` can pay towards `option`: the per-route cap (9), its share of the
+    route's largest cost (8), the route's largest capital for capital-only money (7) and the
+    budget of the unit that pays (11)."""
+    bounds = [
+        source.max_share * largest_cost_wan(option, scenario.horizon_years),
+        scenario.units(source)[scenario.unit_of(source, community)],
+    ]
+    if source.capital_only:
+        bounds.append(largest_capital_wan(option))
+    if source.max_per_option is not None:
+        bounds.append(source.max_per_option)
+    return min(bounds)
+
+
+def payer_rank(source: FundingSource, position: int) -> float:
+    """Order in which money is spent when plans tie (17): money tied to one community first,
+    then a street's or town's, then the county's; within a scope, earmarked money (a grant
+    with rules) before general money, and then the order of the file."""
+    scope = {"community": 1.0, "group": 2.0, "county": 3.0}[source.scope]
+    general = 0.5 if is_general_money(source) else 0.0
+    return scope + general + 0.001 * position

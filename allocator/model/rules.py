@@ -1,0 +1,267 @@
+"""Every rule of the model, once: the table of rule families.
+
+A family is one kind of rule (a budget, an exclusion, a demonstration site). For a scenario
+it has instances: one rule each, as a planner would name it, with the entry of the scenario
+file it comes from and its rows and column bounds in the variables of the reference
+formulation, named by ids. Everything that needs the rules reads this table: the reference
+formulation builds its rows from it (`allocator.model.reference`), the conflict search and
+repairs switch instances on and off (`allocator.analysis.relax`), shadow prices and the
+explanation read budget and target rows by instance, the decomposition asks which families
+link groups, and docs/model.md is generated from it (`model_doc`).
+
+Variables are labels: ("y", option) chosen, ("x", option) m2 added, ("f", option, source)
+万元 paid, ("z", option, source) the source funds the route, ("short", community) m2 short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from allocator.model.families import (
+    area_when_chosen_rules,
+    budget_rules,
+    capital_only_rules,
+    excludes_rules,
+    funded_rules,
+    locked_rules,
+    max_area_rules,
+    max_options_funded_rules,
+    max_options_rules,
+    max_per_option_rules,
+    max_share_rules,
+    min_area_rules,
+    must_meet_rules,
+    one_replacing_rules,
+    paid_rules,
+    target_rules,
+)
+from allocator.model.terms import Instance, Layout
+from allocator.scenario.schema import Scenario
+
+
+class Role(StrEnum):
+    """What a family is to the analyses."""
+
+    DECISION = "decision"  # a rule a planner sets: the conflict search may drop it
+    STRUCTURE = "structure"  # part of what the variables mean: never dropped
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of rule: its equation, its words, and how the analyses treat it."""
+
+    name: str
+    equation: str
+    summary: str  # one line, for docs/model.md
+    instances: Callable[[Layout], Iterator[Instance]]
+    role: Role = Role.DECISION
+    drop_rank: int = 0  # conflict search: lower ranks are dropped first
+    links_groups: bool = False  # may one row hold routes of several groups (decomposition)?
+    repairable_with_money: bool = False  # may the diagnosis price more of its right-hand side?
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "area_when_chosen",
+        "(1)",
+        "x_o <= max_area_o * y_o: a route adds area only when it is chosen",
+        area_when_chosen_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "max_area",
+        "(1)",
+        "x_o <= max_area_o: a route adds at most its largest area (a bound on the variable)",
+        max_area_rules,
+        drop_rank=8,
+    ),
+    Family(
+        "min_area",
+        "(1)",
+        "x_o >= min_area_o * y_o: a chosen route adds at least its least area",
+        min_area_rules,
+        drop_rank=5,
+    ),
+    Family(
+        "locked",
+        "(2)",
+        "y_o fixed to 1 or 0 where the route is locked chosen or rejected",
+        locked_rules,
+        drop_rank=10,
+    ),
+    Family(
+        "excludes",
+        "(3)",
+        "y_o + y_p <= 1 for every excluded pair (o, p)",
+        excludes_rules,
+        drop_rank=7,
+    ),
+    Family(
+        "max_options",
+        "(4)",
+        "sum_{o in O_c} y_o <= max_options_c",
+        max_options_rules,
+        drop_rank=6,
+    ),
+    Family(
+        "paid",
+        "(6)",
+        "sum_s f_os = cost_o: every chosen route is paid for in full "
+        "(cost_o = capital_o + running_o of (5))",
+        paid_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "capital_only",
+        "(7)",
+        "sum_{s capital-only} f_os <= capital_o: capital-only money pays no running costs",
+        capital_only_rules,
+        drop_rank=2,
+    ),
+    Family(
+        "max_share",
+        "(8)",
+        "f_os <= max_share_s * cost_o: the rest is matching money",
+        max_share_rules,
+        drop_rank=1,
+    ),
+    Family(
+        "max_per_option",
+        "(9)",
+        "f_os <= max_per_option_s (a bound on the variable)",
+        max_per_option_rules,
+        drop_rank=0,
+    ),
+    Family(
+        "funded",
+        "(10)",
+        "f_os <= M_os * z_os, where M_os is the least of max_per_option_s, max_share_s times "
+        "o's largest cost, and the unit's budget",
+        funded_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "max_options_funded",
+        "(10)",
+        "sum_o z_os <= max_options_funded_s",
+        max_options_funded_rules,
+        drop_rank=3,
+        links_groups=True,
+    ),
+    Family(
+        "budget",
+        "(11)",
+        "sum_{o paid from unit u} f_os <= budget_su for every source s and unit u of its scope",
+        budget_rules,
+        drop_rank=9,
+        links_groups=True,
+        repairable_with_money=True,
+    ),
+    Family(
+        "one_replacing",
+        "(12)",
+        "sum_{o in O_c, replacing} y_o <= 1",
+        one_replacing_rules,
+        drop_rank=4,
+    ),
+    Family(
+        "target",
+        "(13)",
+        "shortfall_c >= target_c - area_c, with area_c = existing_c * (1 - sum_{o replacing} "
+        "y_o) + sum_o area_factor_o * x_o; 0 <= shortfall_c <= target_c",
+        target_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "must_meet",
+        "(14)",
+        "shortfall_c = 0 where the community must meet its target (a demonstration site)",
+        must_meet_rules,
+        drop_rank=11,
+    ),
+)
+
+BY_NAME = {family.name: family for family in FAMILIES}
+
+
+def instances(scenario: Scenario) -> list[Instance]:
+    """Every rule of the scenario, family by family in the order of the table."""
+    layout = Layout.of(scenario)
+    return [rule for family in FAMILIES for rule in family.instances(layout)]
+
+
+def decision_rules(scenario: Scenario) -> list[Instance]:
+    """The rules a conflict search may drop, with at least one row or bound each."""
+    return [rule for rule in instances(scenario) if BY_NAME[rule.family].role == Role.DECISION]
+
+
+VARIABLES = (
+    "Sets: communities c, their options (routes) o in O_c, funding sources s, and the units u of",
+    "each source's scope (the county; each group; each community). H = horizon_years.",
+    "",
+    "Variables, per route o: y_o in {0, 1} the route is chosen; x_o >= 0 m2 it adds;",
+    "f_os >= 0 万元 from source s towards o (only where s may pay o's kind); z_os in {0, 1} s",
+    "funds o (only for sources with max_options_funded). Per community c: shortfall_c >= 0, m2.",
+    "",
+    "(5) capital_o = fixed_cost_o * y_o + cost_per_m2_o * x_o;",
+    "running_o = H * (annual_cost_o * y_o + annual_cost_per_m2_o * x_o);",
+    "cost_o = capital_o + running_o (`allocator.model.costs`).",
+)
+
+# The objective and its stages: documented with the families, solved by `allocator.solving`.
+OBJECTIVES = (
+    ("(15)", "minimise W = sum_c priority_c * shortfall_c"),
+    (
+        "(16)",
+        "then, with W <= W* + 1e-6 m2 (the first stage's value), minimise C = sum_o cost_o",
+    ),
+    (
+        "(17)",
+        "then, with the routes y fixed, W <= W* and C <= C*, minimise sum_os rank_s * f_os: "
+        "money tied to one community first, then a street's or town's, then the county's; "
+        "earmarked money (a grant with rules) before general money",
+    ),
+)
+BEGIN = (
+    "<!-- generated from allocator/model/rules.py: "
+    "python -m allocator.model.rules docs/model.md -->"
+)
+END = "<!-- end of the generated part -->"
+
+
+def model_doc() -> str:
+    """The formulation part of docs/model.md, generated from the table."""
+    lines = [BEGIN, "", *VARIABLES, ""]
+    lines += [
+        "| equation | family | rule | conflict search | links groups | money repairs it |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family in FAMILIES:
+        dropped = "kept" if family.role == Role.STRUCTURE else f"dropped at rank {family.drop_rank}"
+        links = "yes" if family.links_groups else ""
+        money = "yes" if family.repairable_with_money else ""
+        lines.append(
+            f"| {family.equation} | `{family.name}` | {family.summary} | {dropped} | {links} "
+            f"| {money} |"
+        )
+    lines += ["", "Objective, lexicographic (`allocator.solving.lexicographic`):", ""]
+    lines += [f"- {equation} {text}" for equation, text in OBJECTIVES]
+    return "\n".join([*lines, "", END])
+
+
+def with_model_doc(text: str) -> str:
+    """`text` (docs/model.md) with its generated part made anew."""
+    head, found, rest = text.partition(BEGIN)
+    if not found:
+        raise ValueError(f"no line {BEGIN!r} to write the formulation after")
+    return head + model_doc() + rest.partition(END)[2]
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    target = Path(sys.argv[1])
+    target.write_text(with_model_doc(target.read_text(encoding="utf-8")), encoding="utf-8")
