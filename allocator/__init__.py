@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from allocator.errors import ScenarioError
     from allocator.plan import Plan, Status
     from allocator.report.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
-    from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
-    from allocator.scenario.variants import scenario_diff
+    from allocator.scenario.differences import scenario_diff
+    from allocator.scenario.loading import load_scenario, scenario_from_dict
+    from allocator.scenario.schema import Scenario
     from allocator.whatif.comparison import Comparison, compare
     from allocator.whatif.sweeping import sweep
 
@@ -49,13 +50,13 @@ _HOMES = {
     "Plan": "allocator.plan",
     "Status": "allocator.plan",
     "Scenario": "allocator.scenario.schema",
-    "load_scenario": "allocator.scenario.schema",
-    "scenario_from_dict": "allocator.scenario.schema",
+    "load_scenario": "allocator.scenario.loading",
+    "scenario_from_dict": "allocator.scenario.loading",
     "solve": "allocator.analysis.diagnosis",
     "Comparison": "allocator.whatif.comparison",
     "compare": "allocator.whatif.comparison",
     "sweep": "allocator.whatif.sweeping",
-    "scenario_diff": "allocator.scenario.variants",
+    "scenario_diff": "allocator.scenario.differences",
     "plot_plan": "allocator.report.plots",
     "plot_funding": "allocator.report.plots",
     "plot_sweep": "allocator.report.plots",

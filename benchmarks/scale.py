@@ -60,7 +60,7 @@ import highspy, numpy, pandas, pulp
 import allocator.model.reference as model
 import allocator.solving.decompose as decompose, allocator.solving.direct as direct
 import allocator.solving.lexicographic as solving, allocator.solving.solvers as solvers
-from allocator.scenario.schema import load_scenario
+from allocator.scenario.loading import load_scenario
 result = {"imports_s": clock() - began}
 began = clock()
 scenario = load_scenario(path)

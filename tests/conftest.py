@@ -11,7 +11,7 @@ from oracle import check_plan
 
 from allocator import solve
 from allocator.plan import Plan
-from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"

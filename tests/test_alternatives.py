@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from allocator.analysis.alternatives import alternatives
 from allocator.cli import app
 from allocator.cli.explain import parse_share
-from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
 
 
 def twins() -> dict[str, Any]:

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from allocator import compare, plot_comparison, plot_funding, plot_plan, plot_sweep, solve, sweep
 from allocator.cli import app
 from allocator.errors import ScenarioError
-from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
+from allocator.scenario.loading import load_scenario, scenario_from_dict
+from allocator.scenario.schema import Scenario
 from allocator.whatif.sweeping import Parameter, number_range, parse_vary
 
 LEASE = "communities[a].options[a_lease].annual_cost_per_m2"

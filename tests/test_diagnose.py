@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from allocator.analysis.diagnosis import RelaxableModel, diagnose
 from allocator.cli import app
 from allocator.plan import Status
-from allocator.scenario.schema import load_scenario, scenario_from_dict
+from allocator.scenario.loading import load_scenario, scenario_from_dict
 
 
 def rules(diagnosis: dict[str, Any]) -> set[tuple[str, str | None]]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from allocator.analysis.explanation import explain
 from allocator.cli import app
 from allocator.scenario.edits import with_locks
-from allocator.scenario.schema import load_scenario, scenario_from_dict
+from allocator.scenario.loading import load_scenario, scenario_from_dict
 
 
 def rules(explanation: Any) -> set[tuple[str, str | None]]:

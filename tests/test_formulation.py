@@ -17,7 +17,7 @@ from strategies import SETS, scenarios
 from allocator import solve
 from allocator.model.reference import build_model
 from allocator.model.sets import build_matrix
-from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
 from allocator.scenario.synthetic import generate_scenario
 from allocator.solving.highs_model import to_highs
 

@@ -11,7 +11,8 @@ from conftest import solve_checked
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.scenario.schema import OPTION_KINDS, load_scenario, scenario_from_dict
+from allocator.scenario.loading import load_scenario, scenario_from_dict
+from allocator.scenario.schema import OPTION_KINDS
 from allocator.scenario.synthetic import generate_scenario, scenario_yaml, write_scenario
 
 

@@ -16,7 +16,8 @@ from oracle import brute_force, check_plan
 
 from allocator import solve
 from allocator.errors import ScenarioError
-from allocator.scenario.schema import OPTION_KINDS, scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
+from allocator.scenario.schema import OPTION_KINDS
 
 
 def random_county(rng: random.Random) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from allocator.analysis.shadow import shadow_prices
 from allocator.cli import app
-from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
 
 
 def prices_of(raw: dict[str, Any], **options: Any) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def test_prices_on_the_county() -> None:
     left, as money tied to a place is spent first), and one more 万元 buys nothing: every route
     that could still grow is at its largest, and the next route (a build of at least 200 m2 at
     0.22 万元/m2) costs 44 万元 or more. Both ways agree."""
-    from allocator.scenario.schema import load_scenario
+    from allocator.scenario.loading import load_scenario
 
     scenario = load_scenario("scenarios/2024.yaml")
     prices = shadow_prices(scenario, budgets=[("county", "county")], communities=["dongmen"])

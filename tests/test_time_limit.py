@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from allocator import solve
 from allocator.cli import app
 from allocator.plan import Status
-from allocator.scenario.schema import scenario_from_dict
+from allocator.scenario.loading import scenario_from_dict
 from allocator.scenario.synthetic import generate_scenario
 
 

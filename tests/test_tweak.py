@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import COUNTY_FILE
 
 from allocator.scenario.edits import with_budget
-from allocator.scenario.schema import load_scenario
+from allocator.scenario.loading import load_scenario
 
 
 def test_a_tweaked_copy_keeps_its_change_through_with_changes() -> None:

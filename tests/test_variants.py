@@ -21,8 +21,9 @@ from allocator import solve
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario.changes import format_value, parse_path
-from allocator.scenario.schema import Scenario, load_scenario, scenario_from_dict
-from allocator.scenario.variants import scenario_diff
+from allocator.scenario.differences import scenario_diff
+from allocator.scenario.loading import load_scenario, scenario_from_dict
+from allocator.scenario.schema import Scenario
 
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -91,6 +92,20 @@ def test_with_changes_leaves_the_original_untouched() -> None:
     assert base.source == before and base.sha256() == sha
     assert base.funding[0].budget == 10 and changed.funding[0].budget == 99
     assert changed.communities[0].must_meet and not base.communities[0].must_meet
+
+
+def test_what_ifs_survive_copies_and_pickling_but_need_a_loaded_scenario() -> None:
+    """The loader gives each scenario its source and the means to derive what-ifs from it: a
+    copy (edits, chunks) and a pickled scenario (a sweep's worker) keep both; a scenario built
+    by pydantic alone has no source to change, and says so rather than guessing."""
+    import pickle
+
+    base = scenario_from_dict(one_community(variants=[{"name": "cut", "changes": []}]))
+    for copied in (base.model_copy(), pickle.loads(pickle.dumps(base))):
+        assert copied.with_changes({"funding[county].budget": 3}).funding[0].budget == 3
+        assert copied.variant("cut").label == "cut"
+    bare = Scenario.model_validate(one_community())
+    assert "load_scenario or scenario_from_dict" in error_text(lambda: bare.variant("cut"))
 
 
 # --------------------------------------------------------------------------------------------

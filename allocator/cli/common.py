@@ -65,7 +65,7 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
 def load_or_exit(path: Path) -> Scenario:
     """Load and validate a scenario; on any problem print them all and exit 2."""
     from allocator.errors import ScenarioError
-    from allocator.scenario.schema import load_scenario
+    from allocator.scenario.loading import load_scenario
 
     try:
         return load_scenario(path)
@@ -93,7 +93,7 @@ def report_variants(scenario: Scenario) -> None:
     """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
     variant has problems (all of them are listed)."""
     from allocator.errors import ScenarioError
-    from allocator.scenario.variants import scenario_diff
+    from allocator.scenario.differences import scenario_diff
 
     problems: list[str] = []
     for variant in scenario.variants:

@@ -15,7 +15,7 @@ The value sets the field, or changes the number there: `{scale: 1.3}` multiplies
 adds to it (on a mapping of numbers, such as budget_by_kind, every number changes); `{set: v}`
 sets a value that would otherwise read as one of these forms. A path that matches nothing, or
 names a field the format does not have, raises ChangeError with a message for people.
-`allocator.scenario.variants` applies changes to scenarios and checks the result.
+`allocator.scenario.loading` applies changes to scenarios and checks the result.
 """
 
 from __future__ import annotations

@@ -1,16 +1,15 @@
-"""The scenario format (version 1): a strict pydantic schema, and loading from a file or a dict.
+"""The scenario format (version 1): a strict pydantic schema.
 
 Money is in 万元 (10,000 yuan) everywhere, area in square metres. Unknown keys are errors.
-`load_scenario(path)` is a thin wrapper over `scenario_from_dict(data)`; both raise
-`ScenarioError` with every problem found, each naming the file, line, entry and field.
+Scenarios are made by `allocator.scenario.loading` (`load_scenario(path)`, a thin wrapper over
+`scenario_from_dict(data)`), which also gives each one the means to derive its what-ifs: this
+module imports nothing of the package but its errors.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -102,7 +101,7 @@ TargetSetting = Annotated[
     Annotated[PositiveArea, Tag("number")] | Annotated[TargetRule, Tag("rule")],
     Discriminator(_target_kind),
 ]
-_UNION_TAGS = ("number", "rule")
+TARGET_TAGS = ("number", "rule")  # the union tags pydantic puts in the loc of a target
 
 
 class Community(_Entry):
@@ -181,7 +180,7 @@ class Variant(_Entry):
     """A what-if: a name, what it asks, and the changes it makes to the scenario.
 
     `changes` is a list of `path: value` pairs (or one mapping of them), applied in order;
-    see `allocator.scenario.variants` for the paths and the `{scale: x}` / `{add: x}` forms.
+    see `allocator.scenario.changes` for the paths and the `{scale: x}` / `{add: x}` forms.
     """
 
     name: Id
@@ -196,6 +195,21 @@ class Variant(_Entry):
         if isinstance(value, dict):
             return [{path: change} for path, change in value.items()]
         return value
+
+
+class Deriving(Protocol):
+    """How a scenario makes new ones from changes, given to it by the loader.
+
+    Applying a change needs the change language and validation, which are built on this schema;
+    so `allocator.scenario.loading` hands each scenario it makes (with the source it read) an
+    object with these two methods, and the schema imports nothing above it.
+    """
+
+    def with_changes(
+        self, scenario: Scenario, changes: Any, *, name: str | None, description: str | None
+    ) -> Scenario: ...
+
+    def variant(self, scenario: Scenario, name: str) -> Scenario: ...
 
 
 class Scenario(_Entry):
@@ -222,6 +236,7 @@ class Scenario(_Entry):
     _path: str | None = PrivateAttr(default=None)
     _label: str | None = PrivateAttr(default=None)
     _sha256: tuple[int, str] = PrivateAttr(default=(0, ""))
+    _deriving: Deriving | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -243,20 +258,30 @@ class Scenario(_Entry):
             filled.append(entry)
         return {**data, "communities": filled}
 
-    # --- what-ifs (allocator.scenario.variants) ------------------------------------------
+    # --- what-ifs (made by allocator.scenario.loading, see Deriving) ---------------------
     def with_changes(
         self, changes: Any, *, name: str | None = None, description: str | None = None
     ) -> Scenario:
         """A new scenario with `changes` applied ({path: value, ...}); this one is untouched."""
-        from allocator.scenario.variants import with_changes
-
-        return with_changes(self, changes, name=name, description=description)
+        return self._derivations().with_changes(self, changes, name=name, description=description)
 
     def variant(self, name: str) -> Scenario:
         """The scenario of the variant `name`: a new scenario; this one is untouched."""
-        from allocator.scenario.variants import variant
+        return self._derivations().variant(self, name)
 
-        return variant(self, name)
+    def _derivations(self) -> Deriving:
+        if self._deriving is None:
+            raise ScenarioError(
+                self._path or "<scenario>",
+                [
+                    Problem(
+                        (),
+                        "what-ifs start from the source a scenario was read from; this one was "
+                        "built without it: make it with load_scenario or scenario_from_dict",
+                    )
+                ],
+            )
+        return self._deriving
 
     @property
     def label(self) -> str:
@@ -330,110 +355,3 @@ def _unit_budget(source: FundingSource, unit: str, kind: str) -> float:
     if source.budget_by_kind and kind in source.budget_by_kind:
         return source.budget_by_kind[kind]
     return source.budget or 0.0
-
-
-def scenario_from_dict(
-    data: Any, *, origin: str = "<scenario>", text: str | None = None
-) -> Scenario:
-    """Validate a scenario dict; raise ScenarioError listing every problem.
-
-    `origin` names the file in messages; `text` (the YAML source) lets them give line numbers.
-    """
-    from allocator.errors import locate
-    from allocator.scenario.checks import check_references
-
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")]
-        )
-    if "extends" in data or "changes" in data:
-        from allocator.scenario.variants import expand_extends
-
-        return expand_extends(data, origin=origin, text=text)
-    problems: list[Problem] = []
-    scenario = None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as error:
-        problems.extend(_pydantic_problems(error))
-    problems.extend(check_references(data))
-    if problems:
-        located = locate(problems, data, text)
-        raise ScenarioError(origin, sorted(located, key=lambda p: p.line or 0))
-    assert scenario is not None
-    scenario._source = data
-    return scenario
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a YAML scenario file; raise ScenarioError naming file, line, entry and field."""
-    import yaml
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), [Problem((), "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), [Problem((), f"cannot be read: {error}")]) from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = _json_document(text)
-        if data is None:
-            data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(error, "problem", None) or str(error)
-        raise ScenarioError(
-            str(path), [Problem((), f"YAML syntax error: {what}", line=line)]
-        ) from None
-    scenario = scenario_from_dict(data, origin=str(path), text=text)
-    scenario._path = str(path)
-    return scenario
-
-
-def _json_document(text: str) -> Any:
-    """A file that is one JSON value after its '#' comments (as `allocator generate` writes
-    it), read by the JSON parser: 0.04 s for 10,000 communities, where YAML's takes 6 s. JSON
-    is YAML, so the YAML reader would give the same data. None for any other file."""
-    body = text.lstrip()
-    while body.startswith("#"):
-        body = body.partition("\n")[2].lstrip()
-    if not body.startswith("{"):
-        return None
-    import json
-
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None  # let YAML read it, and say where it goes wrong
-
-
-def _pydantic_problems(error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        raw = tuple(item["loc"])  # drop the union's tag: target_area_m2.rule.x -> target_area_m2.x
-        loc = tuple(
-            k
-            for i, k in enumerate(raw)
-            if not (k in _UNION_TAGS and i > 0 and raw[i - 1] == "target_area_m2")
-        )
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown field '{loc[-1]}'"
-        elif kind == "missing":
-            message = "is required but missing"
-        else:
-            message = (
-                item["msg"].replace("Input should be", "must be").removeprefix("Value error, ")
-            )
-            value = item.get("input")
-            if not isinstance(value, dict | list) and not (
-                isinstance(value, float) and math.isnan(value)
-            ):
-                message += f" (got {value!r})"
-            elif isinstance(value, float):
-                message += " (got NaN)"
-        problems.append(Problem(loc, message))
-    return problems

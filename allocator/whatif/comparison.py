@@ -19,8 +19,8 @@ import pandas as pd
 
 from allocator.analysis.diagnosis import solve
 from allocator.plan import LABELS, Plan, communities_table
+from allocator.scenario.differences import side_by_side
 from allocator.scenario.schema import Scenario
-from allocator.scenario.variants import side_by_side
 from allocator.solving.lexicographic import DEFAULT_GAP
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed

@@ -4,7 +4,7 @@
     frame = sweep(load_scenario("scenarios/2024.yaml"),
                   {"funding[county].budget": range(300, 801, 50)}, jobs=2)
 
-Each parameter is a change path (see `allocator.scenario.variants`) and the values it
+Each parameter is a change path (see `allocator.scenario.changes`) and the values it
 takes; a value may
 be a number to set or a change such as `{scale: 1.3}`. The result has one row per point of the
 grid: the parameters, then status, communities meeting target, total and weighted shortfall,
