@@ -7,7 +7,7 @@ running_o = H (annual_cost_o y_o + annual_cost_per_m2_o x_o), H = the scenario's
 
 from __future__ import annotations
 
-from allocator.scenario.schema import OPTION_KINDS, Community, FundingSource, Option, Scenario
+from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option
 
 # Stage (16) keeps the weighted shortfall W within this many m2 of the first stage's W*.
 # Absolute, and small: a relative slack would let the cost stage trade real area (0.8 m2 at
@@ -67,20 +67,17 @@ def is_general_money(source: FundingSource) -> bool:
 
 
 def funding_bound_wan(
-    scenario: Scenario, community: Community, option: Option, source: FundingSource
+    option: Option, source: FundingSource, years: int, unit_budget_wan: float
 ) -> float:
-    """The most `source` can pay towards `option`: the per-route cap (9), its share of the
-    route's largest cost (8), the route's largest capital for capital-only money (7) and the
-    budget of the unit that pays (11)."""
-    bounds = [
-        source.max_share * largest_cost_wan(option, scenario.horizon_years),
-        scenario.units(source)[scenario.unit_of(source, community)],
-    ]
+    """The most `source` can pay towards `option` (M_os of (10)): the per-route cap (9), its
+    share of the route's largest cost (8), the route's largest capital for capital-only money
+    (7) and the budget of the unit that pays (11)."""
+    bound = min(source.max_share * largest_cost_wan(option, years), unit_budget_wan)
     if source.capital_only:
-        bounds.append(largest_capital_wan(option))
+        bound = min(bound, largest_capital_wan(option))
     if source.max_per_option is not None:
-        bounds.append(source.max_per_option)
-    return min(bounds)
+        bound = min(bound, source.max_per_option)
+    return bound
 
 
 def payer_rank(source: FundingSource, position: int) -> float:

@@ -44,7 +44,8 @@ def columns(layout: Layout) -> Iterator[Column]:
         yield Column(y(option), 0.0, 1.0, True)
         yield Column(x(option), 0.0, option.max_area_m2)
         for source in route.payers:
-            bound = funding_bound_wan(scenario, route.community, option, source)
+            budget = scenario.units(source)[scenario.unit_of(source, route.community)]
+            bound = funding_bound_wan(option, source, scenario.horizon_years, budget)
             yield Column(f(option, source), 0.0, bound)
             if source.max_options_funded is not None:
                 yield Column(z(option, source), 0.0, 1.0, True)
@@ -292,7 +293,8 @@ def funded_rules(layout: Layout) -> Iterator[Instance]:
         if s.max_options_funded is None:
             continue
         for r in _paid_by(layout, s):
-            big_m = funding_bound_wan(scenario, r.community, r.option, s)
+            budget = scenario.units(s)[scenario.unit_of(s, r.community)]
+            big_m = funding_bound_wan(r.option, s, scenario.horizon_years, budget)
             terms = ((f(r.option, s), 1.0), (z(r.option, s), -big_m))
             row = Row(name_of("funded", r.option.id, s.id), terms, Sense.LE, 0.0)
             yield Instance(

@@ -57,7 +57,7 @@ def build_model(scenario: Scenario, formulation: str = "naive") -> Model:
     as `allocator.model.sets` builds it (tighter relaxation, the one `solve` uses), as PuLP
     objects; pooled money is in `Model.pooled`, not in `Model.funding`.
     """
-    from allocator.model.sets import no_gc
+    from allocator.model.arrays import no_gc
 
     with no_gc():
         if formulation == "sets":

@@ -37,143 +37,26 @@ for each set, the convex hull of its plans (a fraction of a set no longer borrow
 another set that has more than it needs).
 
 Communities with more than MAX_SETS allowed sets keep equations (3), (4), (12) and (13).
-Column and row names follow `allocator.model.reference` where the two share a variable or a row.
+Columns and rows the two formulations share are named alike (`allocator.model.terms.name_of`).
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import combinations
 
-import numpy as np
-
-from allocator.model.costs import is_general_money
+from allocator.model.arrays import INF, Matrix, no_gc
+from allocator.model.costs import (
+    capital_coefs,
+    cost_coefs,
+    funding_bound_wan,
+    is_general_money,
+    largest_cost_wan,
+    running_coefs,
+)
+from allocator.model.terms import name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
-INF = float("inf")
 MAX_SETS = 64  # above this many allowed sets, a community keeps the reference rows
-
-
-@dataclass
-class Matrix:
-    """A MILP as arrays: columns, rows (CSR), two objectives, and where each decision lives."""
-
-    col_names: list[str] = field(default_factory=list)
-    col_lower: list[float] = field(default_factory=list)
-    col_upper: list[float] = field(default_factory=list)
-    col_integer: list[bool] = field(default_factory=list)
-    row_names: list[str] = field(default_factory=list)
-    row_lower: list[float] = field(default_factory=list)
-    row_upper: list[float] = field(default_factory=list)
-    starts: list[int] = field(default_factory=lambda: [0])
-    index: list[int] = field(default_factory=list)
-    value: list[float] = field(default_factory=list)
-    shortfall_cost: dict[int, float] = field(default_factory=dict)  # W of (15), by column
-    money_cost: dict[int, float] = field(default_factory=dict)  # C of (16), by column
-    options: list[tuple[Community, Option]] = field(default_factory=list)
-    chosen: list[int] = field(default_factory=list)
-    area: list[int] = field(default_factory=list)
-    capital: list[list[tuple[int, float]]] = field(default_factory=list)
-    running: list[list[tuple[int, float]]] = field(default_factory=list)
-    funding: dict[tuple[int, str], int] = field(default_factory=dict)
-    pooled: dict[tuple[str, str], int] = field(default_factory=dict)
-    funded: dict[tuple[int, str], int] = field(default_factory=dict)
-    shortfall: dict[str, int] = field(default_factory=dict)
-    budget_rows: dict[tuple[str, str], int] = field(default_factory=dict)
-    target_rows: dict[str, int] = field(default_factory=dict)
-    unit_budgets: dict[str, dict[str, float]] = field(default_factory=dict)
-    members: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    pooled_sources: list[str] = field(default_factory=list)
-    funded_rows: dict[str, int] = field(default_factory=dict)
-    community_columns: dict[str, tuple[int, int]] = field(default_factory=dict)  # [start, end)
-    _columns: int | None = None  # the count of columns, once the lists are dropped
-    _dense: dict[str, np.ndarray] = field(default_factory=dict)  # objectives, once slim
-    sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
-
-    def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
-        self.col_names.append(name)
-        self.col_lower.append(lower)
-        self.col_upper.append(upper)
-        self.col_integer.append(integer)
-        return len(self.col_names) - 1
-
-    def row(self, name: str, terms: list[tuple[int, float]], lower: float, upper: float) -> int:
-        for column, coef in terms:
-            if coef:
-                self.index.append(column)
-                self.value.append(coef)
-        self.starts.append(len(self.index))
-        self.row_names.append(name)
-        self.row_lower.append(lower)
-        self.row_upper.append(upper)
-        return len(self.row_names) - 1
-
-    @property
-    def columns(self) -> int:
-        return self._columns if self._columns is not None else len(self.col_names)
-
-    def slim(self) -> None:
-        """Drop the arrays once the solver holds them, and what only building needs (money
-        terms per option); keep where each decision lives, and both objectives as arrays
-        (read-only). At 100,000 communities in chunks, that is the chunks' Python memory."""
-        for which in ("weighted_shortfall", "total_cost"):
-            self._dense[which] = self.objective(which)
-            self._dense[which].flags.writeable = False
-        self._columns = len(self.col_names)
-        self.shortfall_cost, self.money_cost = {}, {}
-        self.capital, self.running = [], []
-        for name in (
-            "col_names",
-            "col_lower",
-            "col_upper",
-            "col_integer",
-            "row_names",
-            "row_lower",
-            "row_upper",
-            "starts",
-            "index",
-            "value",
-        ):
-            setattr(self, name, [])
-
-    def objective(self, which: str) -> np.ndarray:
-        """Dense cost vector of `weighted_shortfall` (W) or `total_cost` (C)."""
-        if which in self._dense:
-            return self._dense[which]
-        coefs = self.shortfall_cost if which == "weighted_shortfall" else self.money_cost
-        cost = np.zeros(self.columns)
-        if coefs:
-            cost[np.fromiter(coefs.keys(), dtype=np.int64)] = np.fromiter(coefs.values(), float)
-        return cost
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "col_lower": np.array(self.col_lower, dtype=np.float64),
-            "col_upper": np.array(self.col_upper, dtype=np.float64),
-            "integrality": np.array(self.col_integer, dtype=np.int32),
-            "row_lower": np.array(self.row_lower, dtype=np.float64),
-            "row_upper": np.array(self.row_upper, dtype=np.float64),
-            "starts": np.array(self.starts, dtype=np.int32),
-            "index": np.array(self.index, dtype=np.int32),
-            "value": np.array(self.value, dtype=np.float64),
-        }
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a model's many objects are made: each
-    collection walks every object alive (measured at 10,000 communities: PuLP variables
-    1.0 s -> 0.15 s, rows 2.5 s -> 0.76 s). What it would have found is found after."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def build_matrix(scenario: Scenario) -> Matrix:
@@ -229,16 +112,18 @@ def _add_option_columns(m: Matrix, i: int, option: Option) -> None:
     low = high = None
     if option.locked is not None:
         low = high = 1.0 if option.locked == "chosen" else 0.0
-    y = m.column(f"y{i}", 0.0 if low is None else low, 1.0 if high is None else high, True)
-    x = m.column(f"x{i}", 0.0, option.max_area_m2)
+    y = m.column(
+        name_of("y", option.id), 0.0 if low is None else low, 1.0 if high is None else high, True
+    )
+    x = m.column(name_of("x", option.id), 0.0, option.max_area_m2)
     m.chosen.append(y)
     m.area.append(x)
     if option.min_area_m2 >= option.max_area_m2:
-        m.row(f"max_area_{i}", [(x, 1.0), (y, -option.max_area_m2)], 0.0, 0.0)
+        m.row(name_of("area", option.id), [(x, 1.0), (y, -option.max_area_m2)], 0.0, 0.0)
     else:
-        m.row(f"max_area_{i}", [(x, 1.0), (y, -option.max_area_m2)], -INF, 0.0)
+        m.row(name_of("area", option.id), [(x, 1.0), (y, -option.max_area_m2)], -INF, 0.0)
         if option.min_area_m2 > 0:
-            m.row(f"min_area_{i}", [(x, 1.0), (y, -option.min_area_m2)], 0.0, INF)
+            m.row(name_of("min_area", option.id), [(x, 1.0), (y, -option.min_area_m2)], 0.0, INF)
 
 
 def _allowed_sets(community: Community) -> list[tuple[int, ...]] | None:
@@ -331,7 +216,7 @@ def _add_sets(
         i = first + k
         terms = [(m.area[i], 1.0), (m.chosen[i], -options[k].min_area_m2)]
         m.row(f"useful_{i}", terms + [(e, -1.0) for e in extras_of_k], 0.0, INF)
-    m.target_rows[cid] = m.row(f"target_{cid}", target, 0.0, INF)
+    m.target_rows[cid] = m.row(name_of("target", cid), target, 0.0, INF)
 
 
 def _add_reference_choice_rows(m: Matrix, community: Community, first: int, short: int) -> None:
@@ -345,20 +230,26 @@ def _add_reference_choice_rows(m: Matrix, community: Community, first: int, shor
             pair = (min(i, ids[other]), max(i, ids[other]))
             if pair not in done:
                 done.add(pair)
-                m.row(f"excl_{pair[0]}_{pair[1]}", [(m.chosen[j], 1.0) for j in pair], -INF, 1.0)
+                names = [m.options[j][1].id for j in pair]
+                m.row(name_of("excludes", *names), [(m.chosen[j], 1.0) for j in pair], -INF, 1.0)
     ys = [m.chosen[first + k] for k in range(len(options))]
     if len(ys) > community.max_options:
-        m.row(f"max_options_{community.id}", [(y, 1.0) for y in ys], -INF, community.max_options)
+        m.row(
+            name_of("max_options", community.id),
+            [(y, 1.0) for y in ys],
+            -INF,
+            community.max_options,
+        )
     replacing = [m.chosen[first + k] for k, o in enumerate(options) if o.replaces_existing]
     if len(replacing) > 1:
-        m.row(f"one_replacing_{community.id}", [(y, 1.0) for y in replacing], -INF, 1.0)
+        m.row(name_of("one_replacing", community.id), [(y, 1.0) for y in replacing], -INF, 1.0)
     terms = [(short, 1.0)]
     for k, option in enumerate(options):
         terms.append((m.area[first + k], option.area_factor))
         if option.replaces_existing and community.existing_area_m2:
             terms.append((m.chosen[first + k], -community.existing_area_m2))
     rhs = community.target_area_m2 - community.existing_area_m2
-    m.target_rows[community.id] = m.row(f"target_{community.id}", terms, rhs, INF)
+    m.target_rows[community.id] = m.row(name_of("target", community.id), terms, rhs, INF)
 
 
 def _add_money(
@@ -379,18 +270,12 @@ def _add_money(
     for k, option in enumerate(community.options):
         i = first + k
         y, x = m.chosen[i], m.area[i]
-        capital = [(y, option.fixed_cost), (x, option.cost_per_m2)]
-        running = [(y, years * option.annual_cost), (x, years * option.annual_cost_per_m2)]
-        m.capital.append([t for t in capital if t[1]])
-        m.running.append([t for t in running if t[1]])
-        cost = [(y, capital[0][1] + running[0][1]), (x, capital[1][1] + running[1][1])]
-        cost = [t for t in cost if t[1]]
+        m.capital.append(_nonzero(y, x, capital_coefs(option)))
+        m.running.append(_nonzero(y, x, running_coefs(option, years)))
+        cost = _nonzero(y, x, cost_coefs(option, years))
         for column, coef in cost:
             m.money_cost[column] = m.money_cost.get(column, 0.0) + coef
-        largest_capital = option.fixed_cost + option.cost_per_m2 * option.max_area_m2
-        largest = largest_capital + years * (
-            option.annual_cost + option.annual_cost_per_m2 * option.max_area_m2
-        )
+        largest = largest_cost_wan(option, years)
         most += largest
         largest_of.append(largest)
         money = []
@@ -399,14 +284,8 @@ def _add_money(
             if option.kind not in source.pays_for:
                 continue
             unit = units[source.id]
-            # max_share is of the whole cost; capital-only money is also at most the capital.
-            ceiling = source.max_share * largest
-            if source.capital_only:
-                ceiling = min(ceiling, largest_capital)
-            bound = min(ceiling, m.unit_budgets[source.id][unit])
-            if source.max_per_option is not None:
-                bound = min(bound, source.max_per_option)
-            f = m.column(f"f{i}_{source.id}", 0.0, bound)
+            bound = funding_bound_wan(option, source, years, m.unit_budgets[source.id][unit])
+            f = m.column(name_of("f", option.id, source.id), 0.0, bound)
             m.funding[(i, source.id)] = f
             m.members.setdefault((source.id, unit), []).append(f)
             money.append(f)
@@ -414,22 +293,22 @@ def _add_money(
                 capital_money.append(f)
             if source.max_share < 1:
                 share = [(c, -source.max_share * coef) for c, coef in cost]
-                m.row(f"share_{i}_{source.id}", [(f, 1.0), *share], -INF, 0.0)
+                m.row(name_of("max_share", option.id, source.id), [(f, 1.0), *share], -INF, 0.0)
             if source.max_options_funded is not None:
-                z = m.column(f"z{i}_{source.id}", 0.0, 1.0, True)
+                z = m.column(name_of("z", option.id, source.id), 0.0, 1.0, True)
                 m.funded[(i, source.id)] = z
-                m.row(f"funded_{i}_{source.id}", [(f, 1.0), (z, -bound)], -INF, 0.0)
+                m.row(name_of("funded", option.id, source.id), [(f, 1.0), (z, -bound)], -INF, 0.0)
                 m.row(f"funded_chosen_{i}_{source.id}", [(z, 1.0), (y, -1.0)], -INF, 0.0)
             elif bound < source.max_share * largest * (1 - 1e-12):
                 m.row(f"cap_{i}_{source.id}", [(f, 1.0), (y, -bound)], -INF, 0.0)
         negative_cost = [(c, -coef) for c, coef in cost]
         if not pooled_sources:
-            m.row(f"paid_{i}", [(f, 1.0) for f in money] + negative_cost, 0.0, 0.0)
+            m.row(name_of("paid", option.id), [(f, 1.0) for f in money] + negative_cost, 0.0, 0.0)
         elif money:
-            m.row(f"paid_{i}", [(f, 1.0) for f in money] + negative_cost, -INF, 0.0)
+            m.row(name_of("paid", option.id), [(f, 1.0) for f in money] + negative_cost, -INF, 0.0)
         if capital_money and m.running[i]:
             terms = [(f, 1.0) for f in capital_money] + [(c, -v) for c, v in m.capital[i]]
-            m.row(f"capital_only_{i}", terms, -INF, 0.0)
+            m.row(name_of("capital_only", option.id), terms, -INF, 0.0)
         community_cost.extend(negative_cost)
         paid_per_option.extend((f, 1.0) for f in money)
     if pooled_sources:
@@ -445,6 +324,11 @@ def _add_money(
         m.row(f"paid_{community.id}", pooled + paid_per_option + community_cost, 0.0, 0.0)
     local = [s.id for s in scenario.funding if s.scope == "community"]
     _add_local_money(m, community, first, largest_of, local)
+
+
+def _nonzero(y: int, x: int, coefs: tuple[float, float]) -> list[tuple[int, float]]:
+    """(y, per route) and (x, per m2) terms of a cost, without the zero ones."""
+    return [(column, coef) for column, coef in ((y, coefs[0]), (x, coefs[1])) if coef]
 
 
 def _add_local_money(
@@ -490,7 +374,7 @@ def _add_budgets(m: Matrix, scenario: Scenario) -> None:
         for unit, budget in m.unit_budgets[source.id].items():
             money = m.members.get((source.id, unit))
             if money:
-                name = f"budget_{source.id}_{unit}"
+                name = name_of("budget", source.id, unit)
                 terms = [(f, 1.0) for f in money]
                 m.budget_rows[(source.id, unit)] = m.row(name, terms, -INF, budget)
     for source in scenario.funding:
@@ -499,7 +383,7 @@ def _add_budgets(m: Matrix, scenario: Scenario) -> None:
         flags = [z for (i, sid), z in m.funded.items() if sid == source.id]
         if len(flags) > source.max_options_funded:
             m.funded_rows[source.id] = m.row(
-                f"max_funded_{source.id}",
+                name_of("max_options_funded", source.id),
                 [(z, 1.0) for z in flags],
                 -INF,
                 source.max_options_funded,
