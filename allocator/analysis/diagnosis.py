@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.analysis.relax import RelaxableModel, Rule, drop_rank
+from allocator.model.rules import may_combine
 from allocator.scenario.schema import COUNTY_UNIT, Community, Option, Scenario
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def _best_area(
     for size in range(0, max(room, 0) + 1):
         for extra in combinations(free, size):
             chosen = [*locked, *extra]
-            if _allowed(chosen, respect_excludes):
+            if _allowed(community, chosen, respect_excludes):
                 best = max(best, _area_m2(community, chosen))
     return best
 
@@ -146,11 +147,11 @@ def _what_would_reach(community: Community, best: float) -> list[str]:
     return advice
 
 
-def _allowed(chosen: list[Option], respect_excludes: bool = True) -> bool:
-    ids = {o.id for o in chosen}
-    if sum(o.replaces_existing for o in chosen) > 1:
-        return False
-    return not respect_excludes or not any(other in ids for o in chosen for other in o.excludes)
+def _allowed(community: Community, chosen: list[Option], respect_excludes: bool) -> bool:
+    """By the choice rules of the model, except locks and the number combined (the caller
+    sets those), and exclusions unless `respect_excludes`."""
+    ignore = {"locked", "max_options"} | (set() if respect_excludes else {"excludes"})
+    return may_combine(community, frozenset(o.id for o in chosen), frozenset(ignore))
 
 
 def _area_m2(community: Community, chosen: list[Option]) -> float:

@@ -23,7 +23,7 @@ from allocator.model.terms import (
     y,
     z,
 )
-from allocator.scenario.schema import COUNTY_UNIT, FundingSource, Scenario
+from allocator.scenario.schema import COUNTY_UNIT, Community, FundingSource, Scenario
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,10 @@ def locked_rules(layout: Layout) -> Iterator[Instance]:
         )
 
 
+def locked_allows(community: Community, chosen: frozenset[str]) -> bool:
+    return all((o.id in chosen) == (o.locked == "chosen") for o in community.options if o.locked)
+
+
 def excludes_rules(layout: Layout) -> Iterator[Instance]:
     position = {r.option.id: k for k, r in enumerate(layout.routes)}
     seen: set[tuple[str, str]] = set()
@@ -162,6 +166,10 @@ def excludes_rules(layout: Layout) -> Iterator[Instance]:
                 community=r.community.id,
                 option=r.option.id,
             )
+
+
+def excludes_allows(community: Community, chosen: frozenset[str]) -> bool:
+    return not any(o.id in chosen and chosen.intersection(o.excludes) for o in community.options)
 
 
 def max_options_rules(layout: Layout) -> Iterator[Instance]:
@@ -187,6 +195,10 @@ def max_options_rules(layout: Layout) -> Iterator[Instance]:
         )
 
 
+def max_options_allows(community: Community, chosen: frozenset[str]) -> bool:
+    return len(chosen) <= community.max_options
+
+
 def one_replacing_rules(layout: Layout) -> Iterator[Instance]:
     for ci, c in enumerate(layout.scenario.communities):
         replacing = [o for o in c.options if o.replaces_existing]
@@ -204,6 +216,10 @@ def one_replacing_rules(layout: Layout) -> Iterator[Instance]:
             rows=(row,),
             community=c.id,
         )
+
+
+def one_replacing_allows(community: Community, chosen: frozenset[str]) -> bool:
+    return sum(o.replaces_existing for o in community.options if o.id in chosen) <= 1
 
 
 # --- (6)-(11): who pays ------------------------------------------------------------------

@@ -23,22 +23,26 @@ from allocator.model.families import (
     area_when_chosen_rules,
     budget_rules,
     capital_only_rules,
+    excludes_allows,
     excludes_rules,
     funded_rules,
+    locked_allows,
     locked_rules,
     max_area_rules,
+    max_options_allows,
     max_options_funded_rules,
     max_options_rules,
     max_per_option_rules,
     max_share_rules,
     min_area_rules,
     must_meet_rules,
+    one_replacing_allows,
     one_replacing_rules,
     paid_rules,
     target_rules,
 )
 from allocator.model.terms import Instance, Layout
-from allocator.scenario.schema import Scenario
+from allocator.scenario.schema import Community, Scenario
 
 
 class Role(StrEnum):
@@ -60,6 +64,9 @@ class Family:
     drop_rank: int = 0  # conflict search: lower ranks are dropped first
     links_groups: bool = False  # may one row hold routes of several groups (decomposition)?
     repairable_with_money: bool = False  # may the diagnosis price more of its right-hand side?
+    # For the rules on which routes a community may combine: may these routes (ids) be taken
+    # together? The sets formulation and the diagnosis enumerate combinations with it.
+    allows: Callable[[Community, frozenset[str]], bool] | None = None
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -89,6 +96,7 @@ FAMILIES: tuple[Family, ...] = (
         "(2)",
         "y_o fixed to 1 or 0 where the route is locked chosen or rejected",
         locked_rules,
+        allows=locked_allows,
         drop_rank=10,
     ),
     Family(
@@ -96,6 +104,7 @@ FAMILIES: tuple[Family, ...] = (
         "(3)",
         "y_o + y_p <= 1 for every excluded pair (o, p)",
         excludes_rules,
+        allows=excludes_allows,
         drop_rank=7,
     ),
     Family(
@@ -103,6 +112,7 @@ FAMILIES: tuple[Family, ...] = (
         "(4)",
         "sum_{o in O_c} y_o <= max_options_c",
         max_options_rules,
+        allows=max_options_allows,
         drop_rank=6,
     ),
     Family(
@@ -164,6 +174,7 @@ FAMILIES: tuple[Family, ...] = (
         "(12)",
         "sum_{o in O_c, replacing} y_o <= 1",
         one_replacing_rules,
+        allows=one_replacing_allows,
         drop_rank=4,
     ),
     Family(
@@ -190,6 +201,18 @@ def instances(scenario: Scenario) -> list[Instance]:
     """Every rule of the scenario, family by family in the order of the table."""
     layout = Layout.of(scenario)
     return [rule for family in FAMILIES for rule in family.instances(layout)]
+
+
+def may_combine(
+    community: Community, chosen: frozenset[str], ignore: frozenset[str] = frozenset()
+) -> bool:
+    """May the routes `chosen` (ids) of `community` be taken together, by every choice rule
+    except the families in `ignore`?"""
+    return all(
+        family.allows(community, chosen)
+        for family in FAMILIES
+        if family.allows is not None and family.name not in ignore
+    )
 
 
 def decision_rules(scenario: Scenario) -> list[Instance]:

@@ -53,6 +53,7 @@ from allocator.model.costs import (
     largest_cost_wan,
     running_coefs,
 )
+from allocator.model.rules import may_combine
 from allocator.model.terms import name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
@@ -137,15 +138,11 @@ def _allowed_sets(community: Community) -> list[tuple[int, ...]] | None:
     total = sum(_n_choose(len(free), size) for size in range(min(room, len(free)) + 1))
     if total > MAX_SETS:
         return None
-    ids = {o.id: k for k, o in enumerate(options)}
-    clash = {(k, ids[other]) for k, o in enumerate(options) for other in o.excludes}
     sets = []
     for size in range(min(room, len(free)) + 1):
         for extra in combinations(free, size):
             chosen = tuple(sorted((*locked, *extra)))
-            if sum(options[k].replaces_existing for k in chosen) > 1:
-                continue
-            if any((a, b) in clash or (b, a) in clash for a in chosen for b in chosen if a < b):
+            if not may_combine(community, frozenset(options[k].id for k in chosen)):
                 continue
             if community.must_meet and _largest_area(community, chosen) < community.target_area_m2:
                 continue
