@@ -74,9 +74,11 @@ def load_or_exit(path: Path) -> Scenario:
 
 
 def exit_code(plan: Plan) -> int:
-    return {"optimal": 0, "time_limit": 0, "infeasible": EXIT_INFEASIBLE}.get(
-        plan.status.value, EXIT_NO_PLAN
-    )
+    from allocator.plan import Status
+
+    if plan.status.has_plan:
+        return 0
+    return EXIT_INFEASIBLE if plan.status == Status.INFEASIBLE else EXIT_NO_PLAN
 
 
 def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
