@@ -87,7 +87,7 @@ class SolverInfo:
     stages: tuple[StageResult, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Plan:
     """A solved scenario. `communities`, `options` and `funding` are pandas tables."""
 
