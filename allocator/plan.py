@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from allocator.findings import Diagnosis, ShadowPrices
 
 
 class Status(StrEnum):
@@ -101,9 +104,9 @@ class Plan:
     funding_results: tuple[FundingResult, ...]
     solver: SolverInfo
     input_sha256: str
-    diagnosis: dict[str, Any] | None = None
+    diagnosis: Diagnosis | None = None  # why there is no plan (allocator.solve adds it)
     audit: dict[str, Any] = field(default_factory=dict)
-    shadow_prices: dict[str, Any] | None = None  # allocator.analysis.shadow, with `solve --explain`
+    shadow_prices: ShadowPrices | None = None  # allocator.analysis.shadow, `solve --explain`
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: keys may be added, none renamed."""
@@ -120,11 +123,11 @@ class Plan:
             "input_sha256": self.input_sha256,
         }
         if self.diagnosis is not None:
-            data["diagnosis"] = self.diagnosis
+            data["diagnosis"] = self.diagnosis.to_dict()
         if self.audit:
             data["audit"] = self.audit
         if self.shadow_prices is not None:
-            data["shadow_prices"] = self.shadow_prices
+            data["shadow_prices"] = self.shadow_prices.to_dict()
         return data
 
     @property
@@ -329,5 +332,5 @@ def plan_html(plan: Plan) -> str:
             labelled(funding_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
         )
     elif plan.diagnosis:
-        parts.append(f"<p>{html.escape(str(plan.diagnosis.get('summary', '')))}</p>")
+        parts.append(f"<p>{html.escape(plan.diagnosis.summary)}</p>")
     return "".join(parts)

@@ -70,7 +70,7 @@ def test_within_five_percent_all_twins_switch_first() -> None:
     assert routes(first.plan) == {"a-B", "b-B", "c-B"}
     assert first.plan.total_cost == pytest.approx(30.6) and first.routes_changed == 6
     assert first.cost_above_optimum == pytest.approx(0.02)
-    assert {d["community"] for d in first.differences} == {"a", "b", "c"}
+    assert {d.community for d in first.differences} == {"a", "b", "c"}
     assert second.plan.total_cost == pytest.approx(30.2)
     assert sum(r.endswith("-B") for r in routes(second.plan)) == 1
     assert len(found.alternatives) == 3

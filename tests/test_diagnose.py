@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +23,30 @@ from typer.testing import CliRunner
 
 from allocator.analysis.diagnosis import RelaxableModel, diagnose
 from allocator.cli import app
+from allocator.findings import Diagnosis, Repair
 from allocator.plan import Status
 from allocator.scenario.loading import load_scenario, scenario_from_dict
 
 
-def rules(diagnosis: dict[str, Any]) -> set[tuple[str, str | None]]:
+def rules(diagnosis: Diagnosis) -> set[tuple[str, str | None]]:
     """The conflict as (rule, what it is about) pairs."""
     return {
-        (c["rule"], c["option"] or c["community"] or f"{c['source']}/{c['unit']}")
-        for c in diagnosis["conflicts"]
+        (c.rule, c.option or c.community or f"{c.source}/{c.unit}") for c in diagnosis.conflicts
     }
 
 
-def apply_repairs(raw: dict[str, Any], repairs: list[dict[str, Any]]) -> dict[str, Any]:
+def apply_repairs(raw: dict[str, Any], repairs: Sequence[Repair]) -> dict[str, Any]:
     """Add each repair to its budget in the raw scenario, written by hand: a county source's
     `budget`, otherwise the unit's entry in `budgets` (which wins over the other forms)."""
     fixed = copy.deepcopy(raw)
     sources = {s["id"]: s for s in fixed["funding"]}
     for repair in repairs:
-        source = sources[repair["source"]]
+        source = sources[repair.source]
         if source.get("scope", "county") == "county":
-            source["budget"] = source.get("budget", 0) + repair["extra_budget"]
+            source["budget"] = source.get("budget", 0) + repair.extra_budget
         else:
             budgets = source.setdefault("budgets", {})
-            budgets[repair["unit"]] = repair["budget"] + repair["extra_budget"]
+            budgets[repair.unit] = repair.budget + repair.extra_budget
     return fixed
 
 
@@ -59,12 +60,12 @@ def test_demonstration_site_that_cannot_reach_its_target() -> None:
     assert plan.status == Status.INFEASIBLE
     diagnosis = plan.diagnosis
     assert rules(diagnosis) == {("must_meet", "demo"), ("max_area", "d-lease")}
-    assert diagnosis["repairs"] == [] and diagnosis["money_can_repair"] is False
-    [short] = diagnosis["short_m2"]
-    assert (short["community"], short["missing_m2"]) == ("demo", pytest.approx(200))
-    assert any("must_meet" in advice for advice in short["relax"])
-    assert "lacks 200.0 m2" in diagnosis["summary"]
-    assert diagnosis["conflict_minimal"] is True
+    assert diagnosis.repairs == () and diagnosis.money_can_repair is False
+    [short] = diagnosis.short_m2
+    assert (short.community, short.missing_m2) == ("demo", pytest.approx(200))
+    assert any("must_meet" in advice for advice in short.relax)
+    assert "lacks 200.0 m2" in diagnosis.summary
+    assert diagnosis.conflict_minimal is True
 
 
 def locked_build(
@@ -105,13 +106,13 @@ def test_locked_decision_the_budgets_cannot_pay() -> None:
         ("budget", "county/county"),
         ("budget", "startup/a"),
     }
-    assert diagnosis["money_can_repair"] is True
-    assert [(r["source"], r["unit"], r["extra_budget"]) for r in diagnosis["repairs"]] == [
+    assert diagnosis.money_can_repair is True
+    assert [(r.source, r.unit, r.extra_budget) for r in diagnosis.repairs] == [
         ("county", "county", 30.0)
     ]
-    alone = {r["source"]: r["total_extra"] for r in diagnosis["repairs_by_source"]}
+    alone = {r.source: r.total_extra for r in diagnosis.repairs_by_source}
     assert alone == {"county": 30.0, "startup": 30.0}
-    repaired = solve_checked(apply_repairs(raw, diagnosis["repairs"]))
+    repaired = solve_checked(apply_repairs(raw, diagnosis.repairs))
     assert repaired.status == Status.OPTIMAL and repaired.total_cost == pytest.approx(100)
 
 
@@ -138,9 +139,9 @@ def test_excludes_that_leave_nothing() -> None:
         ("max_area", "b-lease"),
         ("max_area", "b-build"),
     }
-    [short] = diagnosis["short_m2"]
-    assert short["missing_m2"] == pytest.approx(200)
-    assert any(a.startswith("excludes") and "600.0" in a for a in short["relax"])
+    [short] = diagnosis.short_m2
+    assert short.missing_m2 == pytest.approx(200)
+    assert any(a.startswith("excludes") and "600.0" in a for a in short.relax)
 
 
 def test_repairs_in_two_units() -> None:
@@ -163,12 +164,12 @@ def test_repairs_in_two_units() -> None:
         ],
     )
     diagnosis = solve_checked(raw).diagnosis
-    assert sorted((r["unit"], r["extra_budget"]) for r in diagnosis["repairs"]) == [
+    assert sorted((r.unit, r.extra_budget) for r in diagnosis.repairs) == [
         ("a", 5.0),
         ("b", 3.0),
     ]
-    assert diagnosis["repairs_total_wan"] == 8.0
-    assert solve_checked(apply_repairs(raw, diagnosis["repairs"])).status == Status.OPTIMAL
+    assert diagnosis.repairs_total_wan == 8.0
+    assert solve_checked(apply_repairs(raw, diagnosis.repairs)).status == Status.OPTIMAL
 
 
 def test_funding_rules_money_cannot_repair() -> None:
@@ -186,15 +187,15 @@ def test_funding_rules_money_cannot_repair() -> None:
         ("min_area", "a-build"),
         ("max_share", "grant/None"),
     }
-    assert diagnosis["money_can_repair"] is False and diagnosis["repairs"] == []
-    assert "No amount of extra budget" in diagnosis["summary"]
+    assert diagnosis.money_can_repair is False and diagnosis.repairs == ()
+    assert "No amount of extra budget" in diagnosis.summary
 
 
 def test_a_scenario_with_a_plan_has_no_conflict() -> None:
     raw = scenario_dict([community("a", [option("a-lease", annual_cost_per_m2=0.02)])])
     diagnosis = diagnose(scenario_from_dict(raw))
-    assert diagnosis["conflicts"] == [] and diagnosis["repairs"] == []
-    assert "No conflict" in diagnosis["summary"]
+    assert diagnosis.conflicts == () and diagnosis.repairs == ()
+    assert "No conflict" in diagnosis.summary
 
 
 # --- the county, and the command line -------------------------------------------------------
@@ -230,7 +231,7 @@ def test_county_with_its_money_cut_names_the_sites_and_the_repair(
     raw = copy.deepcopy(county_raw)
     raw.pop("variants", None)
     raw["funding"][0]["budget"] = 50
-    repaired = solve_checked(apply_repairs(raw, diagnosis["repairs"]))
+    repaired = solve_checked(apply_repairs(raw, [Repair(**r) for r in diagnosis["repairs"]]))
     assert repaired.status == Status.OPTIMAL
     assert county["extra_budget"] > 0
     table = CliRunner().invoke(app, ["solve", str(county_cut_file(tmp_path, 50))])
@@ -258,9 +259,9 @@ def test_yaml_lines_of_the_conflict(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     diagnosis = diagnose(load_scenario(path))
-    lines = {c["rule"]: c["line"] for c in diagnosis["conflicts"]}
+    lines = {c.rule: c.line for c in diagnosis.conflicts}
     assert lines == {"must_meet": 8, "max_area": 12}
-    assert all(str(path) in c["where"] for c in diagnosis["conflicts"])
+    assert all(str(path) in c.where for c in diagnosis.conflicts)
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -280,9 +281,9 @@ def test_applying_all_repairs_gives_a_plan(raw: dict[str, Any]) -> None:
     if plan.status != Status.INFEASIBLE:
         return
     diagnosis = plan.diagnosis
-    if diagnosis["money_can_repair"]:
-        assert solve_checked(apply_repairs(raw, diagnosis["repairs"])).status.has_plan
-    elif not diagnosis["short_m2"]:
+    if diagnosis.money_can_repair:
+        assert solve_checked(apply_repairs(raw, diagnosis.repairs)).status.has_plan
+    elif not diagnosis.short_m2:
         rich = copy.deepcopy(raw)
         for source in rich["funding"]:
             source["budget"] = source["budget"] * 1000 + 10_000
@@ -299,14 +300,11 @@ def test_the_conflict_is_irreducible(raw: dict[str, Any]) -> None:
         return
     diagnosis = plan.diagnosis
     relaxable = RelaxableModel(scenario_from_dict(copy.deepcopy(raw)))
-    named = {
-        (c["rule"], c["community"], c["option"], c["source"], c["unit"])
-        for c in diagnosis["conflicts"]
-    }
+    named = {(c.rule, c.community, c.option, c.source, c.unit) for c in diagnosis.conflicts}
     conflict = [
         r for r in relaxable.rules if (r.kind, r.community, r.option, r.source, r.unit) in named
     ]
-    assert conflict and len(conflict) == len(diagnosis["conflicts"])
+    assert conflict and len(conflict) == len(diagnosis.conflicts)
     relaxable.lp.set_objective({})
     assert relaxable.feasible(conflict, None) is False
     for rule in conflict:
@@ -324,11 +322,9 @@ def test_infeasible_variant_from_python(county_raw: dict) -> None:
     plan = solve(cut)
     assert plan.status == Status.INFEASIBLE
     diagnosis = plan.diagnosis
-    assert diagnosis["money_can_repair"] is True and diagnosis["repairs"]
-    assert all(
-        str(COUNTY_FILE) in c["where"] or "2024.yaml" in c["where"] for c in diagnosis["conflicts"]
-    )
+    assert diagnosis.money_can_repair is True and diagnosis.repairs
+    assert all(str(COUNTY_FILE) in c.where or "2024.yaml" in c.where for c in diagnosis.conflicts)
     raw = copy.deepcopy(county_raw)
     raw.pop("variants", None)
     raw["funding"][0]["budget"] = 50
-    assert solve_checked(apply_repairs(raw, diagnosis["repairs"])).status == Status.OPTIMAL
+    assert solve_checked(apply_repairs(raw, diagnosis.repairs)).status == Status.OPTIMAL

@@ -63,11 +63,12 @@ def test_runner_up_and_its_price_gap() -> None:
     assert "+15.00 万元" in explanation.paragraph
     assert ("max_area", "a-lease") in rules(explanation)
     marginal = explanation.marginal
-    assert marginal["lp"]["cost_wan_per_m2"] == pytest.approx(0.02)
-    assert marginal["lp"]["holds_for_extra_m2"] == 0
-    assert marginal["finite_difference"]["shortfall_m2_per_m2"] == 0
-    assert marginal["finite_difference"]["cost_wan_per_m2"] == pytest.approx(15.02)
-    assert marginal["trust"] == "finite_difference"
+    assert marginal is not None and marginal.finite_difference is not None
+    assert marginal.lp.cost_wan == pytest.approx(0.02)
+    assert marginal.lp.holds_for == 0
+    assert marginal.finite_difference.shortfall_m2 == 0
+    assert marginal.finite_difference.cost_wan == pytest.approx(15.02)
+    assert marginal.trust == "finite_difference"
     assert explanation.paragraph.startswith("a 社区 (a, 城南街道) has 0 m2 and a target of 500 m2.")
 
 
@@ -144,7 +145,8 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     } <= found
     assert ("budget", "county") not in found
     assert explanation.community_result["shortfall_m2"] == pytest.approx(150)
-    assert explanation.marginal["lp"]["shortfall_m2_per_m2"] == pytest.approx(1.5)
+    assert explanation.marginal is not None
+    assert explanation.marginal.lp.shortfall_m2 == pytest.approx(1.5)
     assert explanation.runner_up == "dongmen_build"
     [forced] = explanation.forced
     assert forced.feasible and forced.shortfall_difference > 0

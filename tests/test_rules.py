@@ -393,8 +393,9 @@ def test_infeasible_demonstration_site_is_named() -> None:
     raw = demo_site()
     plan = solve_checked(raw)
     assert plan.status == Status.INFEASIBLE
-    short = plan.diagnosis["short_m2"]
-    assert [(s["community"], s["missing_m2"]) for s in short] == [("demo", pytest.approx(200))]
+    assert plan.diagnosis is not None
+    short = plan.diagnosis.short_m2
+    assert [(s.community, s.missing_m2) for s in short] == [("demo", pytest.approx(200))]
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])

@@ -17,20 +17,21 @@ from typer.testing import CliRunner
 
 from allocator.analysis.shadow import shadow_prices
 from allocator.cli import app
+from allocator.findings import BudgetPrice, PriceEntry, ShadowPrices, TargetPrice, Trust
 from allocator.scenario.loading import scenario_from_dict
 
 
-def prices_of(raw: dict[str, Any], **options: Any) -> dict[str, Any]:
+def prices_of(raw: dict[str, Any], **options: Any) -> ShadowPrices:
     plan = solve_checked(raw)
     return shadow_prices(scenario_from_dict(copy.deepcopy(raw)), plan, **options)
 
 
-def budget(prices: dict[str, Any], source: str, unit: str = "county") -> dict[str, Any]:
-    return next(b for b in prices["budgets"] if b["source"] == source and b["unit"] == unit)
+def budget(prices: ShadowPrices, source: str, unit: str = "county") -> BudgetPrice:
+    return next(b for b in prices.budgets if b.source == source and b.unit == unit)
 
 
-def target(prices: dict[str, Any], community_id: str) -> dict[str, Any]:
-    return next(t for t in prices["targets"] if t["community"] == community_id)
+def target(prices: ShadowPrices, community_id: str) -> TargetPrice:
+    return next(t for t in prices.targets if t.community == community_id)
 
 
 def storey_case(county_budget: float) -> dict[str, Any]:
@@ -63,14 +64,14 @@ def test_money_that_buys_area() -> None:
     )
     prices = prices_of(raw)
     county = budget(prices, "county")
-    assert county["lp"]["shortfall_reduction_m2_per_wan"] == pytest.approx(50)
-    assert county["lp"]["holds_for_extra_wan"] == pytest.approx(5)
-    assert county["finite_difference"]["shortfall_reduction_m2_per_wan"] == pytest.approx(50)
-    assert county["agree"] is True and county["binding"] is True
-    assert county["buys"] == "one more 万元 of county cuts the weighted shortfall by 50 m2"
+    assert county.lp.shortfall_m2 == pytest.approx(50)
+    assert county.lp.holds_for == pytest.approx(5)
+    assert county.finite_difference.shortfall_m2 == pytest.approx(50)
+    assert county.agree is True and county.binding is True
+    assert county.buys == "one more 万元 of county cuts the weighted shortfall by 50 m2"
     a = target(prices, "a")
-    assert a["lp"]["shortfall_m2_per_m2"] == pytest.approx(1)
-    assert a["finite_difference"]["shortfall_m2_per_m2"] == pytest.approx(1)
+    assert a.lp.shortfall_m2 == pytest.approx(1)
+    assert a.finite_difference.shortfall_m2 == pytest.approx(1)
 
 
 def test_money_that_saves_cost_when_every_target_is_met() -> None:
@@ -96,16 +97,16 @@ def test_money_that_saves_cost_when_every_target_is_met() -> None:
     )
     prices = prices_of(raw)
     county = budget(prices, "county")
-    assert county["lp"]["shortfall_reduction_m2_per_wan"] == 0
-    assert county["lp"]["cost_saving_wan_per_wan"] == pytest.approx(1.5)
-    assert county["lp"]["holds_for_extra_wan"] == pytest.approx(6)
-    assert county["finite_difference"]["cost_saving_wan_per_wan"] == pytest.approx(1.5)
+    assert county.lp.shortfall_m2 == 0
+    assert county.lp.cost_wan == pytest.approx(1.5)
+    assert county.lp.holds_for == pytest.approx(6)
+    assert county.finite_difference.cost_wan == pytest.approx(1.5)
     grant = budget(prices, "grant")
-    assert grant["lp"]["cost_saving_wan_per_wan"] == 0 and grant["binding"] is False
+    assert grant.lp.cost_wan == 0 and grant.binding is False
     a = target(prices, "a")
-    assert a["lp"]["cost_wan_per_m2"] == pytest.approx(0.05)
-    assert a["finite_difference"]["cost_wan_per_m2"] == pytest.approx(0.05)
-    assert a["agree"] is True
+    assert a.lp.cost_wan == pytest.approx(0.05)
+    assert a.finite_difference.cost_wan == pytest.approx(0.05)
+    assert a.agree is True
 
 
 def test_documented_difference_a_route_that_comes_whole() -> None:
@@ -116,11 +117,11 @@ def test_documented_difference_a_route_that_comes_whole() -> None:
     routes; the re-solve is the one to trust for this step."""
     raw = storey_case(49.5)
     county = budget(prices_of(raw), "county")
-    assert county["lp"]["shortfall_reduction_m2_per_wan"] == 0
-    assert county["finite_difference"]["shortfall_reduction_m2_per_wan"] == pytest.approx(200)
-    assert county["finite_difference"]["routes_in"] == ["a-storey"]
-    assert county["agree"] is False and county["trust"] == "finite_difference"
-    assert "changes the routes (+a-storey)" in county["why"]
+    assert county.lp.shortfall_m2 == 0
+    assert county.finite_difference.shortfall_m2 == pytest.approx(200)
+    assert county.finite_difference.routes_in == ("a-storey",)
+    assert county.agree is False and county.trust == "finite_difference"
+    assert "changes the routes (+a-storey)" in county.why
 
 
 def test_documented_difference_a_step_past_the_range_of_the_price() -> None:
@@ -139,18 +140,18 @@ def test_documented_difference_a_step_past_the_range_of_the_price() -> None:
         funding=[{"id": "county", "name": "县财政", "budget": 1.5}],
     )
     county = budget(prices_of(raw), "county")
-    assert county["lp"]["shortfall_reduction_m2_per_wan"] == pytest.approx(50)
-    assert county["lp"]["holds_for_extra_wan"] == pytest.approx(0.5)
-    assert county["finite_difference"]["shortfall_reduction_m2_per_wan"] == pytest.approx(25)
-    assert county["agree"] is False and county["trust"] == "finite_difference"
-    assert "holds for 0.5 万元 only" in county["why"]
+    assert county.lp.shortfall_m2 == pytest.approx(50)
+    assert county.lp.holds_for == pytest.approx(0.5)
+    assert county.finite_difference.shortfall_m2 == pytest.approx(25)
+    assert county.agree is False and county.trust == "finite_difference"
+    assert "holds for 0.5 万元 only" in county.why
 
 
 def test_a_larger_step_says_what_that_sum_buys() -> None:
     """The storey of the route-jump case with a step of 50 万元: 200 m2 for 50 万元."""
     raw = storey_case(10)
     county = budget(prices_of(raw, step_wan=50), "county")
-    assert county["buys"] == "50 万元 more of county cuts the weighted shortfall by 200 m2"
+    assert county.buys == "50 万元 more of county cuts the weighted shortfall by 200 m2"
 
 
 def test_solve_explain_prints_and_writes_the_prices(tmp_path: Any) -> None:
@@ -190,26 +191,26 @@ def test_prices_on_the_county() -> None:
 
     scenario = load_scenario("scenarios/2024.yaml")
     prices = shadow_prices(scenario, budgets=[("county", "county")], communities=["dongmen"])
-    [county], [dongmen] = prices["budgets"], prices["targets"]
-    assert county["binding"] is False and county["agree"] is True
-    assert county["lp"]["shortfall_reduction_m2_per_wan"] == 0
-    assert county["finite_difference"]["shortfall_reduction_m2_per_wan"] == 0
-    assert dongmen["lp"]["shortfall_m2_per_m2"] == pytest.approx(1.5)
-    assert dongmen["finite_difference"]["shortfall_m2_per_m2"] == pytest.approx(1.5)
+    [county], [dongmen] = prices.budgets, prices.targets
+    assert county.binding is False and county.agree is True
+    assert county.lp.shortfall_m2 == 0
+    assert county.finite_difference.shortfall_m2 == 0
+    assert dongmen.lp.shortfall_m2 == pytest.approx(1.5)
+    assert dongmen.finite_difference.shortfall_m2 == pytest.approx(1.5)
 
 
 # --- against the oracle ---------------------------------------------------------------------
-def raised(raw: dict[str, Any], entry: dict[str, Any], step: float) -> dict[str, Any]:
+def raised(raw: dict[str, Any], entry: PriceEntry, step: float) -> dict[str, Any]:
     """The raw scenario with one budget unit or one target raised by `step`, by hand."""
     bigger = copy.deepcopy(raw)
-    if "source" in entry:
-        source = next(s for s in bigger["funding"] if s["id"] == entry["source"])
+    if isinstance(entry, BudgetPrice):
+        source = next(s for s in bigger["funding"] if s["id"] == entry.source)
         if source.get("scope", "county") == "county":
             source["budget"] += step
         else:
-            source.setdefault("budgets", {})[entry["unit"]] = entry["budget"] + step
+            source.setdefault("budgets", {})[entry.unit] = entry.budget + step
     else:
-        place = next(c for c in bigger["communities"] if c["id"] == entry["community"])
+        place = next(c for c in bigger["communities"] if c["id"] == entry.community)
         place["target_area_m2"] = place.get("target_area_m2", 500) + step
     return bigger
 
@@ -255,32 +256,26 @@ def test_prices_against_the_oracle(raw: dict[str, Any]) -> None:
     base = oracle.brute_force(raw)
     here = fixed_routes(raw, plan)
     assert base is not None and here is not None
-    for entry in prices["budgets"] + prices["targets"]:
-        is_budget = "source" in entry
+    for entry in (*prices.budgets, *prices.targets):
+        sign = -1.0 if isinstance(entry, BudgetPrice) else 1.0
         step = 1.0
-        fd = entry["finite_difference"]
+        fd = entry.finite_difference
+        assert fd is not None
         after = oracle.brute_force(raised(raw, entry, step))
         if after is None:
-            assert fd["feasible"] is False
+            assert fd.feasible is False
         else:
             d_short, d_cost = after[0] - base[0], after[1] - base[1]
-            sign = -1.0 if is_budget else 1.0
-            short_key = "shortfall_reduction_m2_per_wan" if is_budget else "shortfall_m2_per_m2"
-            cost_key = "cost_saving_wan_per_wan" if is_budget else "cost_wan_per_m2"
-            assert close(fd[short_key], sign * d_short), (entry, after, base)
+            assert close(fd.shortfall_m2, sign * d_short), (entry, after, base)
             if abs(d_short) < 1e-4:
-                assert close(fd[cost_key], sign * d_cost), (entry, after, base)
-        lp = entry["lp"]
-        holds = lp["holds_for_extra_wan" if is_budget else "holds_for_extra_m2"]
-        if holds is None or holds >= 0.01:
+                assert close(fd.cost_wan, sign * d_cost), (entry, after, base)
+        lp = entry.lp
+        if lp.holds_for is None or lp.holds_for >= 0.01:
             moved = fixed_routes(raised(raw, entry, 0.01), plan)
             if moved is not None:
-                sign = -1.0 if is_budget else 1.0
-                short_key = "shortfall_reduction_m2_per_wan" if is_budget else "shortfall_m2_per_m2"
-                cost_key = "cost_saving_wan_per_wan" if is_budget else "cost_wan_per_m2"
                 slope_short = sign * (moved[0] - here[0]) / 0.01
-                assert close(lp[short_key], slope_short, 5e-3), (entry, moved, here)
+                assert close(lp.shortfall_m2, slope_short, 5e-3), (entry, moved, here)
                 if abs(slope_short) < 1e-3:
                     slope_cost = sign * (moved[1] - here[1]) / 0.01
-                    assert close(lp[cost_key], slope_cost, 5e-3), (entry, moved, here)
-        assert entry["agree"] is True or (entry["trust"] == "finite_difference" and entry["why"])
+                    assert close(lp.cost_wan, slope_cost, 5e-3), (entry, moved, here)
+        assert entry.agree is True or (entry.trust == Trust.FINITE_DIFFERENCE and entry.why)

@@ -23,16 +23,19 @@ option, source and unit, and the YAML line where the file is known):
   alone can repair the scenario.
 
 The rules as groups of model rows and bounds that switch on and off: `allocator.analysis.relax`.
+The records (`Diagnosis`, `Conflict`, `Repair`, `Shortfall`): `allocator.findings`.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.analysis.relax import RelaxableModel, Rule, drop_rank
+from allocator.findings import Conflict, Diagnosis, Repair, Shortfall, SourceRepair, UnitRepair
 from allocator.model.rules import may_combine
 from allocator.scenario.schema import COUNTY_UNIT, Community, Option, Scenario
 
@@ -44,9 +47,7 @@ __all__ = ["RelaxableModel", "Rule", "best_reachable_area_m2", "diagnose", "phys
 DEFAULT_TIME_LIMIT_S = 60.0
 
 
-def diagnose(
-    scenario: Scenario, *, time_limit_s: float | None = DEFAULT_TIME_LIMIT_S
-) -> dict[str, Any]:
+def diagnose(scenario: Scenario, *, time_limit_s: float | None = DEFAULT_TIME_LIMIT_S) -> Diagnosis:
     """What conflicts, what would repair it, and who cannot reach the target at all."""
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s
@@ -55,27 +56,48 @@ def diagnose(
     search_deadline = None if time_limit_s is None else began + 0.7 * time_limit_s
     short = physical_shortfalls(scenario)
     relaxable = RelaxableModel(scenario)
-    hopeless = {s["community"] for s in short}
-    repairs, money_can_repair = relaxable.repairs(hopeless, deadline)
+    hopeless = {s.community for s in short}
+    found, money_can_repair = relaxable.repairs(hopeless, deadline)
+    repairs = tuple(_repair(r) for r in found)
     conflict, method, minimal = relaxable.conflict(search_deadline)
     by_source = relaxable.repairs_by_source(hopeless, deadline) if repairs else []
-    diagnosis: dict[str, Any] = {
-        "conflicts": _conflict_entries(scenario, _planner_order(conflict)),
-        "repairs": repairs,
-        "short_m2": short,
-        "money_can_repair": money_can_repair,
-        "repairs_total_wan": round(sum(r["extra_budget"] for r in repairs), 2),
-        "repairs_by_source": by_source,
-        "conflict_method": method,
-        "conflict_minimal": minimal,
-        "runtime_s": round(time.monotonic() - began, 3),
-    }
-    diagnosis["summary"] = _summary(scenario, diagnosis)
-    return diagnosis
+    diagnosis = Diagnosis(
+        conflicts=_conflict_entries(scenario, _planner_order(conflict)),
+        repairs=repairs,
+        short_m2=short,
+        money_can_repair=money_can_repair,
+        repairs_total_wan=round(sum(r.extra_budget for r in repairs), 2),
+        repairs_by_source=tuple(_source_repair(r) for r in by_source),
+        conflict_method=method,
+        conflict_minimal=minimal,
+        runtime_s=round(time.monotonic() - began, 3),
+        summary="",
+    )
+    return replace(diagnosis, summary=_summary(diagnosis))
+
+
+def _repair(found: dict[str, Any]) -> Repair:
+    return Repair(
+        source=found["source"],
+        source_name=found["source_name"],
+        unit=found["unit"],
+        budget=found["budget"],
+        extra_budget=found["extra_budget"],
+    )
+
+
+def _source_repair(found: dict[str, Any]) -> SourceRepair:
+    return SourceRepair(
+        source=found["source"],
+        source_name=found["source_name"],
+        possible=found["possible"],
+        units=tuple(UnitRepair(u["unit"], u["extra_budget"]) for u in found["units"]),
+        total_extra=found["total_extra"],
+    )
 
 
 # --- communities that cannot reach their target whatever the money ------------------------
-def physical_shortfalls(scenario: Scenario) -> list[dict[str, Any]]:
+def physical_shortfalls(scenario: Scenario) -> tuple[Shortfall, ...]:
     """must_meet communities whose routes cannot reach the target, and what would let them."""
     short = []
     for community in scenario.communities:
@@ -84,16 +106,16 @@ def physical_shortfalls(scenario: Scenario) -> list[dict[str, Any]]:
         best = best_reachable_area_m2(community)
         if best < community.target_area_m2 - 1e-6:
             short.append(
-                {
-                    "community": community.id,
-                    "name": community.name,
-                    "target_m2": community.target_area_m2,
-                    "reachable_m2": round(best, 6),
-                    "missing_m2": round(community.target_area_m2 - best, 6),
-                    "relax": _what_would_reach(community, best),
-                }
+                Shortfall(
+                    community=community.id,
+                    name=community.name,
+                    target_m2=community.target_area_m2,
+                    reachable_m2=round(best, 6),
+                    missing_m2=round(community.target_area_m2 - best, 6),
+                    relax=tuple(_what_would_reach(community, best)),
+                )
             )
-    return short
+    return tuple(short)
 
 
 def best_reachable_area_m2(community: Community) -> float:
@@ -165,28 +187,28 @@ def _planner_order(rules: list[Rule]) -> list[Rule]:
     return sorted(rules, key=lambda r: -drop_rank(r))
 
 
-def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> list[dict[str, Any]]:
+def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> tuple[Conflict, ...]:
     """Each rule as a scenario entry: community, option, source, unit, and the YAML line."""
     from allocator.errors import Problem, locate
 
     origin, text = source_file(scenario)
     problems = locate([Problem(r.loc, r.text) for r in rules], scenario.source, text)
-    return [
-        {
-            "rule": rule.kind,
-            "community": rule.community,
-            "option": rule.option,
-            "source": rule.source,
-            "unit": rule.unit,
-            "file": origin,
-            "line": problem.line,
-            "entry": problem.entry,
-            "field": ".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
-            "text": rule.text,
-            "where": problem.describe(origin),
-        }
+    return tuple(
+        Conflict(
+            rule=rule.kind,
+            community=rule.community,
+            option=rule.option,
+            source=rule.source,
+            unit=rule.unit,
+            file=origin,
+            line=problem.line,
+            entry=problem.entry,
+            field=".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
+            text=rule.text,
+            where=problem.describe(origin),
+        )
         for rule, problem in zip(rules, problems, strict=True)
-    ]
+    )
 
 
 def source_file(scenario: Scenario) -> tuple[str, str | None]:
@@ -210,13 +232,13 @@ def source_file(scenario: Scenario) -> tuple[str, str | None]:
     return str(path), None
 
 
-def _conflict_words(conflicts: list[dict[str, Any]]) -> str:
+def _conflict_words(conflicts: tuple[Conflict, ...]) -> str:
     """The conflicting rules in a sentence: each in full when few, grouped when many."""
     if len(conflicts) <= 5:
-        return "; ".join(f"({n}) {c['text']}" for n, c in enumerate(conflicts, 1))
+        return "; ".join(f"({n}) {c.text}" for n, c in enumerate(conflicts, 1))
     groups: dict[str, list[str]] = {}
     for c in conflicts:
-        groups.setdefault(c["rule"], []).append(_short_rule(c))
+        groups.setdefault(c.rule, []).append(_short_rule(c))
     labels = {
         "must_meet": "demonstration sites that must reach their targets",
         "budget": "budgets (万元)",
@@ -231,53 +253,53 @@ def _conflict_words(conflicts: list[dict[str, Any]]) -> str:
     )
 
 
-def _short_rule(conflict: dict[str, Any]) -> str:
-    kind, text = conflict["rule"], conflict["text"]
+def _short_rule(conflict: Conflict) -> str:
+    kind, text = conflict.rule, conflict.text
     if kind == "must_meet":
-        return str(conflict["community"])
+        return str(conflict.community)
     if kind == "budget":
-        unit = "" if conflict["unit"] == COUNTY_UNIT else f" {conflict['unit']}"
+        unit = "" if conflict.unit == COUNTY_UNIT else f" {conflict.unit}"
         amount = text.split(" has ")[-1].split(" 万元")[0]
-        return f"{conflict['source']}{unit} {amount}"
+        return f"{conflict.source}{unit} {amount}"
     if kind in ("max_area", "min_area"):
         amount = text.split(" at most " if kind == "max_area" else " at least ")[-1].split(" m2")[0]
-        return f"{conflict['option']} {amount} m2"
+        return f"{conflict.option} {amount} m2"
     if kind == "locked":
-        return f"{conflict['option']} ({text.split('is locked ')[-1].split(':')[0]})"
+        return f"{conflict.option} ({text.split('is locked ')[-1].split(':')[0]})"
     return text
 
 
-def _summary(scenario: Scenario, diagnosis: dict[str, Any]) -> str:
-    if not diagnosis["conflicts"] and not diagnosis["short_m2"]:
+def _summary(diagnosis: Diagnosis) -> str:
+    if not diagnosis.conflicts and not diagnosis.short_m2:
         return "No conflict found: the scenario has a plan with every rule in force."
     parts = []
-    short = diagnosis["short_m2"]
+    short = diagnosis.short_m2
     if short:
         parts.append(
             "; ".join(
-                f"{s['name']} ({s['community']}) lacks {s['missing_m2']:.1f} m2 even with every "
-                f"route open to it ({s['relax'][0]})"
+                f"{s.name} ({s.community}) lacks {s.missing_m2:.1f} m2 even with every "
+                f"route open to it ({s.relax[0]})"
                 for s in short
             )
             + "."
         )
-    conflicts = diagnosis["conflicts"]
+    conflicts = diagnosis.conflicts
     if conflicts:
         parts.append(f"These rules cannot all hold together: {_conflict_words(conflicts)}.")
-    repairs = diagnosis["repairs"]
+    repairs = diagnosis.repairs
     money = "; ".join(
-        f"{r['extra_budget']:.2f} 万元 more for {r['source']}"
-        + ("" if r["unit"] == COUNTY_UNIT else f" in {r['unit']}")
+        f"{r.extra_budget:.2f} 万元 more for {r.source}"
+        + ("" if r.unit == COUNTY_UNIT else f" in {r.unit}")
         for r in repairs
     )
-    if diagnosis["money_can_repair"]:
+    if diagnosis.money_can_repair:
         parts.append(
-            f"Cheapest repair: {money} (total {diagnosis['repairs_total_wan']:.2f} "
+            f"Cheapest repair: {money} (total {diagnosis.repairs_total_wan:.2f} "
             "万元); or drop one of the rules above."
         )
     elif repairs:
         parts.append(f"Once the sites above are dealt with, the money still lacks: {money}.")
-    elif diagnosis["money_can_repair"] is None:
+    elif diagnosis.money_can_repair is None:
         parts.append("Whether more money would repair it was not settled in the time given.")
     elif not short:
         parts.append("No amount of extra budget repairs it: relax one of the rules above.")
@@ -288,8 +310,6 @@ def solve(scenario: Scenario, **options: Any) -> Plan:
     """The plan of `allocator.solving.lexicographic.solve` (same options); for an infeasible
     scenario with a `diagnosis` of what cannot be met, given as long again as the solve was
     allowed (or diagnose's own default)."""
-    from dataclasses import replace
-
     from allocator.plan import Status
     from allocator.solving.lexicographic import solve as solve_lexicographic
 

@@ -21,9 +21,10 @@ A plain-language paragraph comes first (`Explanation.paragraph`), the numbers af
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from allocator.findings import Diagnosis, TargetPrice
 from allocator.plan import CommunityResult, Plan
 from allocator.scenario.edits import find_community, with_community, with_options
 from allocator.scenario.schema import Community, Option, Scenario
@@ -72,14 +73,22 @@ class Explanation:
     forced: tuple[ForcedRoute, ...] = ()
     runner_up: str | None = None
     binding: tuple[BindingRule, ...] = ()
-    marginal: dict[str, Any] = field(default_factory=dict)
-    diagnosis: dict[str, Any] | None = None
+    marginal: TargetPrice | None = None  # None when there is no plan to price
+    diagnosis: Diagnosis | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["forced"] = [asdict(f) for f in self.forced]
-        data["binding"] = [asdict(b) for b in self.binding]
-        return data
+        return {
+            "community": self.community,
+            "name": self.name,
+            "paragraph": self.paragraph,
+            "status": self.status,
+            "community_result": self.community_result,
+            "forced": [asdict(f) for f in self.forced],
+            "runner_up": self.runner_up,
+            "binding": [asdict(b) for b in self.binding],
+            "marginal": self.marginal.to_dict() if self.marginal else {},
+            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+        }
 
     def __str__(self) -> str:
         return self.paragraph
@@ -104,13 +113,13 @@ def explain(
     if plan is None:
         plan = solve(scenario, solver=solver, time_limit=time_limit)
     if not plan.status.has_plan:
-        why = (plan.diagnosis or {}).get("summary", "the solver found no plan")
+        why = plan.diagnosis.summary if plan.diagnosis else "the solver found no plan"
         return Explanation(
-            community.id,
-            community.name,
-            f"There is no plan to explain ({plan.status.value}): {why}",
-            plan.status.value,
-            None,
+            community=community.id,
+            name=community.name,
+            paragraph=f"There is no plan to explain ({plan.status.value}): {why}",
+            status=plan.status.value,
+            community_result=None,
             diagnosis=plan.diagnosis,
         )
     result = _result(plan, community.id)
@@ -125,15 +134,15 @@ def explain(
     marginal = _marginal(scenario, plan, community)
     paragraph = _paragraph(scenario, community, result, forced, runner_up, binding, marginal)
     return Explanation(
-        community.id,
-        community.name,
-        paragraph,
-        plan.status.value,
-        asdict(result),
-        forced,
-        runner_up,
-        binding,
-        marginal,
+        community=community.id,
+        name=community.name,
+        paragraph=paragraph,
+        status=plan.status.value,
+        community_result=asdict(result),
+        forced=forced,
+        runner_up=runner_up,
+        binding=binding,
+        marginal=marginal,
     )
 
 
@@ -164,7 +173,7 @@ def _force(
         )
     other = solve(forced, solver=solver, time_limit=time_limit)
     if not other.status.has_plan:
-        why = (other.diagnosis or {}).get("summary", other.status.value)
+        why = other.diagnosis.summary if other.diagnosis else other.status.value
         return ForcedRoute(
             option.id, option.kind, option.locked, False, note=f"forcing it leaves no plan: {why}"
         )
@@ -402,11 +411,11 @@ def _unique(rules: list[BindingRule]) -> list[BindingRule]:
 
 
 # --- marginal cost of the target ----------------------------------------------------------
-def _marginal(scenario: Scenario, plan: Plan, community: Community) -> dict[str, Any]:
+def _marginal(scenario: Scenario, plan: Plan, community: Community) -> TargetPrice | None:
     from allocator.analysis.shadow import shadow_prices
 
     prices = shadow_prices(scenario, plan, communities=[community.id], budgets=[])
-    return prices["targets"][0] if prices["targets"] else {}
+    return prices.targets[0] if prices.targets else None
 
 
 # --- words --------------------------------------------------------------------------------
@@ -417,7 +426,7 @@ def _paragraph(
     forced: tuple[ForcedRoute, ...],
     runner_up: str | None,
     binding: tuple[BindingRule, ...],
-    marginal: dict[str, Any],
+    marginal: TargetPrice | None,
 ) -> str:
     demo = " (a demonstration site)" if community.must_meet else ""
     head = (
@@ -483,8 +492,7 @@ def _runner_up_words(
     )
 
 
-def _marginal_words(marginal: dict[str, Any]) -> str:
-    words = marginal.get("costs", "")
-    if marginal.get("agree") is False:
-        return f"At the margin, {words} (re-solved; the LP price differs: {marginal['why']})."
-    return f"At the margin, {words}."
+def _marginal_words(marginal: TargetPrice) -> str:
+    if marginal.agree is False:
+        return f"At the margin, {marginal.costs} (re-solved; the LP price differs: {marginal.why})."
+    return f"At the margin, {marginal.costs}."

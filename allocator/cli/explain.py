@@ -28,6 +28,9 @@ from allocator.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from allocator.analysis.alternatives import Alternatives
+    from allocator.analysis.explanation import Explanation
+    from allocator.findings import Diagnosis, ShadowPrices, TargetPrice
     from allocator.plan import Plan
     from allocator.scenario.schema import Scenario
 
@@ -51,7 +54,7 @@ def _scenario(path: Path, variant: str | None) -> Scenario:
 
 
 def _no_plan(
-    status: str, diagnosis: dict[str, Any] | None, fmt: TextFormat, data: dict[str, Any]
+    status: str, diagnosis: Diagnosis | None, fmt: TextFormat, data: dict[str, Any]
 ) -> None:
     """Print why there is no plan and exit 3 (infeasible) or 4."""
     if fmt == TextFormat.json:
@@ -84,7 +87,8 @@ def explain_command(
         fail(f"{path}: no community '{community}' (communities: {', '.join(known)})")
     plan = solve(scenario, solver=solver.value, time_limit=time_limit)
     if not plan.status.has_plan:
-        data = {"status": plan.status.value, "diagnosis": plan.diagnosis}
+        diagnosis = plan.diagnosis.to_dict() if plan.diagnosis else None
+        data = {"status": plan.status.value, "diagnosis": diagnosis}
         _no_plan(plan.status.value, plan.diagnosis, fmt, data)
     chosen = known if community is None else [community]
     results = [
@@ -100,7 +104,7 @@ def explain_command(
         print_explanation(result, out)
 
 
-def print_explanation(result: Any, out: Any) -> None:
+def print_explanation(result: Explanation, out: Any) -> None:
     from rich.table import Table
 
     out.print(result.paragraph)
@@ -141,27 +145,17 @@ def print_explanation(result: Any, out: Any) -> None:
         out.print(_marginal_table(result.marginal))
 
 
-def _marginal_table(entry: dict[str, Any]) -> Any:
+def _marginal_table(entry: TargetPrice) -> Any:
     from rich.table import Table
 
     table = Table(title="边际 One more m2 of target", title_justify="left")
     for label in ("", "加权缺口 Weighted shortfall m2 per m2", "费用 万元 per m2"):
         table.add_column(label)
-    lp, fd = entry.get("lp", {}), entry.get("finite_difference") or {}
-    table.add_row(
-        "LP price (routes fixed)",
-        _num(lp.get("shortfall_m2_per_m2")),
-        _num(lp.get("cost_wan_per_m2")),
-    )
-    if fd:
-        table.add_row(
-            f"re-solved (+{fd.get('step_m2', 1):g} m2)",
-            _num(fd.get("shortfall_m2_per_m2")),
-            _num(fd.get("cost_wan_per_m2")),
-        )
-    table.caption = (
-        f"{entry.get('costs', '')}. Trust: {entry.get('trust')} ({entry.get('why', '')})."
-    )
+    table.add_row("LP price (routes fixed)", _num(entry.lp.shortfall_m2), _num(entry.lp.cost_wan))
+    fd = entry.finite_difference
+    if fd is not None:
+        table.add_row(f"re-solved (+{fd.step:g} m2)", _num(fd.shortfall_m2), _num(fd.cost_wan))
+    table.caption = f"{entry.costs}. Trust: {entry.trust.value} ({entry.why})."
     return table
 
 
@@ -210,7 +204,7 @@ def alternatives_command(
     raise typer.Exit(exit_code(result.optimal))
 
 
-def print_alternatives(result: Any, out: Any) -> None:
+def print_alternatives(result: Alternatives, out: Any) -> None:
     from rich.table import Table
 
     out.print(result.summary)
@@ -233,11 +227,11 @@ def print_alternatives(result: Any, out: Any) -> None:
             table.add_column(label, justify="right" if "Δ" in label else "left")
         for d in alt.differences:
             table.add_row(
-                f"{d['name']} ({d['community']})",
-                "; ".join(d["optimal"]) or "-",
-                "; ".join(d["alternative"]) or "-",
-                _money(d["cost_difference"], True),
-                _area(d["shortfall_difference_m2"], True),
+                f"{d.name} ({d.community})",
+                "; ".join(d.optimal) or "-",
+                "; ".join(d.alternative) or "-",
+                _money(d.cost_difference, True),
+                _area(d.shortfall_difference_m2, True),
             )
         out.print(table)
 
@@ -263,12 +257,12 @@ def print_plan_extras(plan: Plan, out: Any) -> None:
         print_no_plan(plan.status.value, plan.diagnosis, out, summary=False)
 
 
-def print_shadow_prices(prices: dict[str, Any], out: Any) -> None:
+def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
     from rich.table import Table
 
-    out.print(f"[bold]影子价格 Shadow prices:[/] {prices.get('summary', '')}")
-    first = next((b.get("finite_difference") for b in prices.get("budgets", [])), None) or {}
-    step = first.get("step_wan", 1.0)
+    out.print(f"[bold]影子价格 Shadow prices:[/] {prices.summary}")
+    first = next((b.finite_difference for b in prices.budgets), None)
+    step = first.step if first is not None else 1.0
     budgets = Table(
         title=f"每多{step:g}万元 {step:g} 万元 more in each budget, per 万元", title_justify="left"
     )
@@ -287,19 +281,19 @@ def print_shadow_prices(prices: dict[str, Any], out: Any) -> None:
         budgets.add_column(
             label, justify="left" if label in ("资金 Source", "单位 Unit", "信 Trust") else "right"
         )
-    for b in prices.get("budgets", []):
-        lp, fd = b["lp"], b.get("finite_difference") or {}
+    for b in prices.budgets:
+        fd = b.finite_difference
         budgets.add_row(
-            b["source"],
-            b["unit"],
-            _money(b["budget"]),
-            _money(b["used"]),
-            _num(lp["shortfall_reduction_m2_per_wan"]),
-            _num(lp["cost_saving_wan_per_wan"]),
-            _num(lp["holds_for_extra_wan"]),
-            _num(fd.get("shortfall_reduction_m2_per_wan")),
-            _num(fd.get("cost_saving_wan_per_wan")),
-            b["trust"],
+            b.source,
+            b.unit,
+            _money(b.budget),
+            _money(b.used),
+            _num(b.lp.shortfall_m2),
+            _num(b.lp.cost_wan),
+            _num(b.lp.holds_for),
+            _num(fd.shortfall_m2 if fd else None),
+            _num(fd.cost_wan if fd else None),
+            b.trust.value,
         )
     out.print(budgets)
     targets = Table(title="每多1 m2 目标 One more m2 of target", title_justify="left")
@@ -313,55 +307,56 @@ def print_shadow_prices(prices: dict[str, Any], out: Any) -> None:
         "信 Trust",
     ):
         targets.add_column(label, justify="right" if "/" in label else "left")
-    for t in prices.get("targets", []):
-        lp, fd = t["lp"], t.get("finite_difference") or {}
+    for t in prices.targets:
+        fd = t.finite_difference
         targets.add_row(
-            t["community"],
-            "是 yes" if t["meets_target"] else "否 no",
-            _num(lp["shortfall_m2_per_m2"]),
-            _num(lp["cost_wan_per_m2"]),
-            _num(fd.get("shortfall_m2_per_m2")),
-            _num(fd.get("cost_wan_per_m2")),
-            t["trust"],
+            t.community,
+            "是 yes" if t.meets_target else "否 no",
+            _num(t.lp.shortfall_m2),
+            _num(t.lp.cost_wan),
+            _num(fd.shortfall_m2 if fd else None),
+            _num(fd.cost_wan if fd else None),
+            t.trust.value,
         )
     out.print(targets)
-    differ = [
-        e for e in prices.get("budgets", []) + prices.get("targets", []) if e.get("agree") is False
-    ]
-    for entry in differ:
-        name = entry.get("community") or f"{entry['source']} {entry['unit']}"
-        out.print(f"  {name}: {entry['why']}")
+    for b in prices.budgets:
+        if b.agree is False:
+            out.print(f"  {b.source} {b.unit}: {b.why}")
+    for t in prices.targets:
+        if t.agree is False:
+            out.print(f"  {t.community}: {t.why}")
 
 
 def print_no_plan(
-    status: str, diagnosis: dict[str, Any] | None, out: Any, *, summary: bool = True
+    status: str, diagnosis: Diagnosis | None, out: Any, *, summary: bool = True
 ) -> None:
     """Conflicts, repairs and communities short whatever the money, as tables."""
     from rich.table import Table
 
-    diagnosis = diagnosis or {}
     if summary:
-        why = diagnosis.get("summary", "the solver found no plan in the time given")
+        why = diagnosis.summary if diagnosis else "the solver found no plan in the time given"
         out.print(f"[bold]无解 No plan ({status}):[/] {why}")
-    if diagnosis.get("conflicts"):
+    if diagnosis is None:
+        return
+    if diagnosis.conflicts:
         table = Table(title="冲突 Rules that cannot all hold", title_justify="left")
         for label in ("规则 Rule", "位置 File:line", "条目 Entry", "说明 What"):
             table.add_column(label)
-        for c in diagnosis["conflicts"]:
-            where = f"{Path(c['file']).name}:{c['line']}" if c.get("line") else ""
-            table.add_row(c["rule"], where, c["entry"], c["text"])
+        for c in diagnosis.conflicts:
+            where = f"{Path(c.file).name}:{c.line}" if c.line else ""
+            table.add_row(c.rule, where, c.entry, c.text)
         out.print(table)
-    if diagnosis.get("repairs"):
+    if diagnosis.repairs:
         table = Table(title="最省修复 Cheapest repair: add to these budgets", title_justify="left")
         for label in ("资金 Source", "单位 Unit", "预算 Budget 万元", "追加 Extra 万元"):
             table.add_column(label, justify="right" if "万元" in label else "left")
-        for r in diagnosis["repairs"]:
-            table.add_row(r["source"], r["unit"], _money(r["budget"]), _money(r["extra_budget"]))
+        for r in diagnosis.repairs:
+            table.add_row(r.source, r.unit, _money(r.budget), _money(r.extra_budget))
         out.print(table)
-    for s in diagnosis.get("short_m2", []):
+    for s in diagnosis.short_m2:
         out.print(
-            f"  {s['name']} ({s['community']}) lacks {s['missing_m2']:.1f} m2 whatever the "
-            f"money; relax: {'; '.join(s['relax'])}"
+            f"  {s.name} ({s.community}) lacks {s.missing_m2:.1f} m2 whatever the "
+            f"money; relax: {'; '.join(s.relax)}"
         )
 
 

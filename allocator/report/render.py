@@ -52,7 +52,11 @@ def print_plan(plan: Plan, console: Any) -> None:
     from rich.table import Table
 
     if not plan.status.has_plan:
-        why = (plan.diagnosis or {}).get("summary", "the solver found no plan in the time given")
+        why = (
+            plan.diagnosis.summary
+            if plan.diagnosis
+            else "the solver found no plan in the time given"
+        )
         console.print(f"[bold]无解 No plan ({plan.status.value}):[/] {why}")
         return
     console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
