@@ -59,7 +59,8 @@ began = clock()  # imports once per process (a notebook has them already), timed
 import highspy, numpy, pandas, pulp
 import allocator.model.reference as model
 import allocator.solving.decompose as decompose, allocator.solving.direct as direct
-import allocator.solving.lexicographic as solving, allocator.solving.solvers as solvers
+import allocator.solving.highs as highs, allocator.solving.lexicographic as solving
+import allocator.solving.pulp_highs as pulp_highs
 from allocator.scenario.loading import load_scenario
 result = {"imports_s": clock() - began}
 began = clock()
@@ -68,12 +69,12 @@ result["load_s"] = clock() - began
 if task in ("allocator", "naive"):
     timed(direct, "build_matrix", "build"); timed(decompose, "build_matrix", "build")
     timed(solving, "build_model", "build")
-    timed(direct.HighsRunner, "__init__", "handover")
-    timed(solvers.BulkHiGHS, "buildSolverModel", "handover")
-    timed(direct.HighsRunner, "_run", "solver"); timed(decompose, "_master", "solver")
-    timed(solvers.BulkHiGHS, "callSolver", "solver")
+    timed(direct, "from_matrix", "handover"); timed(decompose, "from_matrix", "handover")
+    timed(pulp_highs.BulkHiGHS, "buildSolverModel", "handover")
+    timed(highs.HighsModel, "run", "solver")  # the decomposition's master LPs too
+    timed(pulp_highs.BulkHiGHS, "callSolver", "solver")
     timed(direct, "readout", "readback"); timed(decompose, "readout", "readback")
-    timed(solvers.BulkHiGHS, "findSolutionValues", "readback")
+    timed(pulp_highs.BulkHiGHS, "findSolutionValues", "readback")
     timed(solving, "_plan_from", "readback")
     started = clock()
     formulation = "naive" if task == "naive" else "auto"
@@ -97,7 +98,7 @@ else:  # the PuLP layer for the sets formulation: build, hand over, read back; n
     result["build_s"] = clock() - started
     built.problem.setObjective(built.weighted_shortfall)
     started = clock()
-    handover = solvers.BulkHiGHS(msg=False)
+    handover = pulp_highs.BulkHiGHS(msg=False)
     handover.createAndConfigureSolver(built.problem)
     handover.buildSolverModel(built.problem)
     result["handover_s"] = clock() - started

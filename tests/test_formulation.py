@@ -19,7 +19,7 @@ from allocator.model.reference import build_model
 from allocator.model.sets import build_matrix
 from allocator.scenario.loading import scenario_from_dict
 from allocator.scenario.synthetic import generate_scenario
-from allocator.solving.highs_model import to_highs
+from allocator.solving.pulp_highs import to_highs
 
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

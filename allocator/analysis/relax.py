@@ -27,7 +27,8 @@ from allocator.model.rules import BY_NAME, decision_rules
 from allocator.model.terms import Layout, Row, Sense, name_of
 from allocator.scenario.edits import opened
 from allocator.scenario.schema import Scenario
-from allocator.solving.highs_model import INF, HighsModel, to_highs
+from allocator.solving.highs import INF, HighsModel
+from allocator.solving.pulp_highs import to_highs
 
 
 def drop_rank(rule: Rule) -> int:

@@ -13,36 +13,21 @@ time_limit), and every stage reports the objective of the values it hands back.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.model.sets import Matrix, build_matrix, no_gc
+from allocator.model.arrays import Matrix, no_gc
+from allocator.model.sets import build_matrix
 from allocator.scenario.schema import Community, Option, Scenario
-from allocator.solving.solvers import StageRun, _gap, interrupt_after, quiet_highs
+from allocator.solving.highs import INF, HighsModel, from_matrix
+from allocator.solving.status import StageRun, StageStatus, relative_gap, within_gap
 
-# HiGHS's searches for plans; with a good start they only repeat work (measured: 44 s -> 11 s
-# of a 1,000-community first stage).
-_HEURISTICS_OFF = {
-    "mip_heuristic_run_rins": False,
-    "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False,
-    "mip_heuristic_run_feasibility_jump": False,
-    "mip_heuristic_effort": 0.0,
-}
-_HEURISTICS_ON = {
-    "mip_heuristic_run_rins": True,
-    "mip_heuristic_run_rens": True,
-    "mip_heuristic_run_root_reduced_cost": True,
-    "mip_heuristic_run_feasibility_jump": True,
-    "mip_heuristic_effort": 0.05,
-}
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """A stage's run and the values of every column (None without a plan)."""
 
@@ -50,221 +35,105 @@ class Outcome:
     values: np.ndarray | None
 
 
-class HighsRunner:
-    """One HiGHS instance holding the model; runs relaxations and MIPs against a deadline."""
+def solve_stage(
+    model: HighsModel,
+    matrix: Matrix,
+    cost: np.ndarray,
+    *,
+    gap: float,
+    start: np.ndarray | None = None,
+) -> Outcome:
+    """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible."""
+    began = time.monotonic()
+    model.set_cost(cost)
+    relaxed = model.relaxation()
+    if relaxed.status == StageStatus.INFEASIBLE:
+        run = StageRun.without_plan(StageStatus.INFEASIBLE, time.monotonic() - began)
+        return Outcome(run, None)
+    best = start
+    if relaxed.values is not None:
+        own = fix_and_solve(model, matrix, relaxed.values, start)
+        if own is not None and (best is None or cost @ own < cost @ best - 1e-9):
+            best = own
+    return _full_mip(model, cost, best, gap=gap, began=began)
 
-    def __init__(self, matrix: Matrix, *, gap: float, deadline: float | None) -> None:
-        import highspy
 
-        quiet_highs()
-        self.matrix = matrix
-        self.gap = gap
-        self.deadline = deadline
-        arrays = matrix.arrays()
-        inf = highspy.kHighsInf
-        self.lower = np.clip(arrays["col_lower"], -inf, inf)
-        self.upper = np.clip(arrays["col_upper"], -inf, inf)
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("threads", 1)
-        highs.setOptionValue("mip_rel_gap", gap)
-        columns = len(self.lower)
-        highs.passModel(
-            columns,
-            len(arrays["row_lower"]),
-            len(arrays["index"]),
-            2,
-            1,
-            0.0,
-            np.zeros(columns),
-            self.lower,
-            self.upper,
-            np.clip(arrays["row_lower"], -inf, inf),
-            np.clip(arrays["row_upper"], -inf, inf),
-            arrays["starts"],
-            arrays["index"],
-            arrays["value"],
-            arrays["integrality"],
-        )
-        self.highs = highs
-        self.integer = arrays["integrality"].astype(bool)
-        self.integer_on = True
-        if deadline is not None:
-            interrupt_after(highs, lambda: deadline, simplex=True)
+def fix_and_solve(
+    model: HighsModel, matrix: Matrix, relaxed: np.ndarray, start: np.ndarray | None
+) -> np.ndarray | None:
+    """Step (b): the small MIP over communities the relaxation splits between sets (or,
+    given a start, where the relaxation and the start disagree: the start stays feasible).
+    The values of its plan, or None (none found, nothing to decide or no time left)."""
+    columns, values = [], []
+    for sets in matrix.sets.values():
+        weights = [w for _, w in sets]
+        taken = [w for w in weights if relaxed[w] > _WHOLE]
+        if taken and (start is None or start[taken[0]] > _WHOLE):
+            columns.extend(weights)
+            values.extend(1.0 if w == taken[0] else 0.0 for w in weights)
+    if not columns or model.time_left() <= 0:
+        return None
+    index = np.array(columns, dtype=np.int32)
+    model.fix_columns(index, np.array(values))
+    try:
+        return model.run_mip(None, heuristics=True).values
+    finally:
+        model.unfix_columns(index)
 
-    def set_integer(self, on: bool) -> None:
-        """Integer columns as built (True), or a plain LP (False: relaxations solved by the
-        simplex from the last basis, with less memory than the MIP solver's relaxation, and
-        without presolve: it would start each solve afresh and keeps its reduced model; at
-        10,000 communities a warm round of relaxations 2.0 s -> 0.9 s, 19 -> 15 MB a chunk)."""
-        import highspy
 
-        if on == self.integer_on:
-            return
-        self.highs.setOptionValue("presolve", "choose" if on else "off")
-        columns = np.flatnonzero(self.integer).astype(np.int32)
-        kind = highspy.HighsVarType.kInteger if on else highspy.HighsVarType.kContinuous
-        self.highs.changeColsIntegrality(len(columns), columns, np.full(len(columns), kind))
-        self.integer_on = on
+def _full_mip(
+    model: HighsModel, cost: np.ndarray, start: np.ndarray | None, *, gap: float, began: float
+) -> Outcome:
+    """Step (c): the full MIP; heuristics only when there is no start. Optimal only with a
+    bound from this run that proves the gap asked for."""
+    solved = model.run_mip(start, heuristics=start is None)
+    runtime = time.monotonic() - began
+    if solved.status == StageStatus.INFEASIBLE:
+        return Outcome(StageRun.without_plan(StageStatus.INFEASIBLE, runtime), None)
+    values, bound = solved.values, solved.bound
+    if values is None:
+        values = start  # HiGHS stopped before it took the start in: the start stands
+    if values is None:
+        return Outcome(StageRun.without_plan(StageStatus.NO_PLAN, runtime), None)
+    objective = float(cost @ values)
+    bound = None if bound is None else min(bound, objective)
+    gap_now = None if bound is None else relative_gap(objective, bound)
+    proven = solved.status == StageStatus.OPTIMAL and within_gap(gap_now, gap)
+    status = StageStatus.OPTIMAL if proven else StageStatus.TIME_LIMIT
+    return Outcome(StageRun(status, objective, bound, gap_now, runtime), values)
 
-    # --- the stage -------------------------------------------------------------------------
-    def stage(self, cost: np.ndarray, start: np.ndarray | None = None) -> Outcome:
-        """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible."""
-        began = time.monotonic()
-        self._set_cost(cost)
-        relaxed = self.relaxation()
-        if isinstance(relaxed, str):
-            return Outcome(StageRun("infeasible", None, None, None, time.monotonic() - began), None)
-        best = start
-        if isinstance(relaxed, np.ndarray):
-            own = self._fix_and_solve(relaxed, start)
-            if own is not None and (best is None or cost @ own < cost @ best - 1e-9):
-                best = own
-        return self.mip(cost, best, began)
 
-    def relaxation(self) -> np.ndarray | str | None:
-        """Values of the linear relaxation, 'infeasible', or None (stopped by the deadline)."""
-        import highspy
+def keep_at_most(model: HighsModel, coefs: np.ndarray, upper: float) -> int:
+    """Add the row coefs . x <= upper (stage 2 keeps stage 1's shortfall); its position."""
+    index = np.flatnonzero(coefs)
+    return model.add_row(None, -INF, upper, (index, coefs[index]))
 
-        if not self._time_left():
-            return None
-        if not self.integer_on:
-            self._run()
-        else:
-            self.highs.setOptionValue("solve_relaxation", True)
-            try:
-                self._run()
-            finally:
-                self.highs.setOptionValue("solve_relaxation", False)
-        status = self.highs.getModelStatus()
-        if status in (
-            highspy.HighsModelStatus.kInfeasible,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return "infeasible"
-        if status != highspy.HighsModelStatus.kOptimal:
-            return None
-        return np.array(self.highs.getSolution().col_value)
 
-    def _fix_and_solve(self, relaxed: np.ndarray, start: np.ndarray | None) -> np.ndarray | None:
-        """Step (b): the small MIP over communities the relaxation splits between sets (or,
-        given a start, where the relaxation and the start disagree: the start stays feasible)."""
-        columns, values = [], []
-        for sets in self.matrix.sets.values():
-            weights = [w for _, w in sets]
-            taken = [w for w in weights if relaxed[w] > _WHOLE]
-            if taken and (start is None or start[taken[0]] > _WHOLE):
-                columns.extend(weights)
-                values.extend(1.0 if w == taken[0] else 0.0 for w in weights)
-        if not columns or not self._time_left():
-            return None
-        index = np.array(columns, dtype=np.int32)
-        fixed = np.array(values)
-        self.highs.changeColsBounds(len(index), index, fixed, fixed)
-        try:
-            outcome = self._run_mip(None, heuristics=True)
-        finally:
-            self.highs.changeColsBounds(len(index), index, self.lower[index], self.upper[index])
-        return outcome
-
-    def mip(self, cost: np.ndarray, start: np.ndarray | None, began: float) -> Outcome:
-        """Step (c): the full MIP; heuristics only when there is no start."""
-        import highspy
-
-        values = self._run_mip(start, heuristics=start is None)
-        status = self.highs.getModelStatus()
-        runtime = time.monotonic() - began
-        kinds = highspy.HighsModelStatus
-        if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-            return Outcome(StageRun("infeasible", None, None, None, runtime), None)
-        if values is None:
-            values = start  # stopped before HiGHS took the start in: the start stands
-        if values is None:
-            return Outcome(StageRun("no_plan", None, None, None, runtime), None)
-        objective = float(cost @ values)
-        info = self.highs.getInfo()
-        bound = float(info.mip_dual_bound)
-        # HiGHS 1.16, on a model changed in place, has reported an objective and a bound that
-        # belong to other values than those it hands back: such a bound proves nothing.
-        if not math.isclose(info.objective_function_value, objective, rel_tol=1e-6, abs_tol=1e-6):
-            bound = math.nan
-        bound = min(bound, objective) if math.isfinite(bound) else None
-        gap_now = None if bound is None else _gap(objective, bound)
-        proven = status == kinds.kOptimal and gap_now is not None and gap_now <= self.gap * 1.0001
-        outcome = "optimal" if proven else "time_limit"
-        return Outcome(StageRun(outcome, objective, bound, gap_now, runtime), values)
-
-    def _run_mip(self, start: np.ndarray | None, *, heuristics: bool) -> np.ndarray | None:
-        if not self._time_left():
-            return None
-        for name, value in (_HEURISTICS_ON if heuristics else _HEURISTICS_OFF).items():
-            self.highs.setOptionValue(name, value)
-        if start is not None:
-            import highspy
-
-            solution = highspy.HighsSolution()
-            solution.col_value = start.tolist()
-            solution.value_valid = True
-            self.highs.setSolution(solution)
-        self._run()
-        if self.highs.getInfo().primal_solution_status != 2:
-            return None
-        return np.array(self.highs.getSolution().col_value)
-
-    def keep_at_most(self, coefs: np.ndarray, upper: float) -> None:
-        """Add the row coefs . x <= upper (stage 2 keeps stage 1's shortfall)."""
-        import highspy
-
-        index = np.flatnonzero(coefs).astype(np.int32)
-        self.highs.addRow(-highspy.kHighsInf, upper, len(index), index, coefs[index])
-        self.kept_row = self.highs.getNumRow() - 1
-
-    def polish(self, values: np.ndarray, shortfall: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        """With the plan's choices fixed: the least shortfall they allow, then the least cost
-        at exactly that shortfall. Stage 2's tolerance never shows as area traded for money."""
-        import highspy
-
-        if not self._time_left():
+def polish(
+    model: HighsModel, values: np.ndarray, shortfall: np.ndarray, cost: np.ndarray, kept_row: int
+) -> np.ndarray:
+    """With the plan's choices fixed: the least shortfall they allow, then the least cost
+    at exactly that shortfall (row `kept_row` keeps it). Stage 2's tolerance never shows as
+    area traded for money."""
+    if model.time_left() <= 0:
+        return values
+    columns = model.integer_columns()
+    model.fix_columns(columns, np.round(values[columns]))
+    model.set_row_bounds(kept_row, -INF, INF)
+    try:
+        model.set_cost(shortfall)
+        least = model.relaxation().values
+        if least is None:
             return values
-        columns = np.flatnonzero(self.integer).astype(np.int32)
-        fixed = np.round(values[columns])
-        self.highs.changeColsBounds(len(columns), columns, fixed, fixed)
-        self.highs.changeRowBounds(self.kept_row, -highspy.kHighsInf, highspy.kHighsInf)
-        try:
-            self._set_cost(shortfall)
-            least = self.relaxation()
-            if not isinstance(least, np.ndarray):
-                return values
-            allowed = float(shortfall @ least)
-            self.highs.changeRowBounds(
-                self.kept_row, -highspy.kHighsInf, allowed + 1e-9 * max(1.0, abs(allowed))
-            )
-            self._set_cost(cost)
-            polished = self.relaxation()
-        finally:
-            self.highs.changeColsBounds(
-                len(columns), columns, self.lower[columns], self.upper[columns]
-            )
-        if not isinstance(polished, np.ndarray) or cost @ polished > cost @ values + 1e-6 * max(
-            1.0, abs(cost @ values)
-        ):
-            return values
-        return polished
-
-    # --- plumbing --------------------------------------------------------------------------
-    def _set_cost(self, cost: np.ndarray) -> None:
-        self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
-
-    def _time_left(self) -> float | None:
-        """Seconds left before the deadline (inf without one); 0 means stop."""
-        if self.deadline is None:
-            return math.inf
-        return max(self.deadline - time.monotonic(), 0.0)
-
-    def _run(self) -> None:
-        left = self._time_left()
-        self.highs.setOptionValue("time_limit", left if math.isfinite(left) else math.inf)
-        self.highs.run()
+        allowed = float(shortfall @ least)
+        model.set_row_bounds(kept_row, -INF, allowed + 1e-9 * max(1.0, abs(allowed)))
+        model.set_cost(cost)
+        polished = model.relaxation().values
+    finally:
+        model.unfix_columns(columns)
+    if polished is None or cost @ polished > cost @ values + 1e-6 * max(1.0, abs(cost @ values)):
+        return values
+    return polished
 
 
 # --- the two stages, and reading the plan back ----------------------------------------------
@@ -282,16 +151,17 @@ def w_tolerance(shortfall: float) -> float:
     return max(W_TOLERANCE_M2, W_TOLERANCE_REL * abs(shortfall))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Value:
     """A solved value, shaped like a PuLP variable for the plan read-back."""
 
     varValue: float  # noqa: N815 - PuLP's name
 
 
-@dataclass
+@dataclass(frozen=True)
 class Readout:
-    """The decisions per option, in the shape `allocator.solving.lexicographic` reads a PuLP model."""
+    """The decisions per option, in the shape `allocator.solving.lexicographic` reads a PuLP
+    model."""
 
     scenario: Scenario
     options: list[tuple[Community, Option]]
@@ -308,19 +178,19 @@ def solve_direct(
     """Both stages on the combinations formulation; the plan's decisions and each stage's run."""
     matrix = build_matrix(scenario)
     deadline = None if time_limit is None else began + time_limit
-    runner = HighsRunner(matrix, gap=gap, deadline=deadline)
+    model = from_matrix(matrix, gap=gap, deadline=deadline)
     shortfall = matrix.objective("weighted_shortfall")
-    first = runner.stage(shortfall)
+    first = solve_stage(model, matrix, shortfall, gap=gap)
     stages = [first.run]
     values = first.values
     if values is not None:
         first_w = float(shortfall @ values)
-        runner.keep_at_most(shortfall, first_w + w_tolerance(first_w))
+        kept_row = keep_at_most(model, shortfall, first_w + w_tolerance(first_w))
         total_cost = matrix.objective("total_cost")
-        second = runner.stage(total_cost, start=values)
+        second = solve_stage(model, matrix, total_cost, gap=gap, start=values)
         stages.append(second.run)
         if second.values is not None:
-            values = runner.polish(second.values, shortfall, total_cost)
+            values = polish(model, second.values, shortfall, total_cost, kept_row)
     if values is None:
         return None, stages
     return readout(scenario, matrix, values), stages

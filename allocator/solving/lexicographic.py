@@ -18,7 +18,8 @@ from allocator.plan import (
     Status,
 )
 from allocator.scenario.schema import OPTION_KINDS, FundingSource, Scenario
-from allocator.solving.solvers import StageRun, run_stage, solver_version
+from allocator.solving import cbc, highs, pulp_highs
+from allocator.solving.status import StageRun, StageStatus
 from allocator.version import __version__
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ SETS_FROM_COMMUNITIES = 100
 DECOMPOSE_FROM = 3000
 DECOMPOSE_GAP = 2e-5
 _MEETS_M2 = 1e-4
+SOLVERS = ("highs", "cbc")
+_PLAN_STATUS = {
+    StageStatus.INFEASIBLE: Status.INFEASIBLE,
+    StageStatus.NO_PLAN: Status.NO_PLAN,
+    StageStatus.UNKNOWN: Status.NO_PLAN,
+}
 
 
 def solve(
@@ -63,6 +70,8 @@ def solve(
     least DECOMPOSE_GAP.
     """
     began = time.monotonic()
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
     if formulation == "auto":
         small = len(scenario.communities) < SETS_FROM_COMMUNITIES
         formulation = "naive" if small else "sets"
@@ -78,7 +87,7 @@ def solve(
     model = build_model(scenario, formulation=formulation)
     first = _stage(model, model.weighted_shortfall, solver, gap, time_limit, began)
     stages = [first]
-    if first.status in ("optimal", "time_limit"):
+    if first.status.has_plan:
         shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
         allowed = shortfall_now + _W_TOLERANCE_M2
         start = {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
@@ -87,13 +96,13 @@ def solve(
         )
         second = _stage(model, model.total_cost, solver, gap, time_limit, began, start)
         stages.append(second)
-        if second.status not in ("optimal", "time_limit"):
+        if not second.status.has_plan:
             # The second stage found nothing better in time: the first stage's plan stands.
             _restore(model, start)
         elif model.matrix is None:
             _settle_payers(model, solver, time_limit, began)
     info = _solver_info(solver, gap, time_limit, began, stages)
-    if model.matrix is not None and stages[0].status in ("optimal", "time_limit"):
+    if model.matrix is not None and stages[0].status.has_plan:
         return _plan_from(_readout_of(model), stages, info)
     return _plan_from(model, stages, info)
 
@@ -120,7 +129,9 @@ def _stage(
 ) -> StageRun:
     model.problem.setObjective(objective)
     remaining = None if time_limit is None else max(time_limit - (time.monotonic() - began), 0.01)
-    return run_stage(model.problem, solver, gap=gap, time_limit_s=remaining, start=start)
+    if solver == "cbc":
+        return cbc.run_stage(model.problem, gap=gap, time_limit_s=remaining)
+    return pulp_highs.run_stage(model.problem, gap=gap, time_limit_s=remaining, start=start)
 
 
 def payer_rank(source: FundingSource, position: int) -> float:
@@ -176,7 +187,7 @@ def _settle_payers(model: Model, solver: str, time_limit: float | None, began: f
     settled = _stage(model, spending, solver, 1e-9, time_limit, began)
     for var, (low, high) in zip(binaries, saved_bounds, strict=True):
         var.lowBound, var.upBound = low, high
-    if settled.status != "optimal":
+    if settled.status != StageStatus.OPTIMAL:
         _restore(model, saved_values)
 
 
@@ -198,7 +209,7 @@ def _solver_info(
     worst = None if any(g is None for g in gaps) else max(gaps)
     return SolverInfo(
         name=solver,
-        version=solver_version(solver),
+        version=cbc.version() if solver == "cbc" else highs.version(),
         gap=worst,
         requested_gap=gap,
         time_limit_s=time_limit,
@@ -208,12 +219,13 @@ def _solver_info(
 
 
 def _overall_status(stages: list[StageRun]) -> Status:
+    """The plan's status: the first stage's when it gave no plan; else optimal only when every
+    stage is proven, time_limit otherwise (a later stage without a plan leaves the plan of the
+    stage before it, unproven)."""
     first = stages[0].status
-    if first == "infeasible":
-        return Status.INFEASIBLE
-    if first == "no_plan":
-        return Status.NO_PLAN
-    if all(run.status == "optimal" for run in stages):
+    if not first.has_plan:
+        return _PLAN_STATUS[first]
+    if all(run.status == StageStatus.OPTIMAL for run in stages):
         return Status.OPTIMAL
     return Status.TIME_LIMIT
 
@@ -230,16 +242,16 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
     status = _overall_status(stages)
     if not status.has_plan:
         return Plan(
-            scenario=scenario.name,
-            status=status,
-            total_cost=0.0,
-            total_shortfall_m2=0.0,
-            weighted_shortfall=0.0,
-            communities_meeting_target=0,
-            community_results=(),
-            funding_results=(),
-            solver=info,
-            input_sha256=scenario.sha256(),
+            scenario.name,
+            status,
+            0.0,
+            0.0,
+            0.0,
+            0,
+            (),
+            (),
+            info,
+            scenario.sha256(),
             audit=audit_record(scenario, info),
         )
     communities = _community_results(model)
