@@ -21,7 +21,7 @@ the area, and counting them too would reward routes added for no reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pulp
@@ -39,18 +39,34 @@ _W_KEEP_M2 = 1e-5
 
 
 @dataclass(frozen=True)
+class Difference:
+    """One community whose routes differ between the optimum and an alternative."""
+
+    community: str
+    name: str
+    optimal: tuple[str, ...]  # its routes in the optimal plan: "id (kind, area m2)"
+    alternative: tuple[str, ...]  # and in the alternative
+    cost_difference: float  # 万元, alternative minus optimum, for this community
+    shortfall_difference_m2: float
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {**data, "optimal": list(self.optimal), "alternative": list(self.alternative)}
+
+
+@dataclass(frozen=True)
 class Alternative:
     """A plan near the optimum, and how it differs from it."""
 
     plan: Plan
-    differences: tuple[dict[str, Any], ...]
+    differences: tuple[Difference, ...]
     cost_difference: float
     cost_above_optimum: float  # as a share of the optimal cost
     routes_changed: int
 
     def to_dict(self) -> dict[str, Any]:
         data = self.plan.to_dict()
-        data["differences"] = list(self.differences)
+        data["differences"] = [d.to_dict() for d in self.differences]
         data["cost_difference"] = self.cost_difference
         data["cost_above_optimum"] = self.cost_above_optimum
         data["routes_changed"] = self.routes_changed
@@ -96,7 +112,13 @@ def alternatives(
     if optimal is None:
         optimal = solve(scenario, solver=solver, time_limit=time_limit)
     if not optimal.status.has_plan:
-        return Alternatives(optimal, (), within, count, "No plan, so no alternatives.")
+        return Alternatives(
+            optimal=optimal,
+            alternatives=(),
+            within=within,
+            count=count,
+            summary="No plan, so no alternatives.",
+        )
     search = _Search.build(scenario, optimal, within)
     found: list[Alternative] = []
     routes = [_routes(optimal)]
@@ -121,7 +143,11 @@ def alternatives(
         routes.append(_routes(plan))
         found.append(_alternative(optimal, plan))
     return Alternatives(
-        optimal, tuple(found), within, count, _summary(optimal, found, within, count)
+        optimal=optimal,
+        alternatives=tuple(found),
+        within=within,
+        count=count,
+        summary=_summary(optimal, found, within, count),
     )
 
 
@@ -193,19 +219,25 @@ def _alternative(optimal: Plan, plan: Plan) -> Alternative:
         if {o.id for o in mine.options} == {o.id for o in theirs.options}:
             continue
         differences.append(
-            {
-                "community": mine.id,
-                "name": mine.name,
-                "optimal": [f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in mine.options],
-                "alternative": [f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in theirs.options],
-                "cost_difference": round(theirs.cost - mine.cost, 6),
-                "shortfall_difference_m2": round(theirs.shortfall_m2 - mine.shortfall_m2, 6),
-            }
+            Difference(
+                community=mine.id,
+                name=mine.name,
+                optimal=tuple(f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in mine.options),
+                alternative=tuple(f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in theirs.options),
+                cost_difference=round(theirs.cost - mine.cost, 6),
+                shortfall_difference_m2=round(theirs.shortfall_m2 - mine.shortfall_m2, 6),
+            )
         )
     changed = len(_routes(optimal) ^ _routes(plan))
     extra = round(plan.total_cost - optimal.total_cost, 6)
     share = extra / optimal.total_cost if optimal.total_cost else 0.0
-    return Alternative(plan, tuple(differences), extra, round(share, 6), changed)
+    return Alternative(
+        plan=plan,
+        differences=tuple(differences),
+        cost_difference=extra,
+        cost_above_optimum=round(share, 6),
+        routes_changed=changed,
+    )
 
 
 def _summary(optimal: Plan, found: list[Alternative], within: float, count: int) -> str:
@@ -217,7 +249,7 @@ def _summary(optimal: Plan, found: list[Alternative], within: float, count: int)
         return f"{head} No other plan at that shortfall costs within {within:.1%} of it."
     lines = [head]
     for n, alt in enumerate(found, 1):
-        places = ", ".join(d["community"] for d in alt.differences)
+        places = ", ".join(d.community for d in alt.differences)
         lines.append(
             f"Alternative {n}: {alt.plan.total_cost:.2f} 万元 "
             f"({alt.cost_above_optimum:+.1%}), {alt.routes_changed} route choices "

@@ -15,7 +15,8 @@ from allocator.model.reference import Model, build_model
 from allocator.plan import Plan
 from allocator.scenario.edits import opened
 from allocator.scenario.schema import Scenario
-from allocator.solving.highs_model import INF, HighsModel, to_highs
+from allocator.solving.highs import INF, HighsModel
+from allocator.solving.pulp_highs import to_highs
 
 W_KEEP_M2 = 1e-6  # as allocator.solving.lexicographic: the cost stage keeps W within this many m2
 _GAP = 1e-9

@@ -242,16 +242,16 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
     status = _overall_status(stages)
     if not status.has_plan:
         return Plan(
-            scenario.name,
-            status,
-            0.0,
-            0.0,
-            0.0,
-            0,
-            (),
-            (),
-            info,
-            scenario.sha256(),
+            scenario=scenario.name,
+            status=status,
+            total_cost=0.0,
+            total_shortfall_m2=0.0,
+            weighted_shortfall=0.0,
+            communities_meeting_target=0,
+            community_results=(),
+            funding_results=(),
+            solver=info,
+            input_sha256=scenario.sha256(),
             audit=audit_record(scenario, info),
         )
     communities = _community_results(model)
