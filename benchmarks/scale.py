@@ -58,9 +58,9 @@ def timed(owner, name, phase):
 began = clock()  # imports once per process (a notebook has them already), timed apart
 import highspy, numpy, pandas, pulp
 import allocator.model.reference as model
-import allocator.solving.decompose as decompose, allocator.solving.direct as direct
-import allocator.solving.highs as highs, allocator.solving.lexicographic as solving
-import allocator.solving.pulp_highs as pulp_highs
+import allocator.solving.chunks as chunks, allocator.solving.decompose as decompose
+import allocator.solving.direct as direct, allocator.solving.highs as highs
+import allocator.solving.lexicographic as solving, allocator.solving.pulp_highs as pulp_highs
 from allocator.scenario.loading import load_scenario
 result = {"imports_s": clock() - began}
 began = clock()
@@ -68,8 +68,9 @@ scenario = load_scenario(path)
 result["load_s"] = clock() - began
 if task in ("allocator", "naive"):
     timed(direct, "build_matrix", "build"); timed(decompose, "build_matrix", "build")
-    timed(solving, "build_model", "build")
+    timed(chunks, "build_matrix", "build"); timed(solving, "build_model", "build")
     timed(direct, "from_matrix", "handover"); timed(decompose, "from_matrix", "handover")
+    timed(chunks, "from_matrix", "handover")
     timed(pulp_highs.BulkHiGHS, "buildSolverModel", "handover")
     timed(highs.HighsModel, "run", "solver")  # the decomposition's master LPs too
     timed(pulp_highs.BulkHiGHS, "callSolver", "solver")

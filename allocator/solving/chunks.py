@@ -1,0 +1,151 @@
+"""The decomposition's pieces: chunks of whole groups, each its own HiGHS model, and the few
+rows that link them (county-wide budgets, counts of funded options, stage 2's W).
+
+`allocator.solving.decompose` finds the plans; `allocator.solving.lagrange` the bound and the
+shares of the linking rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.model.arrays import Matrix
+from allocator.model.sets import build_matrix
+from allocator.scenario.schema import Community, Scenario
+from allocator.solving.highs import INF, HighsModel, from_matrix, seconds_left
+
+Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
+SHORTFALL: Key = ("shortfall", "")
+_NO_TERMS = (np.empty(0, dtype=np.int64), np.empty(0))
+
+
+@dataclass(eq=False)
+class Chunk:
+    """Some whole groups: their model in HiGHS and their part of each linking row."""
+
+    scenario: Scenario
+    matrix: Matrix
+    model: HighsModel
+    terms: dict[Key, tuple[np.ndarray, np.ndarray]]  # columns and coefficients per row
+    rows: dict[Key, int]  # the chunk's own row for a linking row, if it has one
+    plan: np.ndarray | None = None  # values of the chunk's columns in the current plan
+    first_relaxed: np.ndarray | None = None  # its relaxation within its stage-1 shares
+    shares: dict[Key, float] = field(default_factory=dict)
+
+    def use(self, key: Key, values: np.ndarray) -> float:
+        """What `values` (the chunk's columns) use of linking row `key`."""
+        columns, coefs = self.terms.get(key, _NO_TERMS)
+        return float(coefs @ values[columns]) if len(columns) else 0.0
+
+    def share(self, key: Key, limit: float) -> None:
+        """Let the chunk's row for `key` allow `limit` (a row is added when it has none)."""
+        self.shares[key] = limit
+        if key in self.rows:
+            self.model.set_row_bounds(self.rows[key], -INF, limit)
+            return
+        columns, coefs = self.terms.get(key, _NO_TERMS)
+        if len(columns):
+            self.rows[key] = self.model.add_row(None, -INF, limit, (columns, coefs))
+
+    def release(self) -> None:
+        """Every linking row of the chunk unbounded: the chunk on its own."""
+        for row in self.rows.values():
+            self.model.set_row_bounds(row, -INF, INF)
+
+    def cost(self, objective: str) -> np.ndarray:
+        return self.matrix.objective(objective)
+
+
+@dataclass(eq=False)
+class Decomposed:
+    """The scenario in chunks, the limits of the linking rows, the gap asked for and the
+    deadline (time.monotonic)."""
+
+    scenario: Scenario
+    chunks: list[Chunk]
+    limits: dict[Key, float]
+    gap: float
+    deadline: float | None
+
+    def time_left(self) -> float:
+        return seconds_left(self.deadline)
+
+    def total(self, objective: str) -> float:
+        """The objective of the current plan (every chunk's)."""
+        return sum(float(c.cost(objective) @ c.plan) for c in self.chunks)
+
+
+def split(
+    scenario: Scenario, *, gap: float, deadline: float | None, chunk_communities: int
+) -> Decomposed:
+    """Whole groups packed, in file order, into chunks of about `chunk_communities`
+    communities; the limits of the linking rows from the county-wide sources."""
+    by_group: dict[str, list[Community]] = {}
+    for community in scenario.communities:
+        by_group.setdefault(community.group, []).append(community)
+    packs: list[list[str]] = [[]]
+    size = 0
+    for group in scenario.groups:
+        if size >= chunk_communities:
+            packs.append([])
+            size = 0
+        packs[-1].append(group.id)
+        size += len(by_group.get(group.id, []))
+    limits: dict[Key, float] = {}
+    for source in scenario.funding:
+        if source.scope == "county":
+            limits[("budget", source.id)] = source.budget or 0.0
+        if source.max_options_funded is not None:
+            limits[("funded", source.id)] = float(source.max_options_funded)
+    chunks = [_chunk(scenario, pack, by_group, limits, gap, deadline) for pack in packs if pack]
+    return Decomposed(scenario, chunks, limits, gap, deadline)
+
+
+def _chunk(
+    scenario: Scenario,
+    groups: list[str],
+    by_group: dict[str, list[Community]],
+    limits: dict[Key, float],
+    gap: float,
+    deadline: float | None,
+) -> Chunk:
+    keep = set(groups)
+    part = scenario.model_copy(
+        update={
+            "communities": tuple(c for g in groups for c in by_group.get(g, [])),
+            "groups": tuple(g for g in scenario.groups if g.id in keep),
+        }
+    )
+    matrix = build_matrix(part)
+    # A chunk's MIPs stop within a tenth of the gap asked: gaps of every chunk add up.
+    model = from_matrix(matrix, gap=gap / 10, deadline=deadline)
+    model.set_integrality(False, warm=True)  # relaxations until a chunk's plan is wanted
+    terms, rows = _linking_terms(matrix, limits)
+    matrix.slim()
+    chunk = Chunk(part, matrix, model, terms, rows)
+    chunk.release()
+    return chunk
+
+
+def _linking_terms(
+    matrix: Matrix, limits: dict[Key, float]
+) -> tuple[dict[Key, tuple[np.ndarray, np.ndarray]], dict[Key, int]]:
+    """The chunk's columns and coefficients in each linking row, and its own rows for them."""
+    terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
+    rows: dict[Key, int] = {}
+    for kind, source_id in limits:
+        if kind == "budget":
+            columns = matrix.members.get((source_id, "county"), [])
+            if (source_id, "county") in matrix.budget_rows:
+                rows[(kind, source_id)] = matrix.budget_rows[(source_id, "county")]
+        else:
+            columns = [z for (_, s), z in matrix.funded.items() if s == source_id]
+            if source_id in matrix.funded_rows:
+                rows[(kind, source_id)] = matrix.funded_rows[source_id]
+        terms[(kind, source_id)] = (np.array(columns, dtype=np.int64), np.ones(len(columns)))
+    shortfall = matrix.objective("weighted_shortfall")
+    columns = np.flatnonzero(shortfall)
+    terms[SHORTFALL] = (columns, shortfall[columns])
+    return terms, rows
