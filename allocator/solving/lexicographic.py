@@ -17,7 +17,7 @@ from allocator.plan import (
     StageResult,
     Status,
 )
-from allocator.scenario.schema import OPTION_KINDS, FundingSource, Scenario
+from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option, Scenario
 from allocator.solving import cbc, highs, pulp_highs
 from allocator.solving.status import StageRun, StageStatus
 from allocator.version import __version__
@@ -298,44 +298,7 @@ def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
 
 def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
     """Read the chosen options and recompute every figure from the scenario's own numbers."""
-    chosen_by_community: dict[str, list[OptionResult]] = {}
-    replaced: set[str] = set()
-    years = model.scenario.horizon_years
-    money_of: dict[int, list[tuple[str, pulp.LpVariable]]] = {}
-    for (i, source_id), f in model.funding.items():
-        money_of.setdefault(i, []).append((source_id, f))
-    for i, (community, option) in enumerate(model.options):
-        if (model.chosen[i].varValue or 0.0) < 0.5:
-            continue
-        area = _round(min(max(model.area[i].varValue or 0.0, 0.0), option.max_area_m2))
-        capital = _round(option.fixed_cost + option.cost_per_m2 * area)
-        running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
-        if (
-            area == 0
-            and capital + running == 0
-            and not option.replaces_existing
-            and option.locked != "chosen"
-        ):
-            continue  # chosen in name only: adds nothing, costs nothing
-        funding = {
-            source_id: amount
-            for source_id, f in money_of.get(i, [])
-            if (amount := _round(f.varValue or 0.0)) > 0
-        }
-        if option.replaces_existing:
-            replaced.add(community.id)
-        chosen_by_community.setdefault(community.id, []).append(
-            OptionResult(
-                option.id,
-                option.kind,
-                area,
-                _round(option.area_factor * area),
-                capital,
-                running,
-                _round(capital + running),
-                funding,
-            )
-        )
+    chosen_by_community, replaced = _chosen_options(model)
     group_names = {g.id: g.name for g in model.scenario.groups}
     results = []
     for community in model.scenario.communities:
@@ -362,6 +325,54 @@ def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
             )
         )
     return tuple(results)
+
+
+def _chosen_options(model: Model | Readout) -> tuple[dict[str, list[OptionResult]], set[str]]:
+    """The chosen options of each community, and the communities whose existing area a chosen
+    option replaces."""
+    chosen_by_community: dict[str, list[OptionResult]] = {}
+    replaced: set[str] = set()
+    money_of: dict[int, list[tuple[str, pulp.LpVariable]]] = {}
+    for (i, source_id), f in model.funding.items():
+        money_of.setdefault(i, []).append((source_id, f))
+    for i, (community, option) in enumerate(model.options):
+        if (model.chosen[i].varValue or 0.0) < 0.5:
+            continue
+        result = _option_result(
+            option, model.area[i].varValue, money_of.get(i, []), model.scenario.horizon_years
+        )
+        if result is None:
+            continue
+        if option.replaces_existing:
+            replaced.add(community.id)
+        chosen_by_community.setdefault(community.id, []).append(result)
+    return chosen_by_community, replaced
+
+
+def _option_result(
+    option: Option, area_value: float | None, money: list[tuple[str, Any]], years: float
+) -> OptionResult | None:
+    """A chosen option's figures from its area; None when it is chosen in name only (adds
+    nothing, costs nothing, replaces nothing and is not locked in)."""
+    area = _round(min(max(area_value or 0.0, 0.0), option.max_area_m2))
+    capital = _round(option.fixed_cost + option.cost_per_m2 * area)
+    running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
+    if area == 0 and capital + running == 0:
+        if not option.replaces_existing and option.locked != "chosen":
+            return None
+    funding = {
+        source_id: amount for source_id, f in money if (amount := _round(f.varValue or 0.0)) > 0
+    }
+    return OptionResult(
+        option.id,
+        option.kind,
+        area,
+        _round(option.area_factor * area),
+        capital,
+        running,
+        _round(capital + running),
+        funding,
+    )
 
 
 def _funding_results(
