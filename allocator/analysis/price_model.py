@@ -1,7 +1,7 @@
 """The solves behind shadow prices: the scenario in HiGHS with budgets as rows, its LP duals
 with the plan's routes fixed, and the whole MIP re-solved with one bound moved.
 
-The model is built with budgets opened (see `allocator.scenario.edits.opened`), the real
+The model is built with budgets opened (see `allocator.model.opened`), the real
 budgets put back as row bounds, so that every budget binds through its row and shows in its
 dual. What the prices mean, and how they become entries: `allocator.analysis.shadow`.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model
 from allocator.plan import Plan
-from allocator.scenario.edits import opened
 from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs

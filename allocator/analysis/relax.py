@@ -9,7 +9,7 @@ the ground for the conflict search (a deletion filter, seeded by HiGHS's IIS of 
 relaxation) and for the priced elastic budgets of `allocator.analysis.diagnosis`.
 
 To keep bounds derived from budgets, areas and per-option caps out of the matrix, the model is
-built from an "opened" copy of the scenario (`allocator.scenario.edits.opened`) and the real
+built from an "opened" copy of the scenario (`allocator.model.opened`) and the real
 values are
 put back as bounds in HiGHS: with every rule on, the feasible set is the scenario's own.
 """
@@ -25,7 +25,7 @@ from allocator.model.families import columns
 from allocator.model.reference import Model, build_model
 from allocator.model.rules import BY_NAME, decision_rules
 from allocator.model.terms import Layout, Row, Sense, name_of
-from allocator.scenario.edits import opened
+from allocator.model.opened import opened
 from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs
