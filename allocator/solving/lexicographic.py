@@ -173,8 +173,9 @@ def _settle_payers(model: Model, solver: str, time_limit: float | None, began: f
     model.problem.get_constraint_by_name("keep_shortfall").changeRHS(
         shortfall_now + lost_m2 + _W_TOLERANCE_M2
     )
-    for var in binaries:
+    for var in binaries:  # fixed, and continuous: with the routes fixed, (17) is an LP
         var.lowBound = var.upBound = round(var.varValue or 0.0)
+        var.cat = pulp.LpContinuous
     cost_now = pulp.value(model.total_cost) or 0.0
     model.problem += pulp.LpConstraint(
         model.total_cost,
@@ -186,7 +187,7 @@ def _settle_payers(model: Model, solver: str, time_limit: float | None, began: f
     spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
     settled = _stage(model, spending, solver, 1e-9, time_limit, began)
     for var, (low, high) in zip(binaries, saved_bounds, strict=True):
-        var.lowBound, var.upBound = low, high
+        var.lowBound, var.upBound, var.cat = low, high, pulp.LpInteger
     if settled.status != StageStatus.OPTIMAL:
         _restore(model, saved_values)
 
