@@ -364,6 +364,20 @@ def budget_rules(layout: Layout) -> Iterator[Instance]:
             )
 
 
+def max_options_funded_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """A source's count of funded routes spans every group it pays in."""
+    return {
+        ("max_options_funded", s.id): float(s.max_options_funded)
+        for s in scenario.funding
+        if s.max_options_funded is not None
+    }
+
+
+def budget_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """A county-wide budget is shared by every group; a group's or community's is its own."""
+    return {("budget", s.id): s.budget or 0.0 for s in scenario.funding if s.scope == "county"}
+
+
 # --- (13)-(14): targets ------------------------------------------------------------------
 def target_rules(layout: Layout) -> Iterator[Instance]:
     routes_of: dict[str, list[Route]] = {}

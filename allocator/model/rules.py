@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from allocator.model.families import (
     area_when_chosen_rules,
+    budget_linking,
     budget_rules,
     capital_only_rules,
     excludes_allows,
@@ -30,6 +31,7 @@ from allocator.model.families import (
     locked_rules,
     max_area_rules,
     max_options_allows,
+    max_options_funded_linking,
     max_options_funded_rules,
     max_options_rules,
     max_per_option_rules,
@@ -62,7 +64,9 @@ class Family:
     instances: Callable[[Layout], Iterator[Instance]]
     role: Role = Role.DECISION
     drop_rank: int = 0  # conflict search: lower ranks are dropped first
-    links_groups: bool = False  # may one row hold routes of several groups (decomposition)?
+    # The rows that may hold routes of several groups (the decomposition shares them out):
+    # their limits by (family, id), from the scenario alone.
+    linking: Callable[[Scenario], dict[tuple[str, str], float]] | None = None
     repairable_with_money: bool = False  # may the diagnosis price more of its right-hand side?
     # For the rules on which routes a community may combine: may these routes (ids) be taken
     # together? The sets formulation and the diagnosis enumerate combinations with it.
@@ -158,7 +162,7 @@ FAMILIES: tuple[Family, ...] = (
         "sum_o z_os <= max_options_funded_s",
         max_options_funded_rules,
         drop_rank=3,
-        links_groups=True,
+        linking=max_options_funded_linking,
     ),
     Family(
         "budget",
@@ -166,7 +170,7 @@ FAMILIES: tuple[Family, ...] = (
         "sum_{o paid from unit u} f_os <= budget_su for every source s and unit u of its scope",
         budget_rules,
         drop_rank=9,
-        links_groups=True,
+        linking=budget_linking,
         repairable_with_money=True,
     ),
     Family(
@@ -213,6 +217,15 @@ def may_combine(
         for family in FAMILIES
         if family.allows is not None and family.name not in ignore
     )
+
+
+def linking_limits(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """The limits of every row that may hold routes of several groups, by (family, id)."""
+    limits: dict[tuple[str, str], float] = {}
+    for family in FAMILIES:
+        if family.linking is not None:
+            limits.update(family.linking(scenario))
+    return limits
 
 
 def decision_rules(scenario: Scenario) -> list[Instance]:
@@ -263,7 +276,7 @@ def model_doc() -> str:
     ]
     for family in FAMILIES:
         dropped = "kept" if family.role == Role.STRUCTURE else f"dropped at rank {family.drop_rank}"
-        links = "yes" if family.links_groups else ""
+        links = "yes" if family.linking is not None else ""
         money = "yes" if family.repairable_with_money else ""
         lines.append(
             f"| {family.equation} | `{family.name}` | {family.summary} | {dropped} | {links} "

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from allocator.model.arrays import Matrix
+from allocator.model.rules import linking_limits
 from allocator.model.sets import build_matrix
-from allocator.scenario.schema import Community, Scenario
+from allocator.scenario.schema import COUNTY_UNIT, Community, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix, seconds_left
 
-Key = tuple[str, str]  # ("budget", source) | ("funded", source) | ("shortfall", "")
+Key = tuple[str, str]  # (family, id) of `allocator.model.rules.linking_limits` | ("shortfall", "")
 SHORTFALL: Key = ("shortfall", "")
 _NO_TERMS = (np.empty(0, dtype=np.int64), np.empty(0))
 
@@ -93,12 +94,7 @@ def split(
             size = 0
         packs[-1].append(group.id)
         size += len(by_group.get(group.id, []))
-    limits: dict[Key, float] = {}
-    for source in scenario.funding:
-        if source.scope == "county":
-            limits[("budget", source.id)] = source.budget or 0.0
-        if source.max_options_funded is not None:
-            limits[("funded", source.id)] = float(source.max_options_funded)
+    limits = linking_limits(scenario)
     chunks = [_chunk(scenario, pack, by_group, limits, gap, deadline) for pack in packs if pack]
     return Decomposed(scenario, chunks, limits, gap, deadline)
 
@@ -135,16 +131,18 @@ def _linking_terms(
     """The chunk's columns and coefficients in each linking row, and its own rows for them."""
     terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     rows: dict[Key, int] = {}
-    for kind, source_id in limits:
-        if kind == "budget":
-            columns = matrix.members.get((source_id, "county"), [])
-            if (source_id, "county") in matrix.budget_rows:
-                rows[(kind, source_id)] = matrix.budget_rows[(source_id, "county")]
-        else:
+    for family, source_id in limits:
+        if family == "budget":
+            columns = matrix.members.get((source_id, COUNTY_UNIT), [])
+            row = matrix.budget_rows.get((source_id, COUNTY_UNIT))
+        elif family == "max_options_funded":
             columns = [z for (_, s), z in matrix.funded.items() if s == source_id]
-            if source_id in matrix.funded_rows:
-                rows[(kind, source_id)] = matrix.funded_rows[source_id]
-        terms[(kind, source_id)] = (np.array(columns, dtype=np.int64), np.ones(len(columns)))
+            row = matrix.funded_rows.get(source_id)
+        else:
+            raise ValueError(f"the sets formulation has no columns for linking rule {family!r}")
+        if row is not None:
+            rows[(family, source_id)] = row
+        terms[(family, source_id)] = (np.array(columns, dtype=np.int64), np.ones(len(columns)))
     shortfall = matrix.objective("weighted_shortfall")
     columns = np.flatnonzero(shortfall)
     terms[SHORTFALL] = (columns, shortfall[columns])

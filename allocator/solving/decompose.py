@@ -157,7 +157,9 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
         used = {key: chunk.use(key, chunk.plan) for key in keys}
         for key in keys:
             allowed = used[key] + max(work.limits[key] - totals[key], 0.0)
-            chunk.share(key, math.floor(allowed + 1e-6) if key[0] == "funded" else allowed)
+            chunk.share(
+                key, math.floor(allowed + 1e-6) if key[0] == "max_options_funded" else allowed
+            )
         _improve_chunk(chunk, objective)
         for key in keys:
             totals[key] += chunk.use(key, chunk.plan) - used[key]
@@ -357,7 +359,9 @@ def _rest_source(
             g: max(units[g] - group_use.get((source.id, g), 0.0), 0.0) for g in groups_kept
         }
     if source.max_options_funded is not None:
-        left = work.limits[("funded", source.id)] - _fixed_use(free, ("funded", source.id))
+        left = work.limits[("max_options_funded", source.id)] - _fixed_use(
+            free, ("max_options_funded", source.id)
+        )
         update["max_options_funded"] = max(int(round(left)), 0)
     return source.model_copy(update=update)
 
