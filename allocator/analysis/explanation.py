@@ -8,11 +8,8 @@
   the gap to the optimum, and what this community would then do. The best of them is the
   runner-up. A forced route must add at least 1 m2 (or its own minimum), so that forcing it
   cannot mean choosing it in name only;
-- the rules that bind here: budgets of the sources that may pay its routes (which source, which
-  unit, used in full), max_options, exclusions, must_meet (binding when, without it, this
-  community would fall short: one more re-solve), routes at their largest area, locks, and
-  the funding rules that stop a source paying more (max_share, max_per_option,
-  max_options_funded);
+- the rules that bind here: budgets, max_options, exclusions, must_meet, largest areas, locks
+  and funding rules (`allocator.analysis.binding`);
 - the marginal cost of one more m2 of its target (LP price and finite difference, as in
   `allocator.analysis.shadow`).
 
@@ -24,12 +21,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from allocator.analysis.binding import BindingRule, binding_rules
 from allocator.findings import Diagnosis, TargetPrice
 from allocator.plan import CommunityResult, Plan
-from allocator.scenario.edits import find_community, with_community, with_options
+from allocator.scenario.edits import find_community, with_options
 from allocator.scenario.schema import Community, Option, Scenario
-
-_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -47,18 +43,6 @@ class ForcedRoute:
     community_shortfall_m2: float | None = None
     community_routes: tuple[str, ...] = ()
     note: str = ""
-
-
-@dataclass(frozen=True)
-class BindingRule:
-    """A rule that holds this community's plan where it is."""
-
-    rule: str
-    text: str
-    option: str | None = None
-    source: str | None = None
-    unit: str | None = None
-    value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +114,7 @@ def explain(
         if option.id not in chosen
     )
     runner_up = _runner_up(forced)
-    binding = tuple(_binding_rules(scenario, plan, community, result, solver, time_limit))
+    binding = tuple(binding_rules(scenario, plan, community, result, solver, time_limit))
     marginal = _marginal(scenario, plan, community)
     paragraph = _paragraph(scenario, community, result, forced, runner_up, binding, marginal)
     return Explanation(
@@ -212,202 +196,6 @@ def _runner_up(forced: tuple[ForcedRoute, ...]) -> str | None:
         return None
     best = min(feasible, key=lambda f: (round(f.weighted_shortfall or 0.0, 4), f.total_cost))
     return best.option
-
-
-# --- binding rules ------------------------------------------------------------------------
-def _binding_rules(
-    scenario: Scenario,
-    plan: Plan,
-    community: Community,
-    result: CommunityResult,
-    solver: str,
-    time_limit: float | None,
-) -> list[BindingRule]:
-    rules = _budget_rules(scenario, plan, community)
-    rules += _choice_rules(community, result)
-    rules += _funding_rules(scenario, plan, community, result)
-    if community.must_meet:
-        rules += _must_meet_rule(scenario, plan, community, solver, time_limit)
-    return rules
-
-
-def _budget_rules(scenario: Scenario, plan: Plan, community: Community) -> list[BindingRule]:
-    """Budgets, in this community's unit, of every source that may pay one of its routes,
-    spent in full."""
-    kinds = {o.kind for o in community.options}
-    rules = []
-    for source in scenario.funding:
-        if not kinds.intersection(source.pays_for):
-            continue
-        unit = scenario.unit_of(source, community)
-        row = next(
-            (f for f in plan.funding_results if f.source == source.id and f.unit == unit), None
-        )
-        if row is None or row.left > _TOL:
-            continue
-        where = "" if unit == "county" else f" for {unit}"
-        rules.append(
-            BindingRule(
-                "budget",
-                f"{source.name} ({source.id}) is spent in full{where}: "
-                f"{row.used:g} of {row.budget:g} 万元",
-                source=source.id,
-                unit=unit,
-                value=row.budget,
-            )
-        )
-    return rules
-
-
-def _choice_rules(community: Community, result: CommunityResult) -> list[BindingRule]:
-    chosen = {o.id: o for o in result.options}
-    options = {o.id: o for o in community.options}
-    rules = []
-    if len(chosen) >= community.max_options and len(options) > len(chosen):
-        rules.append(
-            BindingRule(
-                "max_options",
-                f"at most {community.max_options} routes may be "
-                f"combined here, and {len(chosen)} are",
-                value=community.max_options,
-            )
-        )
-    for oid in chosen:
-        for other in options[oid].excludes + tuple(
-            o.id for o in community.options if oid in o.excludes
-        ):
-            if other not in chosen:
-                rules.append(BindingRule("excludes", f"{oid} excludes {other}", option=other))
-    for oid, picked in chosen.items():
-        option = options[oid]
-        if picked.area_m2 >= option.max_area_m2 - _TOL and option.min_area_m2 < option.max_area_m2:
-            rules.append(
-                BindingRule(
-                    "max_area",
-                    f"{oid} is used to its largest area, {option.max_area_m2:g} m2",
-                    option=oid,
-                    value=option.max_area_m2,
-                )
-            )
-        elif option.min_area_m2 >= option.max_area_m2 and result.shortfall_m2 > 0:
-            rules.append(
-                BindingRule(
-                    "max_area",
-                    f"{oid} comes whole, {option.max_area_m2:g} m2, and cannot grow",
-                    option=oid,
-                    value=option.max_area_m2,
-                )
-            )
-    for option in community.options:
-        if option.locked:
-            rules.append(
-                BindingRule("locked", f"{option.id} is locked {option.locked}", option=option.id)
-            )
-    return _unique(rules)
-
-
-def _funding_rules(
-    scenario: Scenario, plan: Plan, community: Community, result: CommunityResult
-) -> list[BindingRule]:
-    """Limits that stop a source paying more towards this community's routes."""
-    rules = []
-    funded_count = _funded_counts(plan)
-    unchosen_kinds = {o.kind for o in community.options} - {o.kind for o in result.options}
-    for source in scenario.funding:
-        for picked in result.options:
-            paid = picked.funding.get(source.id, 0.0)
-            if picked.kind not in source.pays_for or picked.cost <= 0:
-                continue
-            if source.max_per_option is not None and paid >= source.max_per_option - _TOL:
-                rules.append(
-                    BindingRule(
-                        "max_per_option",
-                        f"{source.id} pays its most towards "
-                        f"one route, {source.max_per_option:g} 万元, to {picked.id}",
-                        option=picked.id,
-                        source=source.id,
-                        value=source.max_per_option,
-                    )
-                )
-            if source.max_share < 1 and paid >= source.max_share * picked.cost - _TOL:
-                rules.append(
-                    BindingRule(
-                        "max_share",
-                        f"{source.id} pays its largest share, "
-                        f"{source.max_share:.0%}, of {picked.id}",
-                        option=picked.id,
-                        source=source.id,
-                        value=source.max_share,
-                    )
-                )
-        limit = source.max_options_funded
-        relevant = unchosen_kinds.intersection(source.pays_for) or any(
-            source.id in o.funding for o in result.options
-        )
-        if limit is not None and relevant and funded_count.get(source.id, 0) >= limit:
-            rules.append(
-                BindingRule(
-                    "max_options_funded",
-                    f"{source.id} already funds its {limit} routes, the most it may",
-                    source=source.id,
-                    value=limit,
-                )
-            )
-    return rules
-
-
-def _funded_counts(plan: Plan) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for c in plan.community_results:
-        for o in c.options:
-            for source_id, amount in o.funding.items():
-                if amount > 0:
-                    counts[source_id] = counts.get(source_id, 0) + 1
-    return counts
-
-
-def _must_meet_rule(
-    scenario: Scenario, plan: Plan, community: Community, solver: str, time_limit: float | None
-) -> list[BindingRule]:
-    """must_meet binds when, without it, this community would fall short."""
-    from allocator.solving.lexicographic import solve
-
-    free = solve(
-        with_community(scenario, community.id, must_meet=False),
-        solver=solver,
-        time_limit=time_limit,
-    )
-    if not free.status.has_plan:
-        return []
-    short = _result(free, community.id).shortfall_m2
-    if short <= _TOL:
-        return [
-            BindingRule(
-                "must_meet",
-                "must_meet holds but does not bind: the plan would meet the target here anyway",
-                value=0.0,
-            )
-        ]
-    gain = plan.weighted_shortfall - free.weighted_shortfall
-    return [
-        BindingRule(
-            "must_meet",
-            f"must_meet binds: without it this community would fall "
-            f"{short:g} m2 short and the money would cut the weighted shortfall "
-            f"elsewhere by {gain:g} m2",
-            value=short,
-        )
-    ]
-
-
-def _unique(rules: list[BindingRule]) -> list[BindingRule]:
-    seen, unique = set(), []
-    for rule in rules:
-        key = (rule.rule, rule.text)
-        if key not in seen:
-            seen.add(key)
-            unique.append(rule)
-    return unique
 
 
 # --- marginal cost of the target ----------------------------------------------------------
