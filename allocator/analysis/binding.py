@@ -1,9 +1,11 @@
 """The rules that hold one community's plan where it is, in planner terms.
 
-Budgets of the sources that may pay its routes (which source, which unit, used in full),
-max_options, exclusions, must_meet (binding when, without it, this community would fall short:
-one more re-solve), routes at their largest area, locks, and the funding rules that stop a
-source paying more (max_share, max_per_option, max_options_funded). For
+A rule binds here when it is a decision rule of the model (`allocator.model.rules`) with a row
+or bound on this community's routes or shortfall that is at its limit in the plan: a budget
+spent in full, a route at its largest area, an exclusion with one side taken, a share or cap
+a source pays in full, a count of funded routes reached, a lock. A new family is read here as
+it is written in the table; only budgets, exclusions and areas get words of their own.
+must_meet binds when, without it, this community would fall short (one more re-solve). For
 `allocator.analysis.explanation`.
 """
 
