@@ -71,19 +71,28 @@ def _terms(route: Route, coefs: tuple[float, float]) -> list[tuple[Var, float]]:
     return [(var, coef) for var, coef in pairs if coef]
 
 
+def _route_rule(
+    family: str,
+    route: Route,
+    field: str | None,
+    text: str,
+    *,
+    rows: tuple[Row, ...] = (),
+    bounds: tuple[Bound, ...] = (),
+) -> Instance:
+    """A rule on one route, set at `field` of its entry (the entry itself when None)."""
+    loc = route.loc if field is None else (*route.loc, field)
+    return Instance(family, (route.option.id,), loc, text, rows=rows, bounds=bounds,
+                    community=route.community.id, option=route.option.id)  # fmt: skip
+
+
 # --- (1)-(4), (12): which routes, how much area ------------------------------------------
 def area_when_chosen_rules(layout: Layout) -> Iterator[Instance]:
     for r in layout.routes:
         o = r.option
         row = Row(name_of("area", o.id), ((x(o), 1.0), (y(o), -o.max_area_m2)), Sense.LE, 0.0)
-        yield Instance(
-            "area_when_chosen",
-            (o.id,),
-            r.loc,
-            f"{r.label} adds area only if chosen",
-            rows=(row,),
-            community=r.community.id,
-            option=o.id,
+        yield _route_rule(
+            "area_when_chosen", r, None, f"{r.label} adds area only if chosen", rows=(row,)
         )
 
 
@@ -93,15 +102,7 @@ def max_area_rules(layout: Layout) -> Iterator[Instance]:
         counted = f", counted at {o.area_factor:g}" if o.area_factor < 1 else ""
         text = f"{r.label} adds at most {o.max_area_m2:g} m2{counted}"
         bound = Bound(x(o), 0.0, o.max_area_m2)
-        yield Instance(
-            "max_area",
-            (o.id,),
-            (*r.loc, "max_area_m2"),
-            text,
-            bounds=(bound,),
-            community=r.community.id,
-            option=o.id,
-        )
+        yield _route_rule("max_area", r, "max_area_m2", text, bounds=(bound,))
 
 
 def min_area_rules(layout: Layout) -> Iterator[Instance]:
@@ -112,15 +113,7 @@ def min_area_rules(layout: Layout) -> Iterator[Instance]:
         words = "all or nothing" if o.min_area_m2 >= o.max_area_m2 else "if chosen"
         text = f"{r.label} adds at least {o.min_area_m2:g} m2 ({words})"
         row = Row(name_of("min_area", o.id), ((x(o), 1.0), (y(o), -o.min_area_m2)), Sense.GE, 0)
-        yield Instance(
-            "min_area",
-            (o.id,),
-            (*r.loc, "min_area_m2"),
-            text,
-            rows=(row,),
-            community=r.community.id,
-            option=o.id,
-        )
+        yield _route_rule("min_area", r, "min_area_m2", text, rows=(row,))
 
 
 def locked_rules(layout: Layout) -> Iterator[Instance]:
@@ -130,14 +123,12 @@ def locked_rules(layout: Layout) -> Iterator[Instance]:
             continue
         verb = "must be taken" if o.locked == "chosen" else "may not be used"
         value = 1.0 if o.locked == "chosen" else 0.0
-        yield Instance(
+        yield _route_rule(
             "locked",
-            (o.id,),
-            (*r.loc, "locked"),
+            r,
+            "locked",
             f"{r.label} is locked {o.locked}: it {verb}",
             bounds=(Bound(y(o), value, value),),
-            community=r.community.id,
-            option=o.id,
         )
 
 
@@ -230,15 +221,7 @@ def paid_rules(layout: Layout) -> Iterator[Instance]:
         money = [(f(o, s), 1.0) for s in r.payers]
         cost = [(var, -coef) for var, coef in cost_terms(r, years)]
         row = Row(name_of("paid", o.id), tuple(money + cost), Sense.EQ, 0.0)
-        yield Instance(
-            "paid",
-            (o.id,),
-            r.loc,
-            f"{r.label} is paid for in full",
-            rows=(row,),
-            community=r.community.id,
-            option=o.id,
-        )
+        yield _route_rule("paid", r, None, f"{r.label} is paid for in full", rows=(row,))
 
 
 def capital_only_rules(layout: Layout) -> Iterator[Instance]:
