@@ -14,16 +14,20 @@ if TYPE_CHECKING:
 
 
 class Status(StrEnum):
-    """How the solve ended. Exit codes: optimal/time_limit 0, infeasible 3, no_plan 4."""
+    """How the solve ended. Exit codes: optimal/time_limit/not_proven 0, infeasible 3,
+    no_plan 4. `time_limit`: the best plan found when the time limit given was reached;
+    `not_proven`: a plan without the proof of optimality for another reason, which the stages
+    say (`solver.stages[].note`)."""
 
     OPTIMAL = "optimal"
     TIME_LIMIT = "time_limit"
+    NOT_PROVEN = "not_proven"
     INFEASIBLE = "infeasible"
     NO_PLAN = "no_plan"
 
     @property
     def has_plan(self) -> bool:
-        return self in (Status.OPTIMAL, Status.TIME_LIMIT)
+        return self in (Status.OPTIMAL, Status.TIME_LIMIT, Status.NOT_PROVEN)
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,15 @@ class FundingResult:
 
 @dataclass(frozen=True)
 class StageResult:
-    """One stage of the lexicographic solve: its objective, value, proven bound and gap."""
+    """One stage of the lexicographic solve: its objective, value, proven bound and gap, and a
+    note saying what happened when it is not simply proven (why not, or how it was re-solved)."""
 
     objective: str
     status: str
     value: float | None
     bound: float | None
     gap: float | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -327,7 +327,7 @@ def check_plan(
         return list(problems)
     if plan["scenario"] != scenario["name"]:
         problems.add("contract", f"plan of {plan['scenario']!r}, not of {scenario['name']!r}")
-    if plan["status"] not in ("optimal", "time_limit"):
+    if plan["status"] not in ("optimal", "time_limit", "not_proven"):
         problems.add("status", f"status {plan['status']!r} carries no plan to check")
         return list(problems)
     rows = _community_rows(scenario, plan, problems)

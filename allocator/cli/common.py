@@ -1,7 +1,8 @@
 """Shared pieces of the `allocator` command: the app, options, console and exits.
 A command runs load -> check -> solve -> render. Exit codes:
-0 a plan (optimal, or the best found at the time limit, with its gap); 2 invalid input;
-3 infeasible (what cannot be met is named); 4 no plan from the solver."""
+0 a plan (optimal; the best found at the time limit, with its gap; or not proven optimal, with
+the reason); 2 invalid input; 3 infeasible (what cannot be met is named); 4 no plan from the
+solver."""
 
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ def load_or_exit(path: Path) -> Scenario:
 
 
 def exit_code(plan: Plan) -> int:
+    """0 for a plan (optimal, time_limit or not_proven: `Status.has_plan`), 3 infeasible, 4 no
+    plan."""
     from allocator.plan import Status
 
     if plan.status.has_plan:

@@ -224,7 +224,7 @@ def _frontier(frame: pd.DataFrame, x: str, title: str | None) -> Figure:
     figure = _new_figure(7.5, 4.2)
     left = figure.add_subplot()
     data = frame.sort_values(x)
-    solved = data[data["status"].isin(["optimal", "time_limit"])]
+    solved = data[data["status"].isin(["optimal", "time_limit", "not_proven"])]
     left.step(
         solved[x],
         solved["communities_meeting_target"],
@@ -245,7 +245,7 @@ def _frontier(frame: pd.DataFrame, x: str, title: str | None) -> Figure:
         label=_say("总缺口", "total shortfall m2"),
     )
     right.set_ylabel(_say("总缺口", "total shortfall") + " m2", color="#d62728")
-    failed = data[~data["status"].isin(["optimal", "time_limit"])]
+    failed = data[~data["status"].isin(["optimal", "time_limit", "not_proven"])]
     if not failed.empty:
         left.scatter(
             failed[x],
@@ -325,7 +325,7 @@ def plot_comparison(comparison: Comparison, *, title: str | None = None) -> Figu
         label=_say("总缺口 m2", "total shortfall m2"),
     )
     for p, status in zip(positions, summary["status"], strict=True):
-        if status not in ("optimal", "time_limit"):
+        if status not in ("optimal", "time_limit", "not_proven"):
             left.text(p, 0.5, _say("无解", "no plan"), ha="center", rotation=90, fontsize=8)
     labels = [_plain(str(s), f"#{i + 1}") for i, s in enumerate(summary["scenario"])]
     left.set_xticks(list(positions), labels, rotation=20, ha="right")

@@ -11,7 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.plan import Plan, communities_table, funding_table, labelled, options_table, summary
+from allocator.plan import (
+    Plan,
+    Status,
+    communities_table,
+    funding_table,
+    labelled,
+    options_table,
+    summary,
+)
 
 CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
 
@@ -52,11 +60,7 @@ def print_plan(plan: Plan, console: Any) -> None:
     from rich.table import Table
 
     if not plan.status.has_plan:
-        why = (
-            plan.diagnosis.summary
-            if plan.diagnosis
-            else "the solver found no plan in the time given"
-        )
+        why = plan.diagnosis.summary if plan.diagnosis else _no_plan_reason(plan)
         console.print(f"[bold]无解 No plan ({plan.status.value}):[/] {why}")
         return
     console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
@@ -67,11 +71,30 @@ def print_plan(plan: Plan, console: Any) -> None:
     for key, value in summary(plan).items():
         facts.add_row(key, value)
     console.print(facts)
-    if plan.status.value == "time_limit":
+    if plan.status == Status.TIME_LIMIT:
         console.print(
             "[bold]注意 Note:[/] stopped at the time limit; this plan is the best found, "
             "not proven optimal (see gap)."
         )
+    elif plan.status == Status.NOT_PROVEN:
+        console.print(f"[bold]注意 Note:[/] 未证明最优 not proven optimal: {_stage_notes(plan)}")
+
+
+def _stage_notes(plan: Plan) -> str:
+    """What the stages say about how they ended (their notes), stage by stage."""
+    notes = [
+        f"{stage.objective} {stage.status}: {stage.note}"
+        for stage in plan.solver.stages
+        if stage.note and stage.status != "optimal"
+    ]
+    return "; ".join(notes) or "see solver.stages"
+
+
+def _no_plan_reason(plan: Plan) -> str:
+    if plan.solver.time_limit_s is not None:
+        return "the solver found no plan in the time given"
+    notes = [stage.note for stage in plan.solver.stages if stage.note]
+    return "the solver found no plan" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def plan_files(plan: Plan) -> dict[str, str]:

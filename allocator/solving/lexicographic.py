@@ -18,7 +18,8 @@ from allocator.plan import (
     Status,
 )
 from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option, Scenario
-from allocator.solving import cbc, highs, pulp_highs
+from allocator.solving import cbc, highs
+from allocator.solving.pulp_stages import Stages, exact_routes, settle_payers, w_tolerance
 from allocator.solving.status import StageRun, StageStatus
 from allocator.version import __version__
 
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
     from allocator.solving.direct import Readout
 
 DEFAULT_GAP = 1e-6
-# Stage 2 keeps W within this many m2 of the first stage's W*. Absolute, and small: a relative
-# slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
-_W_TOLERANCE_M2 = 1e-6
-# Settling who pays keeps the cost within this share of itself (8 yuan in 824 万元).
-_COST_TOLERANCE = 1e-6
 _DIGITS = 6
 SETS_FROM_COMMUNITIES = 100
 # From this size, and for gaps the relaxation can prove, decomposition by group
@@ -56,9 +52,11 @@ def solve(
 ) -> Plan:
     """Least weighted shortfall, then least cost at that shortfall.
 
-    `time_limit` (seconds, wall clock) covers both stages; a plan found at the limit has
-    status time_limit and carries its proven gap. An infeasible scenario gives a Plan with
-    status infeasible (`allocator.solve` adds a `diagnosis` saying what cannot be met).
+    `time_limit` (seconds, wall clock) covers every stage; a plan found at the limit has
+    status time_limit and carries its proven gap. A plan without proof for any other reason
+    has status not_proven, the reason in its stages' notes (`solver.stages`). An infeasible
+    scenario gives a Plan with status infeasible (`allocator.solve` adds a `diagnosis` saying
+    what cannot be met).
 
     `formulation`: "sets" (`allocator.model.sets`: the same optimum with a much tighter
     relaxation; with HiGHS it goes to the solver as arrays, see `allocator.solving.direct`), "naive"
@@ -85,26 +83,32 @@ def solve(
         info = _solver_info(solver, gap, time_limit, began, runs)
         return _plan_from(decisions or _NoPlan(scenario), runs, info)
     model = build_model(scenario, formulation=formulation)
-    first = _stage(model, model.weighted_shortfall, solver, gap, time_limit, began)
-    stages = [first]
-    if first.status.has_plan:
-        shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
-        allowed = shortfall_now + _W_TOLERANCE_M2
-        start = {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
-        model.problem += pulp.LpConstraint(
-            model.weighted_shortfall, pulp.LpConstraintLE, "keep_shortfall", allowed
-        )
-        second = _stage(model, model.total_cost, solver, gap, time_limit, began, start)
-        stages.append(second)
-        if not second.status.has_plan:
-            # The second stage found nothing better in time: the first stage's plan stands.
-            _restore(model, start)
-        elif model.matrix is None:
-            _settle_payers(model, solver, time_limit, began)
+    stages = _reference_stages(Stages(model, solver, gap, time_limit, began))
     info = _solver_info(solver, gap, time_limit, began, stages)
     if model.matrix is not None and stages[0].status.has_plan:
         return _plan_from(_readout_of(model), stages, info)
     return _plan_from(model, stages, info)
+
+
+def _reference_stages(stages: Stages) -> list[StageRun]:
+    """(15), then (16) from stage 1's plan with its routes made exact and its W kept, then
+    (17) on the reference formulation; each stage's run (`allocator.solving.pulp_stages`)."""
+    model = stages.model
+    first = stages.solve(model.weighted_shortfall)
+    if not first.status.has_plan:
+        return [first]
+    start, shortfall = exact_routes(stages)
+    allowed = shortfall + w_tolerance(stages.solver, shortfall)
+    model.problem += pulp.LpConstraint(
+        model.weighted_shortfall, pulp.LpConstraintLE, "keep_shortfall", allowed
+    )
+    runs = [first, stages.solve(model.total_cost, start)]
+    if model.matrix is None:
+        ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
+        settled = settle_payers(stages, ranks)
+        if settled is not None:
+            runs.append(settled)
+    return runs
 
 
 def _readout_of(model: Model) -> Readout:
@@ -116,22 +120,6 @@ def _readout_of(model: Model) -> Readout:
     by_name = {v.name: v.varValue for v in model.problem.variables()}
     values = np.array([by_name.get(name) or 0.0 for name in model.matrix.col_names])
     return readout(model.scenario, model.matrix, values)
-
-
-def _stage(
-    model: Model,
-    objective: pulp.LpAffineExpression,
-    solver: str,
-    gap: float,
-    time_limit: float | None,
-    began: float,
-    start: dict[str, float] | None = None,
-) -> StageRun:
-    model.problem.setObjective(objective)
-    remaining = None if time_limit is None else max(time_limit - (time.monotonic() - began), 0.01)
-    if solver == "cbc":
-        return cbc.run_stage(model.problem, gap=gap, time_limit_s=remaining)
-    return pulp_highs.run_stage(model.problem, gap=gap, time_limit_s=remaining, start=start)
 
 
 def payer_rank(source: FundingSource, position: int) -> float:
@@ -149,64 +137,16 @@ def payer_rank(source: FundingSource, position: int) -> float:
     return scope + (0.5 if general else 0.0) + 0.001 * position
 
 
-def _settle_payers(model: Model, solver: str, time_limit: float | None, began: float) -> None:
-    """Stage (17): with the routes fixed and the cost kept, split the money by `payer_rank`.
-
-    Equal-cost plans may split an option's cost between sources in many ways; without this
-    the split would be whatever the solver met first. Shortfall and cost stay as they are,
-    to within the solver's tolerances.
-    """
-    if time_limit is not None and time.monotonic() - began >= time_limit or not model.funding:
-        return
-    binaries = [*model.chosen, *model.funded.values()]
-    saved_bounds = [(v.lowBound, v.upBound) for v in binaries]
-    saved_values = {v.name: v.varValue for v in model.problem.variables()}
-    # Rounding the routes to exact 0/1 takes away the few 1e-6 m2 that a route "chosen" at
-    # 1e-7 added within the solver's tolerance: the shortfall may rise by that much.
-    priority = {c.id: c.priority for c in model.scenario.communities}
-    lost_m2 = sum(
-        priority[c.id] * o.area_factor * (x.varValue or 0.0)
-        for (c, o), y, x in zip(model.options, model.chosen, model.area, strict=True)
-        if (y.varValue or 0.0) < 0.5
-    )
-    shortfall_now = pulp.value(model.weighted_shortfall) or 0.0
-    model.problem.get_constraint_by_name("keep_shortfall").changeRHS(
-        shortfall_now + lost_m2 + _W_TOLERANCE_M2
-    )
-    for var in binaries:  # fixed, and continuous: with the routes fixed, (17) is an LP
-        var.lowBound = var.upBound = round(var.varValue or 0.0)
-        var.cat = pulp.LpContinuous
-    cost_now = pulp.value(model.total_cost) or 0.0
-    model.problem += pulp.LpConstraint(
-        model.total_cost,
-        pulp.LpConstraintLE,
-        "keep_cost",
-        cost_now + _COST_TOLERANCE * max(1.0, cost_now),
-    )
-    ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
-    spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
-    settled = _stage(model, spending, solver, 1e-9, time_limit, began)
-    for var, (low, high) in zip(binaries, saved_bounds, strict=True):
-        var.lowBound, var.upBound, var.cat = low, high, pulp.LpInteger
-    if settled.status != StageStatus.OPTIMAL:
-        _restore(model, saved_values)
-
-
-def _restore(model: Model, values: dict[str, float]) -> None:
-    for var in model.problem.variables():
-        var.varValue = values.get(var.name, var.varValue)
-
-
 def _solver_info(
     solver: str, gap: float, time_limit: float | None, began: float, stages: list[StageRun]
 ) -> SolverInfo:
-    names = ("weighted_shortfall", "total_cost")
+    names = ("weighted_shortfall", "total_cost", "payer_rank")
     results = tuple(
-        StageResult(name, run.status, run.objective, run.bound, run.gap)
+        StageResult(name, run.status, run.objective, run.bound, run.gap, run.note)
         for name, run in zip(names, stages, strict=False)
     )
-    # The plan's gap is the worst of its stages; unknown if any stage proved none.
-    gaps = [run.gap for run in stages]
+    # The plan's gap is the worst of its two MIP stages; unknown if either proved none.
+    gaps = [run.gap for run in stages[:2]]
     worst = None if any(g is None for g in gaps) else max(gaps)
     return SolverInfo(
         name=solver,
@@ -221,14 +161,16 @@ def _solver_info(
 
 def _overall_status(stages: list[StageRun]) -> Status:
     """The plan's status: the first stage's when it gave no plan; else optimal only when every
-    stage is proven, time_limit otherwise (a later stage without a plan leaves the plan of the
-    stage before it, unproven)."""
+    stage is proven; time_limit when a stage was stopped by the time limit given; not_proven
+    otherwise (the stages' notes say why)."""
     first = stages[0].status
     if not first.has_plan:
         return _PLAN_STATUS[first]
     if all(run.status == StageStatus.OPTIMAL for run in stages):
         return Status.OPTIMAL
-    return Status.TIME_LIMIT
+    if any(run.status == StageStatus.TIME_LIMIT for run in stages):
+        return Status.TIME_LIMIT
+    return Status.NOT_PROVEN
 
 
 class _NoPlan:

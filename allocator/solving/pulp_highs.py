@@ -27,12 +27,12 @@ from allocator.solving.highs import (
     interrupt_after,
     pass_arrays,
     quiet_highs,
-    reports,
 )
-from allocator.solving.status import StageRun, StageStatus, relative_gap
+from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
 _MODEL = highspy.HighsModelStatus
-_STOPPED = (_MODEL.kTimeLimit, _MODEL.kInterrupt, _MODEL.kIterationLimit)
+# How HiGHS ends when the time limit given (its own, or the deadline's interrupt) stops it.
+_ON_TIME = (_MODEL.kTimeLimit, _MODEL.kInterrupt)
 
 
 def problem_arrays(
@@ -112,6 +112,15 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             # also inside long simplex runs (the root relaxation of a large model)
             interrupt_after(lp.solverModel, lambda: deadline, simplex=True)
 
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:  # noqa: N802
+        """PuLP's read-back, also after a way of ending PuLP has no entry for (HiGHS 1.16's
+        kSolutionLimit, a node limit): the values are read all the same, and `run_stage` reads
+        HiGHS's own status."""
+        try:
+            return super().findSolutionValues(lp)
+        except KeyError:
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         variables, _, arrays = problem_arrays(lp, objective=True)
         pass_arrays(lp.solverModel, arrays)
@@ -133,39 +142,53 @@ def run_stage(
     time_limit_s: float | None,
     start: dict[str, float] | None = None,
     began: float | None = None,
+    presolve: bool = True,
 ) -> StageRun:
-    """Solve `problem` as it stands in HiGHS, from `start` if given; leave the values in its
-    variables. The time limit counts from `began` (time.monotonic; now if None)."""
+    """Solve `problem` as it stands in HiGHS, from `start` if given and with HiGHS's presolve
+    unless not `presolve`; leave the values in its variables. The time limit counts from
+    `began` (time.monotonic; now if None). OPTIMAL only with a bound that proves the gap;
+    TIME_LIMIT only when the time limit given stopped HiGHS; NOT_PROVEN, with a note, for a
+    plan without proof otherwise."""
     began = time.monotonic() if began is None else began
     deadline = began + time_limit_s if time_limit_s is not None else None
     options: dict[str, object] = {"mip_rel_gap": gap, "threads": 1}
     if time_limit_s is not None:
         options["time_limit"] = max(float(time_limit_s), SHORTEST_LIMIT_S)
+    if not presolve:
+        options["presolve"] = "off"
     quiet_highs()
     problem.solve(BulkHiGHS(msg=False, deadline=deadline, start=start, **options))
     highs = problem.solverModel
     runtime = time.monotonic() - began
-    status = _stage_status(highs)
-    if not status.has_plan:
-        return StageRun.without_plan(status, runtime)
+    status = highs.getModelStatus()
+    on_time = time_limit_s is not None and status in _ON_TIME
+    if status in NO_SOLUTION_POSSIBLE:
+        return StageRun.without_plan(StageStatus.INFEASIBLE, runtime)
+    if status != _MODEL.kOptimal and not has_solution(highs):
+        said = "the time limit was reached" if on_time else _said(highs, status)
+        return StageRun.without_plan(StageStatus.NO_PLAN, runtime, f"no plan found: {said}")
+    # Seen with HiGHS 1.16: given a starting plan, it can report the better objective it proved
+    # while handing back the starting plan's values. Its bound then proves nothing (no bound:
+    # NOT_PROVEN), and `allocator.solving.pulp_stages` solves it again without the start.
     objective = pulp.value(problem.objective) or 0.0
-    if start is not None and not reports(highs, objective):
-        # Seen with HiGHS 1.16: given a starting plan, it can report the better objective it
-        # proved while handing back the starting plan's values. Run again without the start.
-        return run_stage(problem, gap=gap, time_limit_s=time_limit_s, began=began)
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     bound = honest_bound(highs, objective) if is_mip else objective
     gap_now = None if bound is None else relative_gap(objective, bound)
-    return StageRun(status, objective, bound, gap_now, runtime)
+    if status == _MODEL.kOptimal and proven(objective, bound, gap):
+        return StageRun(StageStatus.OPTIMAL, objective, bound, gap_now, runtime)
+    if status != _MODEL.kOptimal:
+        note = "HiGHS stopped at the time limit" if on_time else f"stopped: {_said(highs, status)}"
+    elif bound is None:
+        note = f"{_mismatch(highs, objective)}: its bound is not this plan's"
+    else:
+        note = f"HiGHS stopped at a gap of {gap_now:.2e}, above the {gap:.1e} asked"
+    return StageRun(unproven(on_time), objective, bound, gap_now, runtime, note)
 
 
-def _stage_status(highs: Any) -> StageStatus:
-    """How a run of a whole stage ended, by HiGHS's model status and whether it has a plan."""
-    status = highs.getModelStatus()
-    if status == _MODEL.kOptimal:
-        return StageStatus.OPTIMAL
-    if status in NO_SOLUTION_POSSIBLE:
-        return StageStatus.INFEASIBLE
-    if status in _STOPPED and has_solution(highs):
-        return StageStatus.TIME_LIMIT
-    return StageStatus.NO_PLAN
+def _said(highs: Any, status: Any) -> str:
+    return f"HiGHS says {highs.modelStatusToString(status)!r}"
+
+
+def _mismatch(highs: Any, objective: float) -> str:
+    reported = float(highs.getInfo().objective_function_value)
+    return f"HiGHS reported objective {reported:.9g} for a plan of {objective:.9g}"

@@ -1,0 +1,314 @@
+"""The stages of a PuLP model (the reference formulation), each solved until the solver agrees
+with what is known, and saying what happened when it does not.
+
+- A stage run that ends without a proof for any reason but a reached time limit (the solver
+  says "infeasible" although the stage was handed a feasible plan, stops on its own, or
+  reports a bound that is not its plan's) is solved again: without its start, without
+  presolve, then as an LP with every integer fixed to the best plan's. The stage keeps the
+  best plan found (never less than its start) and a note of each run (`StageRun.note`).
+- Between stages 1 and 2, the plan's routes are made exact (`exact_routes`): stage 1's values
+  are integral only to the solver's tolerances (HiGHS: a route "chosen" at 1.4e-8 adds
+  4.6e-6 m2), so the W they show can lie below the least W of any plan with exact routes, and a
+  cost stage kept within 1e-6 m2 of it has only plans inside the tolerances left (HiGHS has
+  called it infeasible, or kept a dearer plan). Stage 2 keeps the least W the rounded routes
+  allow, and starts from that plan.
+- (17), settling who pays (`settle_payers`), runs with the routes fixed, as LPs: the least W
+  for the routes, the least cost at that W, then the order of payers; a stage of its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import pulp
+
+from allocator.model.reference import Model
+from allocator.solving import cbc, pulp_highs
+from allocator.solving.status import (
+    StageRun,
+    StageStatus,
+    better_of,
+    lp_told,
+    relative_gap,
+    told,
+    unproven,
+)
+
+# Stage 2 keeps W within this many m2 of the least W of stage 1's routes. Absolute, and small:
+# a relative slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
+W_TOLERANCE_M2 = 1e-6
+# Settling who pays keeps the cost within this share of itself (8 yuan in 824 万元).
+COST_TOLERANCE = 1e-6
+SETTLE_GAP = 1e-9  # the LPs of (17): the gap plays no part in an LP
+Values = dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A plan one run gave (or the start): its run and the values of every variable."""
+
+    run: StageRun
+    values: Values
+
+
+@dataclass
+class Stages:
+    """A PuLP model and how its stages are solved: solver, gap, time limit (s, None for none)
+    and when the solve began (time.monotonic), from which the time limit counts."""
+
+    model: Model
+    solver: str
+    gap: float
+    time_limit: float | None
+    began: float
+
+    # --- one run ------------------------------------------------------------------------------
+    def out_of_time(self) -> bool:
+        """A time limit was given and is reached."""
+        return self.time_limit is not None and time.monotonic() - self.began >= self.time_limit
+
+    def run_once(
+        self,
+        objective: pulp.LpAffineExpression,
+        *,
+        start: Values | None = None,
+        presolve: bool = True,
+        gap: float | None = None,
+    ) -> StageRun:
+        """One solver run of `objective` on the model as it stands; values in its variables."""
+        problem = self.model.problem
+        problem.setObjective(objective)
+        remaining = None
+        if self.time_limit is not None:
+            remaining = max(self.time_limit - (time.monotonic() - self.began), 0.01)
+        gap = self.gap if gap is None else gap
+        if self.solver == "cbc":
+            return cbc.run_stage(problem, gap=gap, time_limit_s=remaining, presolve=presolve)
+        return pulp_highs.run_stage(
+            problem, gap=gap, time_limit_s=remaining, start=start, presolve=presolve
+        )
+
+    # --- one stage, with its re-solves --------------------------------------------------------
+    def solve(
+        self,
+        objective: pulp.LpAffineExpression,
+        start: Values | None = None,
+        *,
+        gap: float | None = None,
+        feasible: bool = False,
+    ) -> StageRun:
+        """A stage: `objective` from `start` (a plan known to meet every row, or None), solved
+        again until proven, or the time limit is reached, or the ways to solve it again run
+        out; also without a start when a plan is known to exist (`feasible`). The best plan
+        found (at worst `start`) is left in the variables."""
+        began = time.monotonic()
+        feasible = feasible or start is not None
+        run = self.run_once(objective, start=start, gap=gap)
+        if _settled(run, feasible):
+            return self._no_worse(run, objective, start)
+        best = _better(_start_found(objective, start), self._found(run))
+        notes = [f"{_said(self.solver)}: {told(run, feasible)}"]
+        for label, from_best, presolve in self._ways(start):
+            if self.out_of_time():
+                break
+            from_values = best.values if from_best and best is not None else None
+            again = self.run_once(objective, start=from_values, presolve=presolve, gap=gap)
+            notes.append(f"solved again {label}: {told(again, False)}")
+            if again.status == StageStatus.OPTIMAL:
+                return replace(again, runtime_s=time.monotonic() - began, note="; ".join(notes))
+            best = _better(best, self._found(again))
+        if best is not None and self._integers() and not self.out_of_time():
+            fixed = self._with_integers_fixed(objective, best.values, gap)
+            notes.append(
+                f"solved again as an LP with the best plan's routes fixed: {lp_told(fixed.run)}"
+            )
+            best = _better(best, fixed if fixed.run.status.has_plan else None)
+        return self._ending(best, run, notes, began)
+
+    def _no_worse(
+        self, run: StageRun, objective: pulp.LpAffineExpression, start: Values | None
+    ) -> StageRun:
+        """`run`, or its start when the run's plan is worse (a time limit hit before the solver
+        took the start in): the start back in the variables, and said."""
+        known = _start_found(objective, start)
+        if known is None or run.objective is None or run.objective <= known.run.objective + 1e-9:
+            return run
+        _restore(self.model, known.values)
+        value = known.run.objective
+        bound = None if run.bound is None else min(run.bound, value)
+        gap_now = None if bound is None else relative_gap(value, bound)
+        note = f"{run.note or run.status}: its plan is worse than its start, which is kept"
+        return replace(run, objective=value, bound=bound, gap=gap_now, note=note)
+
+    def _ways(self, start: Values | None) -> list[tuple[str, bool, bool]]:
+        """The runs to try again: (label, from the best plan so far, with presolve)."""
+        if self.solver == "cbc":  # CBC is given no start
+            return [("without presolve", False, False)]
+        ways = [("without its start", False, True)] if start is not None else []
+        return [*ways, ("without presolve", True, False)]
+
+    def _integers(self) -> bool:
+        return any(v.cat == pulp.LpInteger for v in self.model.problem.variables())
+
+    def _found(self, run: StageRun) -> _Found | None:
+        if not run.status.has_plan:
+            return None
+        return _Found(run, {v.name: v.varValue for v in self.model.problem.variables()})
+
+    def _with_integers_fixed(
+        self, objective: pulp.LpAffineExpression, values: Values, gap: float | None
+    ) -> _Found:
+        """The LP of `values`'s routes: its plan, which proves nothing about the stage (no
+        bound)."""
+        with integers_fixed(self.model.problem, values):
+            run = self.run_once(objective, start=values, presolve=False, gap=gap)
+            found = self._found(replace(run, bound=None, gap=None))
+        return found if found is not None else _Found(run, values)
+
+    def _ending(
+        self, best: _Found | None, first: StageRun, notes: list[str], began: float
+    ) -> StageRun:
+        """The stage without proof: the best plan found in the variables, its status and note."""
+        runtime = time.monotonic() - began
+        if best is None:
+            status = StageStatus.NO_PLAN if first.status == StageStatus.UNKNOWN else first.status
+            return StageRun.without_plan(status, runtime, "; ".join(notes))
+        _restore(self.model, best.values)
+        run = best.run
+        ending = unproven(self.out_of_time() or run.status == StageStatus.TIME_LIMIT)
+        note = "; ".join([*notes, "kept the best plan found, not proven optimal"])
+        return StageRun(ending, run.objective, run.bound, run.gap, runtime, note)
+
+
+def _said(solver: str) -> str:
+    return "CBC" if solver == "cbc" else "HiGHS"
+
+
+def _settled(run: StageRun, feasible: bool) -> bool:
+    """A run that is the stage's answer: proven, stopped by the time limit given, or (when no
+    plan is known to exist) proven infeasible."""
+    if run.status in (StageStatus.OPTIMAL, StageStatus.TIME_LIMIT):
+        return True
+    return not feasible and run.status == StageStatus.INFEASIBLE
+
+
+def _start_found(objective: pulp.LpAffineExpression, start: Values | None) -> _Found | None:
+    """The start as a plan: its objective, no bound."""
+    if start is None:
+        return None
+    value = objective.constant + sum(c * (start.get(v.name) or 0.0) for v, c in objective.items())
+    return _Found(StageRun(StageStatus.NOT_PROVEN, value, None, None, 0.0), start)
+
+
+def _better(best: _Found | None, found: _Found | None) -> _Found | None:
+    """Of two plans, the better (see `better_of`)."""
+    if found is None or found.run.objective is None:
+        return best
+    if best is None or best.run.objective is None:
+        return found
+    run, takes = better_of(best.run, found.run)
+    return _Found(run, found.values if takes else best.values)
+
+
+@contextmanager
+def integers_fixed(problem: pulp.LpProblem, values: Values) -> Iterator[None]:
+    """Every integer variable fixed to its value in `values`, rounded, and continuous: what is
+    left is the LP of the continuous decisions. Bounds and kinds come back afterwards."""
+    fixed = [v for v in problem.variables() if v.cat == pulp.LpInteger]
+    saved = [(v.lowBound, v.upBound) for v in fixed]
+    for var in fixed:
+        var.lowBound = var.upBound = round(values.get(var.name) or 0.0)
+        var.cat = pulp.LpContinuous
+    try:
+        yield
+    finally:
+        for var, (low, high) in zip(fixed, saved, strict=True):
+            var.lowBound, var.upBound, var.cat = low, high, pulp.LpInteger
+
+
+def _restore(model: Model, values: Values) -> None:
+    for var in model.problem.variables():
+        var.varValue = values.get(var.name, var.varValue)
+
+
+def values_of(model: Model) -> Values:
+    return {v.name: v.varValue for v in model.problem.variables() if v.varValue is not None}
+
+
+# --- between the stages, and after them ---------------------------------------------------------
+def w_tolerance(solver: str, shortfall: float) -> float:
+    """Room over stage 1's W for stage 2: W_TOLERANCE_M2, and with CBC the error of its read
+    back (`cbc.READ_BACK_REL`)."""
+    if solver == "cbc":
+        return max(W_TOLERANCE_M2, cbc.READ_BACK_REL * abs(shortfall))
+    return W_TOLERANCE_M2
+
+
+def exact_routes(stages: Stages) -> tuple[Values, float]:
+    """The plan in the variables with its routes rounded to exact 0/1 and the least W those
+    routes allow (an LP): its values and W. The plan as it was when that LP gives no plan."""
+    model = stages.model
+    values = values_of(model)
+    shortfall = pulp.value(model.weighted_shortfall) or 0.0
+    with integers_fixed(model.problem, values):
+        run = stages.run_once(model.weighted_shortfall, gap=SETTLE_GAP)
+    if run.status != StageStatus.OPTIMAL:
+        _restore(model, values)
+        return values, shortfall
+    exact = values_of(model)
+    for var in model.problem.variables():  # exactly what was fixed, not the solver's echo
+        if var.cat == pulp.LpInteger:
+            exact[var.name] = float(round(values.get(var.name) or 0.0))
+    _restore(model, exact)
+    return exact, pulp.value(model.weighted_shortfall) or 0.0
+
+
+def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
+    """Stage (17): with the routes fixed, the least W they allow, the least cost at that W, then
+    the money split by `ranks` (source id -> rank; lower is spent first), each an LP. Equal-cost
+    plans may split a route's cost between sources in many ways; without this the split would
+    be whatever the solver met first. None when there is no money to split. When it fails, the
+    money stays as the cost stage left it and the stage says so."""
+    model = stages.model
+    if not model.funding:
+        return None
+    began = time.monotonic()
+    as_left = "the money is split as the cost stage left it"
+    if stages.out_of_time():
+        return StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, f"not run: {as_left}")
+    values = values_of(model)
+    spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
+    with integers_fixed(model.problem, values):
+        run, step = _settle(stages, spending)
+    runtime = time.monotonic() - began
+    if run.status == StageStatus.OPTIMAL:
+        return replace(run, runtime_s=runtime)
+    _restore(model, values)
+    note = f"{step}: '{run.status}'" + (f" ({run.note})" if run.note else "")
+    status = unproven(stages.out_of_time() or run.status == StageStatus.TIME_LIMIT)
+    return StageRun(status, None, None, None, runtime, f"{note}; {as_left}")
+
+
+def _settle(stages: Stages, spending: pulp.LpAffineExpression) -> tuple[StageRun, str]:
+    """The three LPs of (17) on the model with its routes fixed: the last run, and its step."""
+    model, problem = stages.model, stages.model.problem
+    keep_w = problem.get_constraint_by_name("keep_shortfall")
+    most_w = sum(c.priority * c.target_area_m2 for c in model.scenario.communities)
+    keep_w.changeRHS(most_w + 1.0)  # W's own bound: the routes may need a hair more than before
+    least_w = stages.solve(model.weighted_shortfall, gap=SETTLE_GAP, feasible=True)
+    if least_w.status != StageStatus.OPTIMAL:
+        return least_w, "the least shortfall of the plan's routes"
+    shortfall = least_w.objective or 0.0
+    keep_w.changeRHS(shortfall + w_tolerance(stages.solver, shortfall))
+    least_cost = stages.solve(model.total_cost, gap=SETTLE_GAP, feasible=True)
+    if least_cost.status != StageStatus.OPTIMAL:
+        return least_cost, "the least cost of the plan's routes"
+    cost = least_cost.objective or 0.0
+    allowed = cost + COST_TOLERANCE * max(1.0, abs(cost))
+    problem += pulp.LpConstraint(model.total_cost, pulp.LpConstraintLE, "keep_cost", allowed)
+    settled = stages.solve(spending, gap=SETTLE_GAP, feasible=True)
+    note = "; ".join(r.note for r in (least_w, least_cost, settled) if r.note) or None
+    return replace(settled, note=note), "settling who pays by rank"
