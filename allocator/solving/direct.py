@@ -6,9 +6,11 @@ The model (`allocator.model.sets`) goes to HiGHS once, as arrays; each stage the
      the few others are solved as a small MIP (with every county-wide row still in force);
  (c) the full MIP from that plan, with HiGHS's own plan-finding heuristics off (the start is
      the plan they would look for, and they cost most of the time); it proves the gap.
-Stage 2 adds the row W <= W1 + tolerance and starts from the better of stage 1's plan and
-its own (b). A wall-clock deadline interrupts HiGHS from outside (it can overrun its own
-time_limit), and every stage reports the objective of the values it hands back.
+Stage 2 adds the row W <= W1 + tolerance, W1 the least W of stage 1's plan with its routes
+rounded to exact 0/1 (`exact_routes`), and starts from the better of that plan and its own (b).
+A wall-clock deadline interrupts HiGHS from outside (it can overrun its own time_limit), and
+every stage reports the objective of the values it hands back. A stage that ends without proof
+for any reason but the deadline is solved again (`allocator.solving.resolve`).
 """
 
 from __future__ import annotations
@@ -22,17 +24,10 @@ from allocator.model.arrays import Matrix, no_gc
 from allocator.model.sets import build_matrix
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix
-from allocator.solving.status import StageRun, StageStatus, relative_gap, within_gap
+from allocator.solving.resolve import Outcome, read_mip, settled, solve_again
+from allocator.solving.status import StageRun, StageStatus
 
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A stage's run and the values of every column (None without a plan)."""
-
-    run: StageRun
-    values: np.ndarray | None
 
 
 def solve_stage(
@@ -43,11 +38,13 @@ def solve_stage(
     gap: float,
     start: np.ndarray | None = None,
 ) -> Outcome:
-    """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible."""
+    """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible. A stage that
+    ends without proof for any reason but the deadline is solved again
+    (`allocator.solving.resolve`); one with a start never ends infeasible or without a plan."""
     began = time.monotonic()
     model.set_cost(cost)
     relaxed = model.relaxation()
-    if relaxed.status == StageStatus.INFEASIBLE:
+    if relaxed.status == StageStatus.INFEASIBLE and start is None:
         run = StageRun.without_plan(StageStatus.INFEASIBLE, time.monotonic() - began)
         return Outcome(run, None)
     best = start
@@ -55,7 +52,16 @@ def solve_stage(
         own = fix_and_solve(model, matrix, relaxed.values, start)
         if own is not None and (best is None or cost @ own < cost @ best - 1e-9):
             best = own
-    return _full_mip(model, cost, best, gap=gap, began=began)
+    solved = model.run_mip(best, heuristics=best is None)
+    outcome = read_mip(model, cost, solved, best, gap=gap, began=began)
+    if not settled(outcome, best is not None, model):
+        outcome = solve_again(model, cost, outcome, best, gap=gap, began=began)
+    if relaxed.status == StageStatus.INFEASIBLE:
+        said = (
+            "HiGHS called the relaxation infeasible although a plan that meets every row is known"
+        )
+        outcome = Outcome(outcome.run.noted(said), outcome.values)
+    return outcome
 
 
 def fix_and_solve(
@@ -81,26 +87,23 @@ def fix_and_solve(
         model.unfix_columns(index)
 
 
-def _full_mip(
-    model: HighsModel, cost: np.ndarray, start: np.ndarray | None, *, gap: float, began: float
-) -> Outcome:
-    """Step (c): the full MIP; heuristics only when there is no start. Optimal only with a
-    bound from this run that proves the gap asked for."""
-    solved = model.run_mip(start, heuristics=start is None)
-    runtime = time.monotonic() - began
-    if solved.status == StageStatus.INFEASIBLE:
-        return Outcome(StageRun.without_plan(StageStatus.INFEASIBLE, runtime), None)
-    values, bound = solved.values, solved.bound
-    if values is None:
-        values = start  # HiGHS stopped before it took the start in: the start stands
-    if values is None:
-        return Outcome(StageRun.without_plan(StageStatus.NO_PLAN, runtime), None)
-    objective = float(cost @ values)
-    bound = None if bound is None else min(bound, objective)
-    gap_now = None if bound is None else relative_gap(objective, bound)
-    proven = solved.status == StageStatus.OPTIMAL and within_gap(gap_now, gap)
-    status = StageStatus.OPTIMAL if proven else StageStatus.TIME_LIMIT
-    return Outcome(StageRun(status, objective, bound, gap_now, runtime), values)
+def exact_routes(model: HighsModel, values: np.ndarray, shortfall: np.ndarray) -> np.ndarray:
+    """`values` with every integer column rounded to exact 0/1 and the least W those allow (an
+    LP); `values` when that finds none. Integral only to HiGHS's tolerances, a plan's W can
+    lie below the least W of any plan with exact routes, which stage 2 would be held to."""
+    if model.time_left() <= 0:
+        return values
+    columns = model.integer_columns()
+    model.fix_columns(columns, np.round(values[columns]))
+    try:
+        model.set_cost(shortfall)
+        exact = model.relaxation().values
+    finally:
+        model.unfix_columns(columns)
+    if exact is None:
+        return values
+    exact[columns] = np.round(values[columns])
+    return exact
 
 
 def keep_at_most(model: HighsModel, coefs: np.ndarray, upper: float) -> int:
@@ -184,6 +187,7 @@ def solve_direct(
     stages = [first.run]
     values = first.values
     if values is not None:
+        values = exact_routes(model, values, shortfall)
         first_w = float(shortfall @ values)
         kept_row = keep_at_most(model, shortfall, first_w + w_tolerance(first_w))
         total_cost = matrix.objective("total_cost")

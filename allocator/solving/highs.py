@@ -209,6 +209,7 @@ class Solution:
     values: np.ndarray | None = None
     objective: float | None = None
     bound: float | None = None
+    said: str = ""  # HiGHS's own words for how the run ended
 
 
 @dataclass(eq=False)
@@ -420,11 +421,12 @@ class HighsModel:
         if start is not None:
             self.set_start(start)
         status = self.run()
+        said = self.highs.modelStatusToString(self.highs.getModelStatus())
         if not self.has_solution():
-            return Solution(status)
+            return Solution(status, said=said)
         values = np.array(self.highs.getSolution().col_value)
         objective = float(self.cost @ values) + self.offset
-        return Solution(status, values, objective, honest_bound(self.highs, objective))
+        return Solution(status, values, objective, honest_bound(self.highs, objective), said)
 
     # --- reading --------------------------------------------------------------------------
     def has_solution(self) -> bool:
