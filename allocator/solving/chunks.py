@@ -16,6 +16,7 @@ from allocator.model.rules import linking_limits
 from allocator.model.sets import build_matrix
 from allocator.scenario.schema import COUNTY_UNIT, Community, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix, seconds_left
+from allocator.solving.status import StageStatus
 
 Key = tuple[str, str]  # (family, id) of `allocator.model.rules.linking_limits` | ("shortfall", "")
 SHORTFALL: Key = ("shortfall", "")
@@ -69,6 +70,7 @@ class Decomposed:
     limits: dict[Key, float]
     gap: float
     deadline: float | None
+    relaxation_failure: StageStatus | None = None  # how the last chunk relaxation that failed ended
 
     def time_left(self) -> float:
         return seconds_left(self.deadline)

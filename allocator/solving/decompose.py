@@ -48,7 +48,7 @@ from allocator.solving.direct import (
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
-from allocator.solving.status import StageRun, StageStatus, relative_gap, within_gap
+from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
 CHUNK_COMMUNITIES = 500
 SAMPLE_COMMUNITIES = 1000
@@ -98,16 +98,48 @@ def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
     room = SLACK * max(work.limits.get(SHORTFALL, 0.0) - _first_relaxed_w(work), 0.0)
     slack = np.array([room if k == SHORTFALL else 0.0 for k in keys])
     bound, shares = bound_and_shares(work, objective, keys, prices, slack)
-    if bound is None:
-        status = StageStatus.NO_PLAN if work.time_left() <= 0 else StageStatus.INFEASIBLE
-        return StageRun.without_plan(status, time.monotonic() - began)
+    on_time = work.deadline is not None and work.time_left() <= 0
+    if bound is None and objective == "weighted_shortfall":
+        return _no_bound(work, on_time, time.monotonic() - began)
     value = _plan(work, objective, keys, shares, bound)
+    on_time = work.deadline is not None and work.time_left() <= 0
     if value is None:
-        return StageRun.without_plan(StageStatus.NO_PLAN, time.monotonic() - began)
+        note = "no plan: " + ("the time limit was reached" if on_time else _NO_ROUNDING)
+        return StageRun.without_plan(StageStatus.NO_PLAN, time.monotonic() - began, note)
+    if bound is None:  # stage 2: stage 1's plan, improved chunk by chunk, without a bound
+        note = f"no Lagrangian bound: {_relaxation_failure(work, on_time)}"
+        return StageRun(unproven(on_time), value, None, None, time.monotonic() - began, note)
     bound = min(bound, value)
     gap_now = relative_gap(value, bound)
-    status = StageStatus.OPTIMAL if within_gap(gap_now, work.gap) else StageStatus.TIME_LIMIT
-    return StageRun(status, value, bound, gap_now, time.monotonic() - began)
+    if proven(value, bound, work.gap):
+        return StageRun(StageStatus.OPTIMAL, value, bound, gap_now, time.monotonic() - began)
+    note = (
+        "stopped at the time limit"
+        if on_time
+        else f"the plan is {gap_now:.2e} above the Lagrangian bound (of the relaxation), more "
+        f"than the {work.gap:.1e} asked: rounding the relaxation's plans cost more"
+    )
+    return StageRun(unproven(on_time), value, bound, gap_now, time.monotonic() - began, note)
+
+
+_NO_ROUNDING = "no plan came of the chunks' relaxations within their shares"
+
+
+def _no_bound(work: Decomposed, on_time: bool, runtime: float) -> StageRun:
+    """Stage 1 without a bound: INFEASIBLE only when a chunk's relaxation is infeasible."""
+    failed = work.relaxation_failure
+    if failed == StageStatus.INFEASIBLE:
+        return StageRun.without_plan(StageStatus.INFEASIBLE, runtime)
+    note = f"no plan: {_relaxation_failure(work, on_time)}"
+    return StageRun.without_plan(StageStatus.NO_PLAN, runtime, note)
+
+
+def _relaxation_failure(work: Decomposed, on_time: bool) -> str:
+    if on_time:
+        return "the time limit was reached"
+    if work.relaxation_failure == StageStatus.INFEASIBLE:
+        return "HiGHS called a chunk's relaxation infeasible"
+    return f"a chunk's relaxation ended '{work.relaxation_failure or StageStatus.UNKNOWN}'"
 
 
 def _sample(work: Decomposed) -> list[Chunk]:

@@ -57,8 +57,10 @@ def lagrangian(
     for chunk in work.chunks:
         base = chunk.cost(objective)
         chunk.model.set_cost(_priced(chunk, base, keys, prices))
-        relaxed = chunk.model.relaxation().values
+        solved = chunk.model.relaxation()
+        relaxed = solved.values
         if relaxed is None:
+            work.relaxation_failure = solved.status
             return None
         found.append((float(base @ relaxed), np.array([chunk.use(k, relaxed) for k in keys])))
     return found
