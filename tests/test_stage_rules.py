@@ -1,0 +1,232 @@
+"""The rules of honest stages, each provoked by hand on the 2024 county.
+
+(a) A stage handed a feasible plan never ends "infeasible", nor falls back silently: it is
+    solved again until the solver agrees, else it keeps the best plan and says so.
+(b) `time_limit` only when a time limit was given and reached; a plan without proof for any
+    other reason is `not_proven`, with the reason in `solver.stages`.
+(c) Settling who pays (17): when it fails, the plan says so in a stage of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import COUNTY_FILE
+from oracle import check_plan
+from typer.testing import CliRunner
+
+import allocator.solving.direct as direct
+import allocator.solving.lexicographic as lexicographic
+from allocator import load_scenario, solve
+from allocator.cli import app
+from allocator.plan import Status
+from allocator.solving import pulp_highs
+from allocator.solving.highs import HighsModel, Solution
+from allocator.solving.pulp_stages import Stages
+from allocator.solving.status import StageRun, StageStatus
+
+W_2024, COST_2024 = 765.0, 823.936
+KNOWN = "although a plan that meets every row is known"
+
+
+@pytest.fixture(scope="module")
+def county() -> Any:
+    return load_scenario(COUNTY_FILE)
+
+
+def _stage(plan: Any, objective: str) -> Any:
+    return next(s for s in plan.solver.stages if s.objective == objective)
+
+
+def _checked(plan: Any, county_raw: dict) -> None:
+    assert check_plan(county_raw, plan.to_dict()) == []
+
+
+# --- (a) ------------------------------------------------------------------------------------
+def test_cost_stage_called_infeasible_from_its_start_is_solved_again(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """HiGHS says "infeasible" to the cost stage with stage 1's plan in hand: solved again
+    without the start, the optimum, and the note says what happened."""
+    real = pulp_highs.run_stage
+    failed = []
+
+    def infeasible_once(problem: Any, **options: Any) -> StageRun:
+        if options.get("start") is not None and not failed:
+            failed.append(True)
+            return StageRun.without_plan(StageStatus.INFEASIBLE, 0.0)
+        return real(problem, **options)
+
+    monkeypatch.setattr(pulp_highs, "run_stage", infeasible_once)
+    plan = solve(county)
+    assert failed
+    assert plan.status == Status.OPTIMAL
+    assert (plan.weighted_shortfall, plan.total_cost) == (W_2024, COST_2024)
+    cost = _stage(plan, "total_cost")
+    assert cost.status == "optimal"
+    assert KNOWN in cost.note and "solved again without its start: 'optimal'" in cost.note
+    assert cost.note in plan.to_dict()["solver"]["stages"][1]["note"]
+    _checked(plan, county_raw)
+
+
+def test_cost_stage_keeps_its_start_when_every_run_fails(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """Every run of the cost stage fails, even the LP of stage 1's routes: the plan is stage
+    1's (its shortfall kept), `not_proven`, and the stage says it kept that plan."""
+    real_once, real_settle = Stages.run_once, lexicographic.settle_payers
+    settling = []
+
+    def failing(self: Stages, objective: Any, **options: Any) -> StageRun:
+        if objective is self.model.total_cost and not settling:
+            return StageRun.without_plan(StageStatus.INFEASIBLE, 0.0)
+        return real_once(self, objective, **options)
+
+    def settle(stages: Stages, ranks: dict[str, float]) -> Any:
+        settling.append(True)
+        return real_settle(stages, ranks)
+
+    monkeypatch.setattr(Stages, "run_once", failing)
+    monkeypatch.setattr(lexicographic, "settle_payers", settle)
+    plan = solve(county)
+    assert plan.status == Status.NOT_PROVEN
+    assert plan.weighted_shortfall == W_2024 and plan.total_cost >= COST_2024
+    cost = _stage(plan, "total_cost")
+    assert cost.status == "not_proven" and cost.value is not None
+    assert KNOWN in cost.note and "kept the best plan found" in cost.note
+    assert "without its start" in cost.note and "without presolve" in cost.note
+    _checked(plan, county_raw)
+
+
+def test_sets_cost_stage_called_infeasible_is_solved_again(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """The same on the sets formulation in HiGHS: the full MIP of the cost stage says
+    "infeasible" from its start; a fresh HiGHS proves the optimum."""
+    real_run, real_keep = HighsModel.run_mip, direct.keep_at_most
+    stage_two, failed = [], []
+
+    def keep(*args: Any) -> int:
+        stage_two.append(True)
+        return real_keep(*args)
+
+    def run_mip(self: HighsModel, start: Any = None, *, heuristics: bool = True) -> Solution:
+        if stage_two and start is not None and not heuristics and not failed:
+            failed.append(True)
+            return Solution(StageStatus.INFEASIBLE, said="Infeasible")
+        return real_run(self, start, heuristics=heuristics)
+
+    expected = solve(county, formulation="sets")
+    monkeypatch.setattr(direct, "keep_at_most", keep)
+    monkeypatch.setattr(HighsModel, "run_mip", run_mip)
+    plan = solve(county, formulation="sets")
+    assert failed
+    assert plan.status == Status.OPTIMAL
+    assert plan.weighted_shortfall == pytest.approx(expected.weighted_shortfall, abs=1e-4)
+    assert plan.total_cost == pytest.approx(expected.total_cost, abs=1e-4)
+    cost = _stage(plan, "total_cost")
+    assert KNOWN in cost.note and "in a fresh HiGHS from the best plan: 'optimal'" in cost.note
+    _checked(plan, county_raw)
+
+
+# --- (b) ------------------------------------------------------------------------------------
+def test_a_solver_that_stops_on_its_own_is_not_a_time_limit(
+    monkeypatch: pytest.MonkeyPatch, county_raw: dict
+) -> None:
+    """HiGHS stops at its first plan (a solution limit) with no time limit given: the plan is
+    `not_proven` (never `time_limit`), exit code 0, and the screen says why."""
+    real = pulp_highs.BulkHiGHS.createAndConfigureSolver
+
+    def first_plan_only(self: Any, lp: Any) -> None:
+        real(self, lp)
+        lp.solverModel.setOptionValue("mip_max_improving_sols", 1)
+
+    monkeypatch.setattr(pulp_highs.BulkHiGHS, "createAndConfigureSolver", first_plan_only)
+    result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["status"] == "not_proven"
+    statuses = [s["status"] for s in plan["solver"]["stages"]]
+    assert "time_limit" not in statuses and "not_proven" in statuses
+    assert any("Solution limit reached" in (s["note"] or "") for s in plan["solver"]["stages"])
+    assert check_plan(county_raw, plan) == []
+    table = CliRunner().invoke(app, ["solve", str(COUNTY_FILE)])
+    assert table.exit_code == 0
+    assert "未证明最优 not proven optimal" in table.output
+    assert "Solution limit reached" in table.output
+
+
+def test_sets_bound_that_is_not_the_plans_is_solved_again(
+    monkeypatch: pytest.MonkeyPatch, county: Any
+) -> None:
+    """HiGHS says optimal but its bound is not its plan's (seen with HiGHS 1.16): not taken
+    as a time limit; a fresh run proves the plan, and the note says so."""
+    real_run = HighsModel.run_mip
+    dropped = []
+
+    def no_bound(self: HighsModel, start: Any = None, *, heuristics: bool = True) -> Solution:
+        solved = real_run(self, start, heuristics=heuristics)
+        if start is not None and not heuristics and not dropped and solved.values is not None:
+            dropped.append(True)
+            return Solution(solved.status, solved.values, solved.objective, None, solved.said)
+        return solved
+
+    monkeypatch.setattr(HighsModel, "run_mip", no_bound)
+    plan = solve(county, formulation="sets")
+    assert dropped
+    assert plan.status == Status.OPTIMAL
+    noted = [s for s in plan.solver.stages if s.note]
+    assert noted and "no bound" in noted[0].note and "'optimal'" in noted[0].note
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ((StageStatus.OPTIMAL, StageStatus.OPTIMAL), Status.OPTIMAL),
+        ((StageStatus.OPTIMAL, StageStatus.NOT_PROVEN), Status.NOT_PROVEN),
+        ((StageStatus.NOT_PROVEN, StageStatus.TIME_LIMIT), Status.TIME_LIMIT),
+        ((StageStatus.OPTIMAL, StageStatus.OPTIMAL, StageStatus.NOT_PROVEN), Status.NOT_PROVEN),
+        ((StageStatus.INFEASIBLE,), Status.INFEASIBLE),
+        ((StageStatus.NO_PLAN,), Status.NO_PLAN),
+    ],
+)
+def test_plan_status_from_its_stages(statuses: tuple[StageStatus, ...], expected: Status) -> None:
+    runs = [StageRun(s, 1.0 if s.has_plan else None, None, None, 0.0) for s in statuses]
+    assert lexicographic._overall_status(runs) == expected  # noqa: SLF001
+
+
+# --- (c) ------------------------------------------------------------------------------------
+def test_settling_who_pays_that_fails_is_said(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """The LP of (17) fails (also without presolve): the money stays as the cost stage left
+    it, and a stage `payer_rank` says so; shortfall and cost are the optimum's."""
+    real = pulp_highs.run_stage
+
+    def settling_fails(problem: Any, **options: Any) -> StageRun:
+        if problem.get_constraint_by_name("keep_cost") is not None:
+            return StageRun.without_plan(StageStatus.INFEASIBLE, 0.0)
+        return real(problem, **options)
+
+    monkeypatch.setattr(pulp_highs, "run_stage", settling_fails)
+    plan = solve(county)
+    assert plan.status == Status.NOT_PROVEN
+    assert (plan.weighted_shortfall, plan.total_cost) == (W_2024, COST_2024)
+    payers = _stage(plan, "payer_rank")
+    assert payers.status == "not_proven" and payers.value is None
+    assert "settling who pays by rank" in payers.note
+    assert "split as the cost stage left it" in payers.note
+    assert [s.status for s in plan.solver.stages[:2]] == ["optimal", "optimal"]
+    _checked(plan, county_raw)
+
+
+def test_settled_payers_are_a_stage_of_the_plan(county: Any) -> None:
+    plan = solve(county)
+    assert [(s.objective, s.status, s.note) for s in plan.solver.stages] == [
+        ("weighted_shortfall", "optimal", None),
+        ("total_cost", "optimal", None),
+        ("payer_rank", "optimal", None),
+    ]
+    assert plan.to_dict()["solver"]["stages"][2]["note"] is None
