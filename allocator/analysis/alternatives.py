@@ -26,6 +26,7 @@ from typing import Any
 
 import pulp
 
+from allocator.model.costs import kept_shortfall_m2
 from allocator.model.reference import build_model
 from allocator.plan import Plan
 from allocator.scenario.edits import with_locks
@@ -35,7 +36,6 @@ from allocator.solving.pulp_highs import to_highs
 
 DEFAULT_WITHIN = 0.05
 DEFAULT_COUNT = 3
-_W_KEEP_M2 = 1e-5
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class _Search:
         cost = {v.name: c for v, c in model.total_cost.items()}
         stage = optimal.solver.stages[0].value if optimal.solver.stages else None
         shortfall = max(optimal.weighted_shortfall, stage or 0.0)
-        lp.add_row("keep_shortfall", -INF, shortfall + _W_KEEP_M2, w)
+        lp.add_row("keep_shortfall", -INF, shortfall + kept_shortfall_m2(shortfall, arrays=True), w)
         cap = optimal.total_cost * (1 + within) + 1e-6
         lp.add_row("keep_cost", -INF, cap, cost)
         for i, (_, option) in enumerate(model.options):

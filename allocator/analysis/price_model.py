@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from allocator.model.costs import kept_shortfall_m2
 from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model
 from allocator.plan import Plan
@@ -18,7 +19,6 @@ from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs
 
-W_KEEP_M2 = 1e-6  # as allocator.solving.lexicographic: the cost stage keeps W within this many m2
 _GAP = 1e-9
 _PRESOLVE_FROM_COLUMNS = 20_000
 
@@ -75,7 +75,7 @@ class PriceModel:
             return None
         shortfall = self.lp.objective()
         first = self.lp.values()
-        self.lp.set_row_bounds("keep_shortfall", -INF, shortfall + W_KEEP_M2)
+        self.lp.set_row_bounds("keep_shortfall", -INF, shortfall + kept_shortfall_m2(shortfall))
         self.lp.set_objective(self.c)
         self.lp.set_start(first)
         status = self.lp.run(_remaining(deadline))
@@ -124,7 +124,7 @@ def lp_duals(prices: PriceModel, integers: dict[str, float]) -> LpDuals:
         w = lp.objective()
         first = {name: lp.row_dual(name) for name in lp.rows}
         range_first = _ranges(lp)
-        lp.set_row_bounds("keep_shortfall", -INF, w + W_KEEP_M2)
+        lp.set_row_bounds("keep_shortfall", -INF, w + kept_shortfall_m2(w))
         lp.set_objective(prices.c)
         if lp.run() != "optimal":
             raise RuntimeError("the plan's routes give no LP solution in the cost stage")

@@ -9,10 +9,25 @@ from __future__ import annotations
 
 from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option
 
-# Stage (16) keeps the weighted shortfall W within this many m2 of the first stage's W*.
-# Absolute, and small: a relative slack would let the cost stage trade real area (0.8 m2 at
-# W* = 765) for money. Every stage and analysis that keeps W reads this one value.
-SHORTFALL_TOLERANCE_M2 = 1e-6
+
+def kept_shortfall_m2(
+    shortfall_m2: float, *, arrays: bool = False, read_back_rel: float = 0.0
+) -> float:
+    """How far a later stage may let the weighted shortfall W exceed stage 1's W* (m2): the one
+    definition every stage and analysis that keeps W reads.
+
+    The reference formulation keeps 1e-6 m2, absolute and small: a relative slack would let the
+    cost stage trade real area (0.8 m2 at W* = 765) for money. Models handed to HiGHS whole as
+    arrays (`arrays`: the sets formulation's stages, the alternatives' search) keep 1e-5 m2, or
+    1e-8 of W for large W, still far below what a plan shows (0.1 m2): tighter, HiGHS's presolve
+    has declared the fixed-set MIPs infeasible (docs/performance.md). A solver whose values come
+    back rounded (CBC's files) adds that precision, `read_back_rel` of W.
+    """
+    if arrays:
+        room = max(1e-5, 1e-8 * abs(shortfall_m2))
+    else:
+        room = 1e-6
+    return max(room, read_back_rel * abs(shortfall_m2))
 
 
 def capital_coefs(option: Option) -> tuple[float, float]:

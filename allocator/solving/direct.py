@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model.arrays import Matrix, no_gc
+from allocator.model.costs import kept_shortfall_m2
 from allocator.model.sets import build_matrix
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix
@@ -140,18 +141,10 @@ def polish(
 
 
 # --- the two stages, and reading the plan back ----------------------------------------------
-# Stage 2 keeps W within a hair of stage 1's: 1e-5 m2, or 1e-8 of W for large W, far below
-# what a plan shows (0.1 m2), and the polish (least W for the plan's choices) takes it back.
-# Tighter, HiGHS's presolve declares the fixed-set MIPs infeasible (measured: 1e-6 m2 at
-# W = 24,000 took the cost stage of 1,000 communities from 2.4 s to 36 s; 1e-5 m2 at
-# W = 250,000 made the 10,000-community cost stage infeasible).
-W_TOLERANCE_M2 = 1e-5
-W_TOLERANCE_REL = 1e-8
-
-
 def w_tolerance(shortfall: float) -> float:
-    """How far stage 2 may let W exceed stage 1's W (m2)."""
-    return max(W_TOLERANCE_M2, W_TOLERANCE_REL * abs(shortfall))
+    """How far stage 2 may let W exceed stage 1's W (m2): the polish (least W for the plan's
+    choices) takes it back."""
+    return kept_shortfall_m2(shortfall, arrays=True)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import pulp
 
+from allocator.model.costs import kept_shortfall_m2
 from allocator.model.reference import Model
 from allocator.solving import cbc, pulp_highs
 from allocator.solving.status import (
@@ -37,9 +38,6 @@ from allocator.solving.status import (
     unproven,
 )
 
-# Stage 2 keeps W within this many m2 of the least W of stage 1's routes. Absolute, and small:
-# a relative slack would let the cost stage trade real area (0.8 m2 at W* = 765) for money.
-W_TOLERANCE_M2 = 1e-6
 # Settling who pays keeps the cost within this share of itself (8 yuan in 824 万元).
 COST_TOLERANCE = 1e-6
 SETTLE_GAP = 1e-9  # the LPs of (17): the gap plays no part in an LP
@@ -240,11 +238,10 @@ def values_of(model: Model) -> Values:
 
 # --- between the stages, and after them ---------------------------------------------------------
 def w_tolerance(solver: str, shortfall: float) -> float:
-    """Room over stage 1's W for stage 2: W_TOLERANCE_M2, and with CBC the error of its read
-    back (`cbc.READ_BACK_REL`)."""
-    if solver == "cbc":
-        return max(W_TOLERANCE_M2, cbc.READ_BACK_REL * abs(shortfall))
-    return W_TOLERANCE_M2
+    """Room over stage 1's W for stage 2 (`allocator.model.costs.kept_shortfall_m2`), with CBC
+    also the error of its read-back (`cbc.READ_BACK_REL`)."""
+    read_back = cbc.READ_BACK_REL if solver == "cbc" else 0.0
+    return kept_shortfall_m2(shortfall, read_back_rel=read_back)
 
 
 def exact_routes(stages: Stages) -> tuple[Values, float]:
