@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulp
 
+from allocator.model.costs import payer_rank
 from allocator.model.reference import Model, build_model
 from allocator.plan import (
     CommunityResult,
@@ -17,7 +18,7 @@ from allocator.plan import (
     StageResult,
     Status,
 )
-from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option, Scenario
+from allocator.scenario.schema import Option, Scenario
 from allocator.solving import cbc, highs
 from allocator.solving.pulp_stages import Stages, exact_routes, settle_payers, w_tolerance
 from allocator.solving.status import StageRun, StageStatus
@@ -122,21 +123,6 @@ def _readout_of(model: Model) -> Readout:
     return readout(model.scenario, model.matrix, values)
 
 
-def payer_rank(source: FundingSource, position: int) -> float:
-    """Order in which money is spent when plans tie: money tied to one community first, then
-    a street's or town's, then the county's; within a scope, earmarked money (a grant with
-    rules) before general money, and then the order of the file."""
-    scope = {"community": 1.0, "group": 2.0, "county": 3.0}[source.scope]
-    general = (
-        source.pays_for == OPTION_KINDS
-        and not source.capital_only
-        and source.max_share == 1
-        and source.max_per_option is None
-        and source.max_options_funded is None
-    )
-    return scope + (0.5 if general else 0.0) + 0.001 * position
-
-
 def _solver_info(
     solver: str, gap: float, time_limit: float | None, began: float, stages: list[StageRun]
 ) -> SolverInfo:
@@ -221,7 +207,7 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
 def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
     """What it takes to reproduce a plan: the input (hash, file, variant and its changes), the
     solver and its settings, and the versions of this package and of PuLP."""
-    variant = scenario._label  # noqa: SLF001 - set by allocator.scenario.variants for a variant
+    variant = scenario._label  # noqa: SLF001 - set by allocator.scenario.loading for a variant
     changes = next((list(v.changes) for v in scenario.variants if v.name == variant), None)
     return {
         "scenario_sha256": scenario.sha256(),
