@@ -1,7 +1,9 @@
 """Checks across entries that a schema cannot make: ids, references, budgets, locks.
 
 Each check reads the raw scenario dict defensively (it runs even when the schema found type
-errors, so that every problem in a file is reported at once) and returns `Problem`s.
+errors, so that every problem in a file is reported at once) and returns `Problem`s: an id, a
+kind or a name that is not text (a list, a mapping, a number) is the schema's to report, and
+counts here as no id at all.
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
     }
     problems = []
     variants = list(_entries(data, "variants"))
-    names = Counter(v.get("name") for _, v in variants if isinstance(v.get("name"), str))
+    names = Counter(_text(v.get("name")) for _, v in variants)
     for loc, variant in variants:
-        if names.get(variant.get("name"), 0) > 1:
+        if _text(variant.get("name")) and names[_text(variant.get("name"))] > 1:
             problems.append(
                 Problem(
                     (*loc, "name"),
@@ -66,9 +68,9 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
                 )
             )
     for word, entries in families.items():
-        counts = Counter(e.get("id") for _, e in entries if isinstance(e.get("id"), str))
+        counts = Counter(_text(e.get("id")) for _, e in entries)
         for loc, entry in entries:
-            if counts.get(entry.get("id"), 0) > 1:
+            if _text(entry.get("id")) and counts[_text(entry.get("id"))] > 1:
                 problems.append(
                     Problem(
                         (*loc, "id"), f"duplicate {word} id '{entry['id']}': ids must be unique"
@@ -78,7 +80,7 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
 
 
 def check_groups_known(data: dict[str, Any]) -> list[Problem]:
-    groups = {g.get("id") for _, g in _entries(data, "groups")}
+    groups = {_text(g.get("id")) for _, g in _entries(data, "groups")} - {None}
     problems = []
     for loc, community in _entries(data, "communities"):
         group = community.get("group")
@@ -97,7 +99,7 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
             problems.append(
                 Problem((*loc, "min_area_m2"), f"min_area_m2 {low} is above max_area_m2 {high}")
             )
-        siblings = {o.get("id") for _, o in _entries(community, "options")}
+        siblings = {_text(o.get("id")) for _, o in _entries(community, "options")}
         excludes = option.get("excludes")
         for index, other in enumerate(excludes if isinstance(excludes, list) else []):
             if isinstance(other, str) and other not in siblings:
@@ -114,10 +116,11 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
 
 def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> list[Problem]:
     chosen = [o for _, o in _entries(community, "options") if o.get("locked") == "chosen"]
-    ids = {o.get("id") for o in chosen}
+    ids = {_text(o.get("id")) for o in chosen} - {None}
     problems = []
     for option in chosen:
-        clash = [x for x in option.get("excludes") or [] if x in ids]
+        excludes = option.get("excludes")
+        clash = [x for x in excludes if _text(x) in ids] if isinstance(excludes, list) else []
         if clash:
             problems.append(
                 Problem(
@@ -150,10 +153,13 @@ def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> l
 
 def check_funding(data: dict[str, Any]) -> list[Problem]:
     """Budgets name real units, and every unit of a source gets an amount."""
-    groups = {g.get("id"): g.get("kind") for _, g in _entries(data, "groups")}
+    groups = {_text(g.get("id")): _text(g.get("kind")) for _, g in _entries(data, "groups")}
+    groups.pop(None, None)
     communities = {
-        c.get("id"): groups.get(c.get("group")) for _, c in _entries(data, "communities")
+        _text(c.get("id")): groups.get(_text(c.get("group")))
+        for _, c in _entries(data, "communities")
     }
+    communities.pop(None, None)
     problems = []
     for loc, source in _entries(data, "funding"):
         scope = source.get("scope", "county")
@@ -194,6 +200,11 @@ def check_funding(data: dict[str, Any]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _text(value: Any) -> str | None:
+    """An id, kind or name as text; None for anything else (the schema reports it)."""
+    return value if isinstance(value, str) else None
 
 
 def _number(value: Any) -> bool:
