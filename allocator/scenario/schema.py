@@ -3,7 +3,8 @@
 Money is in 万元 (10,000 yuan) everywhere, area in square metres. Unknown keys are errors.
 Scenarios are made by `allocator.scenario.loading` (`load_scenario(path)`, a thin wrapper over
 `scenario_from_dict(data)`), which also gives each one the means to derive its what-ifs: this
-module imports nothing of the package but its errors.
+module imports nothing of the package but its errors and the number types (`numbers`: plain
+numbers only, each within a plausible maximum in its unit).
 """
 
 from __future__ import annotations
@@ -24,6 +25,21 @@ from pydantic import (
 )
 
 from allocator.errors import Problem, ScenarioError
+from allocator.scenario.numbers import (
+    Area,
+    AreaFactor,
+    CostPerM2,
+    FundedCount,
+    Households,
+    Money,
+    PerHousehold,
+    PositiveArea,
+    Priority,
+    RentPerM2,
+    RouteCount,
+    Share,
+    Years,
+)
 
 OPTION_KINDS: tuple[str, ...] = (
     "allocate_build",
@@ -42,9 +58,6 @@ Scope = Literal["county", "group", "community"]
 COUNTY_UNIT = "county"
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", min_length=1)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Area = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PositiveArea = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class _Entry(BaseModel):
@@ -59,16 +72,16 @@ class Option(_Entry):
     note: str = ""
     max_area_m2: PositiveArea = Field(description="The most area this option can add.")
     min_area_m2: Area = Field(0.0, description="The least area if chosen (= max: all or nothing).")
-    area_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+    area_factor: AreaFactor = Field(
         1.0, description="Share of the added area that counts towards the target."
     )
     replaces_existing: bool = Field(
         False, description="Once chosen, existing premises no longer count."
     )
     fixed_cost: Money = Field(0.0, description="One-off cost if chosen, 万元.")
-    cost_per_m2: Money = Field(0.0, description="One-off cost per m2 added, 万元.")
+    cost_per_m2: CostPerM2 = Field(0.0, description="One-off cost per m2 added, 万元.")
     annual_cost: Money = Field(0.0, description="Running cost per year if chosen, 万元.")
-    annual_cost_per_m2: Money = Field(0.0, description="Running cost per m2 per year, 万元.")
+    annual_cost_per_m2: RentPerM2 = Field(0.0, description="Running cost per m2 per year, 万元.")
     excludes: tuple[Id, ...] = Field(
         (), description="Options of the same community not allowed with this one."
     )
@@ -83,9 +96,7 @@ class TargetRule(_Entry):
     The national plan asks 0.3 m2 per household (30 m2 per 100 households).
     """
 
-    per_household: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        description="m2 of premises per household."
-    )
+    per_household: PerHousehold = Field(description="m2 of premises per household.")
     at_least: Area = Field(0.0, description="The target is never below this, m2.")
 
     def target_m2(self, households: int) -> float:
@@ -110,7 +121,7 @@ class Community(_Entry):
     id: Id
     name: str
     group: Id
-    households: Annotated[int, Field(ge=0)] | None = None
+    households: Households | None = None
     existing_area_m2: Area = 0.0
     target_area_m2: PositiveArea = Field(
         description="Standard to reach, m2, or a rule {per_household, at_least} resolved from "
@@ -119,8 +130,8 @@ class Community(_Entry):
     must_meet: bool = Field(
         False, description="Demonstration site: the plan must reach the target."
     )
-    priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    max_options: Annotated[int, Field(ge=1)] = Field(description="Most routes combined here.")
+    priority: Priority = 1.0
+    max_options: RouteCount = Field(description="Most routes combined here.")
     options: tuple[Option, ...] = ()
 
     @field_validator("target_area_m2", mode="before")
@@ -157,7 +168,7 @@ class Defaults(_Entry):
     target_area_m2: TargetSetting = Field(
         500.0, description="m2, or a rule {per_household: 0.3, at_least: 500} from households."
     )
-    max_options_per_community: Annotated[int, Field(ge=1)] = 2
+    max_options_per_community: RouteCount = 2
 
 
 class FundingSource(_Entry):
@@ -171,9 +182,9 @@ class FundingSource(_Entry):
     budgets: dict[str, Money] | None = None
     pays_for: tuple[OptionKind, ...] = OPTION_KINDS
     capital_only: bool = False
-    max_share: Annotated[float, Field(ge=0, le=1)] = 1.0
+    max_share: Share = 1.0
     max_per_option: Money | None = None
-    max_options_funded: Annotated[int, Field(ge=0)] | None = None
+    max_options_funded: FundedCount | None = None
 
 
 class Variant(_Entry):
@@ -217,7 +228,7 @@ class Scenario(_Entry):
 
     name: str
     description: str = ""
-    horizon_years: Annotated[int, Field(ge=1)] = 1
+    horizon_years: Years = 1
     defaults: Defaults = Defaults()
     groups: tuple[Group, ...] = ()
     communities: tuple[Community, ...]

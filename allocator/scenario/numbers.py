@@ -1,0 +1,163 @@
+"""Numbers as a person reads them, and the most a scenario can plausibly hold.
+
+A number field takes a number: 450, 0.22, 1e3, or the same written in quotes ("450"). Anything
+else is refused with what to write instead, never read as some other number:
+
+- true/false (and yes/no, on/off, which the reader keeps as text) are answers, not amounts;
+- forms some programs read as numbers in other bases or with separators are refused with the
+  decimal amount they would give: 0x1C2 (write 450), 0o17, 0b101, 7:30 (base 60, 450),
+  1_000 (write 1000), 1,200 (write 1200), ３６００ (full-width, write 3600);
+- a unit after the number (450万元, 280平方米, 80%) is refused: units are fixed by the field.
+
+Each amount has a plausible maximum in its unit (`MAXIMA`): far above any real county, far
+below what breaks the solver (1e15 and up once did), and low enough to catch amounts written in
+元 where the format wants 万元 (a cost of 2,500 per m2 is 2,500 元, i.e. 0.25 万元).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+_DECIMAL = re.compile(r"\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
+_UNDERSCORED = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?")
+_THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_BASES = {"0x": (16, "hexadecimal"), "0o": (8, "octal"), "0b": (2, "binary")}
+_LEADING_NUMBER = re.compile(r"\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*([^\s0-9][^0-9]*)")
+_ANSWERS = {"yes", "no", "on", "off", "y", "n", "true", "false", "是", "否"}
+
+
+@dataclass(frozen=True)
+class Maximum:
+    """The most a field may hold, in its unit, and a word on how to write it."""
+
+    value: float
+    unit: str
+    advice: str = ""
+
+    def check(self, amount: float) -> float:
+        if amount > self.value:
+            raise ValueError(f"must be at most {_plain(self.value)} {self.unit}{self.advice}")
+        return amount
+
+
+MAXIMA = {
+    "money": Maximum(1e7, "万元", " (1,000 亿元): amounts are in 万元, 10,000 yuan"),
+    "cost_per_m2": Maximum(100, "万元 per m2", ": costs are in 万元, so 2,200 元/m2 is 0.22"),
+    "rent_per_m2": Maximum(
+        10, "万元 per m2 per year", ": rents are in 万元 a year, so 15 元/m2 a month is 0.018"
+    ),
+    "area": Maximum(1e5, "m2", " (10 hectares of floor space)"),
+    "per_household": Maximum(100, "m2 per household"),
+    "households": Maximum(1e6, "households"),
+    "priority": Maximum(1e3, "(a weight: 1 is usual, 2 counts a community's shortfall twice)"),
+    "years": Maximum(100, "years"),
+    "count": Maximum(1e3, "routes"),
+    "funded": Maximum(1e6, "routes"),
+}
+
+
+def plain_number(value: Any) -> Any:
+    """Let a number, or a number written in quotes, through; refuse anything else with what to
+    write instead (pydantic would read True as 1 and '1_000' as 1000)."""
+    if isinstance(value, bool):
+        raise ValueError(
+            f"must be a number, not {'true' if value else 'false'} "
+            "(true/false are for yes-or-no fields such as must_meet)"
+        )
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise ValueError(number_hint(value))
+    return value
+
+
+def number_hint(text: str) -> str:
+    """What is wrong with `text` as a number, and what to write instead."""
+    bare = text.strip()
+    lowered = bare.lower()
+    sign = -1 if bare.startswith("-") else 1
+    digits = bare.lstrip("+-").lower()
+    if lowered in _ANSWERS:
+        return f"must be a number; '{bare}' is a yes-or-no answer"
+    if digits[:2] in _BASES and len(digits) > 2:
+        base, word = _BASES[digits[:2]]
+        try:
+            return f"is a {word} number; write it in decimal digits: {sign * int(digits[2:], base)}"
+        except ValueError:
+            pass
+    if _SEXAGESIMAL.fullmatch(bare):
+        value = _base60(digits)
+        return (
+            f"is not a number here (older YAML reads it as {_plain(sign * value)}, in base 60); "
+            f"write the amount in decimal digits, e.g. {_plain(sign * value)}"
+        )
+    if "_" in bare and _UNDERSCORED.fullmatch(bare):
+        return f"write {bare.replace('_', '')}, without '_' between the digits"
+    if _THOUSANDS.fullmatch(bare):
+        return f"write {bare.replace(',', '')}, without thousands separators"
+    folded = _fold_width(bare)
+    if folded != bare and _DECIMAL.fullmatch(folded):
+        return f"is written in full-width characters; write {folded.strip()}"
+    unit = _LEADING_NUMBER.fullmatch(folded)
+    if unit:
+        number, rest = unit.groups()
+        if rest == "%":
+            return f"write a share as a number: {_plain(float(number) / 100)} for {bare}"
+        return f"write the number alone, {number}: the field's unit is fixed (not '{rest}')"
+    return "must be a valid number, written in digits (e.g. 450 or 0.22)"
+
+
+def _base60(digits: str) -> float:
+    value = 0.0
+    for part in digits.replace("_", "").split(":"):
+        value = value * 60 + float(part)
+    return value
+
+
+def _fold_width(text: str) -> str:
+    """Full-width digits, signs and points (０-９, ＋, －, ．) as their ASCII forms."""
+    return text.translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}).replace("。", ".")
+
+
+def _plain(value: float) -> str:
+    """450, 0.25, 10,000,000: a number as a person writes it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.10g}"
+
+
+def _capped(kind: str) -> AfterValidator:
+    return AfterValidator(MAXIMA[kind].check)
+
+
+def _bounds(kind: str, **limits: float) -> Any:
+    return Field(allow_inf_nan=False, json_schema_extra={"maximum": MAXIMA[kind].value}, **limits)
+
+
+def _counted(kind: str, **limits: int) -> Any:
+    return Field(json_schema_extra={"maximum": int(MAXIMA[kind].value)}, **limits)
+
+
+_NUMBER = BeforeValidator(plain_number)
+
+# The number types of the format: each a plain number, finite, within its plausible maximum.
+# (Constraints first: a validator wraps the metadata written before it.)
+Money = Annotated[float, _bounds("money", ge=0), _NUMBER, _capped("money")]
+CostPerM2 = Annotated[float, _bounds("cost_per_m2", ge=0), _NUMBER, _capped("cost_per_m2")]
+RentPerM2 = Annotated[float, _bounds("rent_per_m2", ge=0), _NUMBER, _capped("rent_per_m2")]
+Area = Annotated[float, _bounds("area", ge=0), _NUMBER, _capped("area")]
+PositiveArea = Annotated[float, _bounds("area", gt=0), _NUMBER, _capped("area")]
+PerHousehold = Annotated[float, _bounds("per_household", gt=0), _NUMBER, _capped("per_household")]
+Priority = Annotated[float, _bounds("priority", gt=0), _NUMBER, _capped("priority")]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _NUMBER]
+AreaFactor = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False), _NUMBER]
+Households = Annotated[int, _counted("households", ge=0), _NUMBER, _capped("households")]
+Years = Annotated[int, _counted("years", ge=1), _NUMBER, _capped("years")]
+RouteCount = Annotated[int, _counted("count", ge=1), _NUMBER, _capped("count")]
+FundedCount = Annotated[int, _counted("funded", ge=0), _NUMBER, _capped("funded")]
