@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,7 +30,7 @@ class Problem:
         where = f"{origin}, line {self.line}" if self.line else origin
         field = _field_name(self.loc)
         parts = [p for p in (self.entry, f"field '{field}'" if field else "") if p]
-        return f"{where}: {', '.join(parts) + ': ' if parts else ''}{self.message}"
+        return printable(f"{where}: {', '.join(parts) + ': ' if parts else ''}{self.message}")
 
 
 class ScenarioError(Exception):
@@ -42,8 +43,18 @@ class ScenarioError(Exception):
 
     def report(self) -> str:
         count = len(self.problems)
-        head = f"{self.origin}: {count} problem{'s' if count != 1 else ''} found"
+        head = printable(f"{self.origin}: {count} problem{'s' if count != 1 else ''} found")
         return "\n".join([head, *("  - " + p.describe(self.origin) for p in self.problems)])
+
+
+# What a message may not show as it is: control characters (C0 but tab, DEL, C1), the line and
+# paragraph separators and the bidirectional controls, which can rewrite what a screen shows.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: each control character written as its escape (\\x1b, \\u202e)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _field_name(loc: tuple[str | int, ...]) -> str:
