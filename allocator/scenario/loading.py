@@ -42,6 +42,7 @@ from pydantic import ValidationError
 from allocator.errors import Problem, ScenarioError, locate
 from allocator.scenario.changes import ChangeError, Loc, apply_change, change_pairs, format_value
 from allocator.scenario.checks import check_references
+from allocator.scenario.files import read_text, unreadable
 from allocator.scenario.schema import TARGET_TAGS, Scenario, Variant
 
 __all__ = ["DERIVATIONS", "load_scenario", "scenario_from_dict"]
@@ -80,15 +81,11 @@ def scenario_from_dict(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a YAML scenario file; raise ScenarioError naming file, line, entry and field."""
-
+    """Read a scenario file (YAML, or JSON-shaped text); raise ScenarioError naming file, line,
+    entry and field. What cannot be a scenario file is refused before it is read (see
+    `allocator.scenario.files`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), [Problem((), "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), [Problem((), f"cannot be read: {error}")]) from None
+    text = read_text(path)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data = _json_document(text)
@@ -135,19 +132,34 @@ def _pydantic_problems(error: ValidationError) -> list[Problem]:
             message = f"unknown field '{loc[-1]}'"
         elif kind == "missing":
             message = "is required but missing"
+        elif kind == "string_type":
+            message = _not_text(item.get("input"))
         else:
             message = (
                 item["msg"].replace("Input should be", "must be").removeprefix("Value error, ")
             )
             value = item.get("input")
-            if not isinstance(value, dict | list) and not (
-                isinstance(value, float) and math.isnan(value)
-            ):
-                message += f" (got {value!r})"
-            elif isinstance(value, float):
-                message += " (got NaN)"
+            if not isinstance(value, dict | list):
+                message += f" (got {_shown(value)})"
         problems.append(Problem(loc, message))
     return problems
+
+
+def _not_text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        kind = "mapping" if isinstance(value, dict) else "list"
+        return f"must be one text value, not a {kind} (e.g. `id: xinxing`)"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"must be text; put it in quotes to keep it as text ('{value}') (got {value})"
+    return f"must be text (got {_shown(value)})"
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as a message quotes it: NaN, 1e+15, 'text' (cut after 60 characters)."""
+    if isinstance(value, float):
+        return "NaN" if math.isnan(value) else f"{value:.10g}"
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,9 +308,9 @@ def _read_yaml(path: str | None) -> tuple[Any, str | None]:
     if path is None:
         return None, None
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(Path(path))
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), text  # noqa: S506
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (ScenarioError, yaml.YAMLError):
         return None, None
 
 
@@ -307,22 +319,14 @@ def _read_yaml(path: str | None) -> tuple[Any, str | None]:
 # --------------------------------------------------------------------------------------------
 _EXTENDING: ContextVar[tuple[Path, ...]] = ContextVar("extending", default=())
 _EXTENDING_KEYS = ("extends", "name", "description", "changes", "variants")
+MAX_EXTENDS = 10  # files in one chain of `extends`, the base included
 
 
 def expand_extends(data: dict[str, Any], *, origin: str, text: str | None) -> Scenario:
     """A file that says `extends: base.yaml`: the base scenario with this file's changes."""
     _check_extending(data, origin, text)
-    here = Path(origin).parent if Path(origin).is_file() else Path.cwd()
-    base_path = (here / str(data["extends"])).resolve()
+    base_path = _base_path(str(data["extends"]), origin, data, text)
     chain = _EXTENDING.get()
-    problem = None
-    if base_path in chain or base_path == Path(origin).resolve():
-        cycle = " -> ".join(p.name for p in (*chain, Path(origin), base_path))
-        problem = f"'{data['extends']}' leads back to itself ({cycle})"
-    elif not base_path.is_file():
-        problem = f"'{data['extends']}': no such file (looked for {base_path})"
-    if problem:
-        raise ScenarioError(origin, locate([Problem(("extends",), problem)], data, text))
     token = _EXTENDING.set((*chain, Path(origin).resolve()))
     try:
         base = load_scenario(base_path)
@@ -338,11 +342,39 @@ def expand_extends(data: dict[str, Any], *, origin: str, text: str | None) -> Sc
     merged["name"] = data.get("name") or f"{base.name} / {Path(origin).stem}"
     if "description" in data:
         merged["description"] = data["description"]
-    mine = {v.get("name"): v for v in data.get("variants") or [] if isinstance(v, dict)}
+    variants = [v for v in data.get("variants") or [] if isinstance(v, dict)]
+    mine = {v.get("name") for v in variants if isinstance(v.get("name"), str)}
     inherited = [v for v in merged.get("variants", []) if v.get("name") not in mine]
     if inherited or mine:
         merged["variants"] = [*inherited, *data.get("variants", [])]
     return derivation.validate(merged)
+
+
+def _base_path(named: str, origin: str, data: dict[str, Any], text: str | None) -> Path:
+    """The file `extends` names (relative to this file), once it is known to be a scenario file
+    that does not lead back here nor start a chain longer than `MAX_EXTENDS`; else the problem
+    at this file's `extends` line."""
+    chain = _EXTENDING.get()
+    here = Path(origin).parent if Path(origin).is_file() else Path.cwd()
+    reason = unreadable(here / named)
+    problem = None
+    if reason == "no such file":
+        problem = f"'{named}': no such file (looked for {(here / named).absolute()})"
+    elif reason:
+        problem = f"'{named}': {reason}"
+    else:
+        base_path = (here / named).resolve()
+        if base_path in chain or base_path == Path(origin).resolve():
+            cycle = " -> ".join(p.name for p in (*chain, Path(origin), base_path))
+            problem = f"'{named}' leads back to itself ({cycle})"
+        elif len(chain) + 1 >= MAX_EXTENDS:
+            problem = (
+                f"'{named}' would make a chain of more than {MAX_EXTENDS} files that extend "
+                "one another: start this file from one nearer the base scenario"
+            )
+    if problem:
+        raise ScenarioError(origin, locate([Problem(("extends",), problem)], data, text))
+    return base_path
 
 
 def _check_extending(data: dict[str, Any], origin: str, text: str | None) -> None:
