@@ -127,10 +127,14 @@ class _Reader(_BASE_LOADER):  # type: ignore[misc, valid-type]
     def flatten_mapping(self, node: Any) -> None:
         """Keys written twice are noted before merge keys (<<) add the merged ones, which may
         be overridden: every mapping is flattened first, merged mappings included."""
-        if id(node) not in self._keys_checked:
+        pairs = node.value
+        if len(pairs) > 1 and id(node) not in self._keys_checked:
             self._keys_checked.add(id(node))
-            keys = [_key(k) for k, _ in node.value if k.tag != _MERGE]
-            if len(set(keys)) != len(keys):
+            try:
+                distinct = len({key.value for key, _ in pairs})
+            except TypeError:  # a list or a mapping as a key, which construction refuses
+                distinct = 0
+            if distinct != len(pairs):  # a key written twice, or merge keys: look closer
                 self.duplicates.extend(_duplicates(node))
         super().flatten_mapping(node)
 
@@ -358,10 +362,35 @@ def _full_width_hint(text: str, line: int | None) -> str:
 # The data: depth and control characters
 # --------------------------------------------------------------------------------------------
 def check_shape(data: Any, text: str | None = None) -> list[Problem]:
-    """Nesting within `MAX_DEPTH` and no control characters in any text (key or value); each
-    shared container (an alias) is looked at once. `text`, when given, lets a file with neither
-    a control character nor a backslash (an escape) skip looking at each string."""
-    strings = text is None or _SUSPECT.search(text) is not None
+    """Nesting within `MAX_DEPTH` and no control characters in any text (key or value). `text`,
+    when given, lets a file with neither a control character nor a backslash (an escape) skip
+    looking at each string: then only the depth is measured, level by level, which is quick."""
+    if _depth(data) <= MAX_DEPTH and text is not None and _SUSPECT.search(text) is None:
+        return []
+    return _walk(data)
+
+
+def _depth(data: Any) -> int:
+    """Levels of lists and mappings, counted up to one past `MAX_DEPTH`."""
+    level = [data] if type(data) in _CONTAINERS else []
+    depth = 0
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        level = [
+            child
+            for value in level
+            for child in (value.values() if type(value) is dict else value)
+            if type(child) in _CONTAINERS
+        ]
+    return depth
+
+
+_CONTAINERS = (dict, list)
+
+
+def _walk(data: Any) -> list[Problem]:
+    """Every control character in a key or a value, or the first place nested too deep; each
+    shared container (an alias) is looked at once."""
     problems: list[Problem] = []
     seen: set[int] = set()
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
@@ -374,11 +403,11 @@ def check_shape(data: Any, text: str | None = None) -> list[Problem]:
             return [Problem(loc[:5], _too_deep())]
         pairs = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in pairs:
-            if strings and isinstance(key, str) and _CONTROL.search(key):
+            if isinstance(key, str) and _CONTROL.search(key):
                 problems.append(_control_problem((*loc, key), key))
             if isinstance(item, dict | list):
                 stack.append((item, (*loc, key)))
-            elif strings and isinstance(item, str) and _CONTROL.search(item):
+            elif isinstance(item, str) and _CONTROL.search(item):
                 problems.append(_control_problem((*loc, key), item))
     return problems
 
