@@ -211,11 +211,9 @@ def _json(data: object) -> str:
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    import io
+    from allocator.report.render import csv_text
 
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\r\n")
-    return buffer.getvalue()
+    return csv_text(frame)
 
 
 def _write(out: Path, files: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from allocator.plan import (
 )
 
 CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
+_SIGNED_NUMBER = re.compile(r"[-+][0-9][0-9,]*(?:\.[0-9]*)?")
 
 
 def plan_json(plan: Plan) -> str:
@@ -30,9 +32,22 @@ def plan_json(plan: Plan) -> str:
 
 def frame_csv(frame: pd.DataFrame) -> str:
     """CSV text with people's labels; write it with CSV_ENCODING."""
+    return csv_text(labelled(frame))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """CSV text in which no text cell starts a spreadsheet formula: a name such as
+    '=HYPERLINK(...)' or '@SUM(...)' is written with a leading apostrophe, as Excel shows text."""
     buffer = io.StringIO()
-    labelled(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    frame.map(_inert).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
+
+
+def _inert(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made text; '-' and -5 stay."""
+    if not isinstance(value, str) or value[:1] not in ("=", "+", "-", "@") or value == "-":
+        return value
+    return value if _SIGNED_NUMBER.fullmatch(value) else "'" + value
 
 
 def _cell(value: Any, column: str) -> str:
