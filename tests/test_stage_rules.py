@@ -54,7 +54,8 @@ def test_cost_stage_called_infeasible_from_its_start_is_solved_again(
     failed = []
 
     def infeasible_once(problem: Any, **options: Any) -> StageRun:
-        if options.get("start") is not None and not failed:
+        cost_stage = problem.get_constraint_by_name("keep_shortfall") is not None
+        if cost_stage and options.get("start") is not None and not failed:
             failed.append(True)
             return StageRun.without_plan(StageStatus.INFEASIBLE, 0.0)
         return real(problem, **options)
@@ -129,6 +130,59 @@ def test_sets_cost_stage_called_infeasible_is_solved_again(
     cost = _stage(plan, "total_cost")
     assert KNOWN in cost.note and "in a fresh HiGHS from the best plan: 'optimal'" in cost.note
     _checked(plan, county_raw)
+
+
+def test_a_false_proof_of_the_cost_stage_is_caught(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """HiGHS "proves" a dearer plan optimal (as HiGHS 1.16 has, with presolve): the stage's
+    check without presolve finds the least cost, and the note says which proof was false."""
+    real = pulp_highs.run_stage
+    fooled = []
+
+    def dearer_proof(problem: Any, **options: Any) -> StageRun:
+        cost_stage = problem.get_constraint_by_name("keep_shortfall") is not None
+        integer = any(v.cat == "Integer" for v in problem.variables())
+        if cost_stage and integer and options.get("presolve", True) and not fooled:
+            fooled.append(True)  # the least cost cut off by a row HiGHS does not show
+            problem += (problem.objective >= COST_2024 + 0.5, "cut_off")  # below the start's
+            try:
+                return real(problem, **options)
+            finally:
+                problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
+        return real(problem, **options)
+
+    monkeypatch.setattr(pulp_highs, "run_stage", dearer_proof)
+    plan = solve(county)
+    assert fooled
+    assert plan.status == Status.OPTIMAL
+    assert (plan.weighted_shortfall, plan.total_cost) == (W_2024, COST_2024)
+    cost = _stage(plan, "total_cost")
+    assert "but solved again without presolve it found" in cost.note
+    _checked(plan, county_raw)
+
+
+def test_a_proof_worse_than_its_start_is_no_proof(county: Any) -> None:
+    """A run of the sets formulation that "proves" a plan worse than the one it was handed:
+    the handed plan is kept, without the proof, and the note says why."""
+    from allocator.model.sets import build_matrix
+    from allocator.solving.highs import from_matrix
+    from allocator.solving.resolve import read_mip
+
+    matrix = build_matrix(county)
+    model = from_matrix(matrix, gap=1e-6, deadline=None)
+    shortfall = matrix.objective("weighted_shortfall")
+    start = direct.solve_stage(model, matrix, shortfall, gap=1e-6).values
+    worse = start.copy()
+    column = int(shortfall.nonzero()[0][0])
+    worse[column] += 5.0
+    value = float(shortfall @ worse)
+    solved = Solution(StageStatus.OPTIMAL, worse, value, value, "Optimal")
+    outcome = read_mip(model, shortfall, solved, start, gap=1e-6, began=0.0)
+    assert outcome.values is start
+    assert outcome.run.status == StageStatus.NOT_PROVEN and outcome.run.bound is None
+    assert outcome.run.objective == pytest.approx(float(shortfall @ start))
+    assert "worse than the" in outcome.run.note and "which is kept" in outcome.run.note
 
 
 # --- (b) ------------------------------------------------------------------------------------

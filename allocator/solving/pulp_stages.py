@@ -2,10 +2,14 @@
 with what is known, and saying what happened when it does not.
 
 - A stage run that ends without a proof for any reason but a reached time limit (the solver
-  says "infeasible" although the stage was handed a feasible plan, stops on its own, or
-  reports a bound that is not its plan's) is solved again: without its start, without
-  presolve, then as an LP with every integer fixed to the best plan's. The stage keeps the
-  best plan found (never less than its start) and a note of each run (`StageRun.note`).
+  says "infeasible" although the stage was handed a feasible plan, "proves" optimal a plan
+  worse than that one, stops on its own, or reports a bound that is not its plan's) is solved
+  again: without its start, without presolve, then as an LP with every integer fixed to the
+  best plan's. The stage keeps the best plan found (never less than its start) and a note of
+  each run (`StageRun.note`).
+- A stage HiGHS proves is solved once more without presolve, from the plan found: HiGHS 1.16
+  has proven optima that are not, with presolve (a cost 2.2% above the least) and without; the
+  better plan is kept, and a false proof said (`Stages._checked`).
 - Between stages 1 and 2, the plan's routes are made exact (`exact_routes`): stage 1's values
   are integral only to the solver's tolerances (HiGHS: a route "chosen" at 1.4e-8 adds
   4.6e-6 m2), so the W they show can lie below the least W of any plan with exact routes, and a
@@ -33,6 +37,7 @@ from allocator.solving.status import (
     StageStatus,
     better_of,
     lp_told,
+    margin,
     relative_gap,
     told,
     unproven,
@@ -86,7 +91,11 @@ class Stages:
         if self.solver == "cbc":
             return cbc.run_stage(problem, gap=gap, time_limit_s=remaining, presolve=presolve)
         return pulp_highs.run_stage(
-            problem, gap=gap, time_limit_s=remaining, start=start, presolve=presolve
+            problem,
+            gap=gap,
+            time_limit_s=remaining,
+            start=start,
+            presolve=presolve,
         )
 
     # --- one stage, with its re-solves --------------------------------------------------------
@@ -104,19 +113,22 @@ class Stages:
         found (at worst `start`) is left in the variables."""
         began = time.monotonic()
         feasible = feasible or start is not None
-        run = self.run_once(objective, start=start, gap=gap)
+        known = _start_found(objective, start)
+        run = self._against(self.run_once(objective, start=start, gap=gap), known, gap)
         if _settled(run, feasible):
-            return self._no_worse(run, objective, start)
-        best = _better(_start_found(objective, start), self._found(run))
+            return self._checked(objective, run, gap)
+        best = _better(known, self._found(run))
         notes = [f"{_said(self.solver)}: {told(run, feasible)}"]
         for label, from_best, presolve in self._ways(start):
             if self.out_of_time():
                 break
             from_values = best.values if from_best and best is not None else None
             again = self.run_once(objective, start=from_values, presolve=presolve, gap=gap)
+            again = self._against(again, best, gap)
             notes.append(f"solved again {label}: {told(again, False)}")
             if again.status == StageStatus.OPTIMAL:
-                return replace(again, runtime_s=time.monotonic() - began, note="; ".join(notes))
+                again = replace(again, runtime_s=time.monotonic() - began, note="; ".join(notes))
+                return self._checked(objective, again, gap)
             best = _better(best, self._found(again))
         if best is not None and self._integers() and not self.out_of_time():
             fixed = self._with_integers_fixed(objective, best.values, gap)
@@ -126,20 +138,52 @@ class Stages:
             best = _better(best, fixed if fixed.run.status.has_plan else None)
         return self._ending(best, run, notes, began)
 
-    def _no_worse(
-        self, run: StageRun, objective: pulp.LpAffineExpression, start: Values | None
-    ) -> StageRun:
-        """`run`, or its start when the run's plan is worse (a time limit hit before the solver
-        took the start in): the start back in the variables, and said."""
-        known = _start_found(objective, start)
-        if known is None or run.objective is None or run.objective <= known.run.objective + 1e-9:
+    def _against(self, run: StageRun, known: _Found | None, gap: float | None) -> StageRun:
+        """`run` held against a plan known to meet every row: when the run's plan is worse by
+        more than the gap, the known plan goes back in the variables, and a proof or bound it
+        contradicts is dropped (NOT_PROVEN; TIME_LIMIT stays), and said."""
+        if known is None or run.objective is None or known.run.objective is None:
+            return run
+        value = known.run.objective
+        room = margin(value, self.gap if gap is None else gap)
+        if run.objective <= value + room:
             return run
         _restore(self.model, known.values)
-        value = known.run.objective
-        bound = None if run.bound is None else min(run.bound, value)
+        bound = run.bound if run.bound is not None and run.bound <= value + room else None
         gap_now = None if bound is None else relative_gap(value, bound)
-        note = f"{run.note or run.status}: its plan is worse than its start, which is kept"
-        return replace(run, objective=value, bound=bound, gap=gap_now, note=note)
+        status = StageStatus.TIME_LIMIT if run.status == StageStatus.TIME_LIMIT else None
+        claimed = "proved optimal" if run.status == StageStatus.OPTIMAL else "found"
+        said = (
+            f"{_said(self.solver)} {claimed} a plan of {run.objective:.9g}, worse than the "
+            f"{value:.9g} of the plan it was given, which is kept"
+        )
+        note = said if not run.note else f"{said} ({run.note})"
+        ending = status or StageStatus.NOT_PROVEN
+        return StageRun(ending, value, bound, gap_now, run.runtime_s, note)
+
+    def _checked(
+        self, objective: pulp.LpAffineExpression, run: StageRun, gap: float | None
+    ) -> StageRun:
+        """A MIP stage HiGHS proved, solved again without presolve from the plan found (HiGHS
+        1.16 has proven optima that are not, with presolve and without; the two rarely err on
+        the same model): the plan found then, and said, when it is better by more than the
+        gap; else `run` as it was."""
+        proved = run.status == StageStatus.OPTIMAL and run.objective is not None
+        if not proved or self.solver != "highs" or not self._integers() or self.out_of_time():
+            return run
+        values = values_of(self.model)
+        again = self.run_once(objective, start=values, presolve=False, gap=gap)
+        room = margin(run.objective, self.gap if gap is None else gap)
+        if again.objective is None or again.objective >= run.objective - room:
+            _restore(self.model, values)
+            return run
+        said = (
+            f"HiGHS proved {run.objective:.9g} optimal, but solved again without presolve it "
+            f"found {again.objective:.9g}"
+        )
+        return replace(again, runtime_s=run.runtime_s + again.runtime_s).noted(
+            said if not run.note else f"{run.note}; {said}"
+        )
 
     def _ways(self, start: Values | None) -> list[tuple[str, bool, bool]]:
         """The runs to try again: (label, from the best plan so far, with presolve)."""

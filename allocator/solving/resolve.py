@@ -2,8 +2,9 @@
 again when it ends without proof for any reason but a reached time limit.
 
 HiGHS 1.16 has called a cost stage infeasible although it was handed a plan that meets every
-row, and, on a model changed in place, reported an objective and bound of other values than
-those it handed back (no bound, so no proof). Such a stage is solved again in a fresh HiGHS
+row, "proved" optimal a plan worse than the one it was handed (no proof: the handed plan is
+kept), and reported an objective and bound of other values than those it handed back (no
+bound, so no proof). Such a stage is solved again in a fresh HiGHS
 (the model as it stands, copied): from the best plan so far, then also without presolve, then
 without a start; then as an LP with the best plan's integers fixed. It keeps the best plan
 found (never less than a plan it was handed) and says what happened in its note.
@@ -23,6 +24,7 @@ from allocator.solving.status import (
     StageStatus,
     better_of,
     lp_told,
+    margin,
     proven,
     relative_gap,
     told,
@@ -70,14 +72,32 @@ def read_mip(
             StageRun.without_plan(StageStatus.NO_PLAN, runtime, f"no plan: {said}"), None
         )
     objective = float(cost @ values)
+    if start is not None and values is not start:
+        worse = _worse_than_start(solved, objective, float(cost @ start), gap)
+        if worse is not None:
+            values, objective, note = start, float(cost @ start), worse
+            bound = None if bound is None or bound > objective + margin(objective, gap) else bound
     bound = None if bound is None else min(bound, objective)
     gap_now = None if bound is None else relative_gap(objective, bound)
-    if solved.status == StageStatus.OPTIMAL and proven(objective, bound, gap):
+    if note is None and solved.status == StageStatus.OPTIMAL and proven(objective, bound, gap):
         return Outcome(StageRun(StageStatus.OPTIMAL, objective, bound, gap_now, runtime), values)
     if note is None:
         note = _why_unproven(model, solved, objective, gap_now, gap, on_time)
     run = StageRun(unproven(on_time), objective, bound, gap_now, runtime, note)
     return Outcome(run, values)
+
+
+def _worse_than_start(solved: Solution, objective: float, known: float, gap: float) -> str | None:
+    """Why a run's plan is not taken when it is worse than its start (a plan that meets every
+    row) by more than the gap: its proof is false, or it stopped before it took the start in.
+    None when it is not worse."""
+    if objective <= known + margin(known, gap):
+        return None
+    claimed = "proved optimal" if solved.status == StageStatus.OPTIMAL else "found"
+    return (
+        f"HiGHS {claimed} a plan of {objective:.9g}, worse than the {known:.9g} of the plan it "
+        "was given, which is kept"
+    )
 
 
 def _why_unproven(
@@ -126,7 +146,7 @@ def solve_again(
         start = best.values if from_best and best is not None else None
         again = _fresh_run(model, cost, start, presolve=presolve, gap=gap)
         notes.append(f"solved again {label}: {told(again.run, False)}")
-        if again.run.status == StageStatus.OPTIMAL:
+        if again.run.status == StageStatus.OPTIMAL and not _worse(again, best, gap):
             run = replace(again.run, runtime_s=time.monotonic() - began, note="; ".join(notes))
             return Outcome(run, again.values)
         best = _better(best, again)
@@ -149,6 +169,13 @@ def solve_again(
     return Outcome(StageRun(ending, run.objective, run.bound, run.gap, runtime, note), best.values)
 
 
+def _worse(found: Outcome, best: Outcome | None, gap: float) -> bool:
+    """`found`'s plan is worse than the best so far by more than the gap: no proof."""
+    if best is None or best.run.objective is None or found.run.objective is None:
+        return False
+    return found.run.objective > best.run.objective + margin(best.run.objective, gap)
+
+
 def fresh_copy(model: HighsModel, *, presolve: bool) -> HighsModel:
     """The model as it stands (bounds, rows, costs, integrality) in a new, quiet HiGHS with the
     same gap and deadline, and HiGHS's presolve unless not `presolve`."""
@@ -157,6 +184,7 @@ def fresh_copy(model: HighsModel, *, presolve: bool) -> HighsModel:
     options = {
         "output_flag": False,
         "threads": 1,
+        "mip_allow_restart": _option(model.highs, "mip_allow_restart"),
         "mip_rel_gap": _option(model.highs, "mip_rel_gap"),
         "presolve": "choose" if presolve else "off",
     }

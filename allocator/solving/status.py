@@ -89,6 +89,12 @@ def within_gap(gap: float | None, asked: float) -> bool:
     return gap is not None and gap <= asked * GAP_SLACK
 
 
+def margin(value: float, asked: float) -> float:
+    """How much worse than a plan of objective `value` another may be and still be proven
+    within the gap `asked` (or ABSOLUTE_GAP): by more, it is a worse plan."""
+    return max(ABSOLUTE_GAP, asked * abs(value))
+
+
 def proven(objective: float, bound: float | None, asked: float) -> bool:
     """`bound` proves `objective` within the relative gap `asked`, or within ABSOLUTE_GAP
     (where HiGHS stops near an objective of 0); never without a bound."""
