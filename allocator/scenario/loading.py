@@ -80,9 +80,8 @@ def scenario_from_dict(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (YAML, or JSON-shaped text); raise ScenarioError naming file, line,
-    entry and field. What cannot be a scenario file is refused before it is read (see
-    `allocator.scenario.files`), and the text is read within limits (see `parsing`)."""
+    """Read a scenario file (YAML or JSON); raise ScenarioError naming file, line, entry and
+    field. See `files` for what is refused unread and `parsing` for how the text is read."""
     path = Path(path)
     text = read_text(path)
     data = parse(text, str(path))
@@ -278,6 +277,7 @@ def _lines(data: Any, text: str | None, locs: list[Loc]) -> list[int | None]:
 
 
 def _read_yaml(path: str | None) -> tuple[Any, str | None]:
+    """The data and text of a scenario file as `load_scenario` reads it, or None, None."""
     if path is None:
         return None, None
     try:
@@ -324,9 +324,8 @@ def expand_extends(data: dict[str, Any], *, origin: str, text: str | None) -> Sc
 
 
 def _base_path(named: str, origin: str, data: dict[str, Any], text: str | None) -> Path:
-    """The file `extends` names (relative to this file), once it is known to be a scenario file
-    that does not lead back here nor start a chain longer than `MAX_EXTENDS`; else the problem
-    at this file's `extends` line."""
+    """The file `extends` names (relative to this file), a scenario file that does not lead back
+    here nor make a chain over `MAX_EXTENDS`; else the problem at the `extends` line."""
     chain = _EXTENDING.get()
     here = Path(origin).parent if Path(origin).is_file() else Path.cwd()
     reason = unreadable(here / named)
