@@ -318,6 +318,8 @@ def test_ids_and_kinds_that_are_lists_or_mappings(tmp_path: Path) -> None:
 def test_encodings(tmp_path: Path) -> None:
     refused(tmp_path, SMALL.encode("gbk"), "line 3", "GBK", "save it as UTF-8")
     refused(tmp_path, SMALL.encode("utf-16-le"), "UTF-16 without a byte-order mark")
+    ascii_only = "name: x\ncommunities: []\n".encode("utf-16-le")  # also valid UTF-8
+    refused(tmp_path, ascii_only, "UTF-16 without a byte-order mark")
     refused(tmp_path, b"PK\x03\x04\x14\x00", "Excel workbook")
     for content in (
         SMALL.encode("utf-16"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -21,6 +22,10 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 _MAX_NAME = 255
 _FOLDER = "it is a folder; give the scenario file in it (a .yaml file)"
 _UTF8_ADVICE = "save it as UTF-8 (in Notepad or WPS: 另存为, 编码 UTF-8) and try again"
+_UTF16_WITHOUT_BOM = (
+    f"is saved as UTF-16 without a byte-order mark (or is not a text file); {_UTF8_ADVICE}"
+)
+_BINARY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -128,16 +133,23 @@ def decode(origin: str, data: bytes) -> str:
                 f"is {what}, not a scenario file: allocator reads scenario files written as "
                 "text (YAML or JSON), such as scenarios/2024.yaml",
             )
-    for bom, encoding in _BOMS:
+    encoding = "utf-8"
+    for bom, named in _BOMS:
         if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding)
-            except UnicodeDecodeError as error:
-                raise _undecodable(origin, data, error, encoding) from None
+            data, encoding = data[len(bom) :], named
+            break
     try:
-        return data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise _undecodable(origin, data, error, "utf-8") from None
+        raise _undecodable(origin, data, error, encoding) from None
+    if encoding == "utf-8" and _mostly_nul(data):  # ASCII in UTF-16 is UTF-8 with NULs
+        raise refuse(origin, _UTF16_WITHOUT_BOM)
+    return text
+
+
+def _mostly_nul(data: bytes) -> bool:
+    sample = data[:4096]
+    return sample.count(b"\0") > len(sample) // 8
 
 
 def _undecodable(
@@ -146,20 +158,16 @@ def _undecodable(
     """Where the text stops being `encoding`, and the likely encoding it was saved in."""
     head = data[: error.start]
     line = head.count(b"\n") + 1 if encoding == "utf-8" else None
-    sample = data[:4096]
-    if sample.count(b"\0") > len(sample) // 8:
-        return refuse(
-            origin,
-            f"is saved as UTF-16 without a byte-order mark (or is not a text file); {_UTF8_ADVICE}",
-        )
+    if _mostly_nul(data):
+        return refuse(origin, _UTF16_WITHOUT_BOM)
     if encoding != "utf-8":
         return refuse(origin, f"starts as {encoding.upper()} but is not; {_UTF8_ADVICE}")
+    guess = "is not UTF-8 text"
     try:
-        data.decode("gb18030")
+        if not _BINARY_CONTROL.search(data.decode("gbk")):
+            guess = "is saved as GBK (the 'ANSI' of Chinese Windows), not UTF-8"
     except UnicodeDecodeError:
-        guess = "is not UTF-8 text"
-    else:
-        guess = "is saved as GBK (the 'ANSI' of Chinese Windows), not UTF-8"
+        pass
     column = len(head) - (head.rfind(b"\n") + 1) + 1
     return refuse(
         origin, f"{guess}: byte {data[error.start]:#04x} at column {column}; {_UTF8_ADVICE}", line
