@@ -58,9 +58,10 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
     }
     problems = []
     variants = list(_entries(data, "variants"))
-    names = Counter(_text(v.get("name")) for _, v in variants)
-    for loc, variant in variants:
-        if _text(variant.get("name")) and names[_text(variant.get("name"))] > 1:
+    names = [_text(v.get("name")) for _, v in variants]
+    counted = Counter(names)
+    for (loc, variant), name in zip(variants, names, strict=True):
+        if name and counted[name] > 1:
             problems.append(
                 Problem(
                     (*loc, "name"),
@@ -68,9 +69,10 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
                 )
             )
     for word, entries in families.items():
-        counts = Counter(_text(e.get("id")) for _, e in entries)
-        for loc, entry in entries:
-            if _text(entry.get("id")) and counts[_text(entry.get("id"))] > 1:
+        ids = [_text(e.get("id")) for _, e in entries]
+        counts = Counter(ids)
+        for (loc, entry), ident in zip(entries, ids, strict=True):
+            if ident and counts[ident] > 1:
                 problems.append(
                     Problem(
                         (*loc, "id"), f"duplicate {word} id '{entry['id']}': ids must be unique"
@@ -99,9 +101,11 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
             problems.append(
                 Problem((*loc, "min_area_m2"), f"min_area_m2 {low} is above max_area_m2 {high}")
             )
-        siblings = {_text(o.get("id")) for _, o in _entries(community, "options")}
         excludes = option.get("excludes")
-        for index, other in enumerate(excludes if isinstance(excludes, list) else []):
+        if not isinstance(excludes, list) or not excludes:
+            continue
+        siblings = {_text(o.get("id")) for _, o in _entries(community, "options")}
+        for index, other in enumerate(excludes):
             if isinstance(other, str) and other not in siblings:
                 problems.append(
                     Problem(
