@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allocator.model.families import columns
+from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model
 from allocator.model.rules import BY_NAME, decision_rules
 from allocator.model.terms import Layout, Row, Sense, name_of
-from allocator.model.opened import opened
 from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs

@@ -42,8 +42,7 @@ def with_locks(scenario: Scenario, locks: dict[str, str | None]) -> Scenario:
 def with_community(scenario: Scenario, community_id: str, **fields: Any) -> Scenario:
     find_community(scenario, community_id)
     communities = tuple(
-        c.model_copy(update=fields) if c.id == community_id else c
-        for c in scenario.communities
+        c.model_copy(update=fields) if c.id == community_id else c for c in scenario.communities
     )
     return changed_copy(scenario, communities=communities)
 
@@ -66,9 +65,7 @@ def _set_unit_budget(
         raise KeyError(f"funding source '{source.id}' has no unit '{unit}'")
     if source.scope == "county":
         return source.model_copy(update={"budget": amount_wan})
-    return source.model_copy(
-        update={"budgets": {**(source.budgets or {}), unit: amount_wan}}
-    )
+    return source.model_copy(update={"budgets": {**(source.budgets or {}), unit: amount_wan}})
 
 
 def changed_copy(scenario: Scenario, **update: Any) -> Scenario:
