@@ -86,6 +86,20 @@ def _route_rule(
                     community=route.community.id, option=route.option.id)  # fmt: skip
 
 
+def _source_rule(
+    family: str,
+    si: int,
+    source: FundingSource,
+    text: str,
+    *,
+    rows: tuple[Row, ...] = (),
+    bounds: tuple[Bound, ...] = (),
+) -> Instance:
+    """A rule of funding source `si`, set at its field named like the family."""
+    return Instance(family, (source.id,), ("funding", si, family), text, rows=rows,
+                    bounds=bounds, source=source.id)  # fmt: skip
+
+
 # --- (1)-(4), (12): which routes, how much area ------------------------------------------
 def area_when_chosen_rules(layout: Layout) -> Iterator[Instance]:
     for r in layout.routes:
@@ -237,14 +251,7 @@ def capital_only_rules(layout: Layout) -> Iterator[Instance]:
         mine = tuple(rows[r.option.id] for r in _paid_by(layout, s) if r.option.id in rows)
         if mine:
             text = f"{s.name} ({s.id}) pays one-off costs only, no rent or running costs"
-            yield Instance(
-                "capital_only",
-                (s.id,),
-                ("funding", si, "capital_only"),
-                text,
-                rows=mine,
-                source=s.id,
-            )
+            yield _source_rule("capital_only", si, s, text, rows=mine)
 
 
 def max_share_rules(layout: Layout) -> Iterator[Instance]:
@@ -260,14 +267,7 @@ def max_share_rules(layout: Layout) -> Iterator[Instance]:
                 f"{s.name} ({s.id}) pays at most {s.max_share:.0%} of a route's cost; "
                 "the rest needs matching money"
             )
-            yield Instance(
-                "max_share",
-                (s.id,),
-                ("funding", si, "max_share"),
-                text,
-                rows=tuple(rows),
-                source=s.id,
-            )
+            yield _source_rule("max_share", si, s, text, rows=tuple(rows))
 
 
 def max_per_option_rules(layout: Layout) -> Iterator[Instance]:
@@ -276,14 +276,7 @@ def max_per_option_rules(layout: Layout) -> Iterator[Instance]:
         bounds = tuple(Bound(f(r.option, s), 0.0, cap) for r in _paid_by(layout, s))
         if bounds:
             text = f"{s.name} ({s.id}) pays at most {cap:g} 万元 towards one route"
-            yield Instance(
-                "max_per_option",
-                (s.id,),
-                ("funding", si, "max_per_option"),
-                text,
-                bounds=bounds,
-                source=s.id,
-            )
+            yield _source_rule("max_per_option", si, s, text, bounds=bounds)
 
 
 def funded_rules(layout: Layout) -> Iterator[Instance]:
@@ -314,13 +307,12 @@ def max_options_funded_rules(layout: Layout) -> Iterator[Instance]:
         if len(flags) <= most:
             continue
         row = Row(name_of("max_options_funded", s.id), flags, Sense.LE, float(most))
-        yield Instance(
+        yield _source_rule(
             "max_options_funded",
-            (s.id,),
-            ("funding", si, "max_options_funded"),
+            si,
+            s,
             f"{s.name} ({s.id}) funds at most {most} routes",
             rows=(row,),
-            source=s.id,
         )
 
 
