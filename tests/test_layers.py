@@ -4,7 +4,7 @@ Every `import` in `allocator/` counts, wherever it stands: at module level, insi
 (a deferred import still ties the two modules together) and under `if TYPE_CHECKING:`. The rooms,
 lowest first:
 
-    errors, version, plan, findings  <  scenario  <  model  <  solving  <  analysis  <  whatif
+    errors, version, plan, findings, labels  <  scenario  <  model  <  solving  <  analysis  <  whatif
                                      <  report  <  cli  <  the façade (__init__.py, __main__.py)
 
 A module may import from its own room or from a lower one, never from a higher one, and no set
@@ -28,6 +28,7 @@ RANKS = {
     "version": 0,
     "plan": 0,
     "findings": 0,  # the plan's diagnosis and shadow prices, records the plan holds
+    "labels": 0,  # the planners' words for the scenario's codes
     "scenario": 1,
     "model": 2,
     "solving": 3,
