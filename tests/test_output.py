@@ -79,7 +79,7 @@ def test_same_input_same_output() -> None:
     assert first == second
 
 
-def test_out_writes_four_files_excel_can_read(tmp_path: Path) -> None:
+def test_out_writes_the_files_excel_can_read(tmp_path: Path) -> None:
     out = tmp_path / "plan2024"
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -88,6 +88,8 @@ def test_out_writes_four_files_excel_can_read(tmp_path: Path) -> None:
         "funding.csv",
         "options.csv",
         "plan.json",
+        "plan.xlsx",
+        "report.docx",
     ]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     raw = (out / "communities.csv").read_bytes()

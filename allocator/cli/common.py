@@ -2,7 +2,8 @@
 A command runs load -> check -> solve -> render. Exit codes:
 0 a plan (optimal; the best found at the time limit, with its gap; or not proven optimal, with
 the reason); 2 invalid input; 3 infeasible (what cannot be met is named); 4 no plan from the
-solver."""
+solver; 5 the files of --out could not be written (the plan is printed; the folder keeps what it
+had)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ app = typer.Typer(
     help="Plan premises and funding for a county's communities (社区规范化建设).",
 )
 
-EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 2, 3, 4
+EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_WRITE = 2, 3, 4, 5
 
 
 class Format(StrEnum):
@@ -41,7 +42,11 @@ class Solver(StrEnum):
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Also write plan.json and CSV tables to this folder.")
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Also write the files to this folder, all at once (plan.xlsx, report.docx...).",
+    ),
 ]
 SolverOption = Annotated[Solver, typer.Option(help="highs (default) or cbc.")]
 TimeLimitOption = Annotated[
@@ -61,6 +66,15 @@ def console(stderr: bool = False) -> object:
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
+
+
+def check_out(out: Path) -> None:
+    """Exit 2 before any work when the folder given to --out cannot take a set of files."""
+    from allocator.report.outfolder import out_folder_problem
+
+    problem = out_folder_problem(out)
+    if problem:
+        fail(problem)
 
 
 def load_or_exit(path: Path) -> Scenario:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ import typer
 
 from allocator.cli.common import (
     EXIT_INVALID,
+    EXIT_WRITE,
     Format,
     FormatOption,
     GapOption,
@@ -18,6 +20,7 @@ from allocator.cli.common import (
     Solver,
     SolverOption,
     app,
+    check_out,
     console,
     exit_code,
     fail,
@@ -27,19 +30,24 @@ from allocator.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from allocator.analysis.explanation import Explanation
     from allocator.plan import Plan
+    from allocator.scenario.schema import Scenario
 
 
-def emit_plan(plan: Plan, fmt: Format, out: Path | None) -> None:
-    """Print a plan in the chosen format and write its files; exit with the plan's code."""
+def emit_plan(
+    plan: Plan,
+    fmt: Format,
+    out: Path | None,
+    scenario: Scenario | None = None,
+    explanations: Mapping[str, Explanation] | None = None,
+) -> None:
+    """Print a plan in the chosen format, then write its files; exit with the plan's code,
+    or EXIT_WRITE when the files cannot be written (the plan is on the screen all the same,
+    and the folder keeps what it had)."""
     from allocator.plan import options_table
     from allocator.report import render
 
-    if out is not None:
-        try:
-            render.write_files(out, render.plan_files(plan))
-        except OSError as error:
-            fail(f"{out}: cannot write the plan files: {error}", EXIT_INVALID)
     if fmt == Format.json:
         typer.echo(render.plan_json(plan))
     elif fmt == Format.csv:
@@ -49,7 +57,53 @@ def emit_plan(plan: Plan, fmt: Format, out: Path | None) -> None:
         from allocator.cli.explain import print_plan_extras
 
         print_plan_extras(plan, console())
+    if out is not None:
+        _write_out(plan, out, scenario, explanations)
     raise typer.Exit(exit_code(plan))
+
+
+def _write_out(
+    plan: Plan,
+    out: Path,
+    scenario: Scenario | None,
+    explanations: Mapping[str, Explanation] | None,
+) -> None:
+    from allocator.report import render
+    from allocator.report.outfolder import NO_PLAN_FILE, OutFolderRefused
+
+    try:
+        render.write_plan_set(plan, out, scenario, explanations)
+    except OutFolderRefused as error:
+        fail(str(error), EXIT_INVALID)
+    except OSError as error:
+        if not plan.status.has_plan:  # the exit code says there is no plan; that comes first
+            typer.echo(f"{out}: cannot write {NO_PLAN_FILE}: {error}", err=True)
+            return
+        fail(
+            f"{out}: 方案文件未能写入 cannot write the plan files: {error}. The folder keeps "
+            "what it had (if Excel or WPS has a file of it open, close it and run again).",
+            EXIT_WRITE,
+        )
+    if not plan.status.has_plan:
+        typer.echo(
+            f"{out}: 无解，原有方案未改动；无解报告写入 {out / NO_PLAN_FILE} "
+            f"(no plan: the plan files already there are left as they were)",
+            err=True,
+        )
+
+
+def explain_all(plan: Plan, scenario: Scenario, solver: str, time_limit: float | None) -> dict:
+    """Why each community gets its routes, for the ledgers of plan.xlsx (`--explain --out`),
+    up to the number of communities that get a ledger sheet each."""
+    from allocator.analysis.explanation import explain
+    from allocator.report.ledger import LEDGER_SHEETS_MAX
+
+    if not plan.status.has_plan or len(scenario.communities) > LEDGER_SHEETS_MAX:
+        return {}
+    return {
+        c.id: explain(scenario, c.id, plan=plan, solver=solver, time_limit=time_limit)
+        for c in scenario.communities
+    }
 
 
 @app.command()
@@ -66,7 +120,12 @@ def solve(
         str | None, typer.Option("--variant", help="Solve this variant of the file.")
     ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Add shadow prices: budgets and targets.")
+        bool,
+        typer.Option(
+            "--explain",
+            help="Add shadow prices: budgets and targets; with --out, also why each "
+            "community gets its routes, in its ledger of plan.xlsx (re-solves per community).",
+        ),
     ] = False,
     price_step: Annotated[
         float,
@@ -84,12 +143,17 @@ def solve(
     scenario = load_or_exit(path)
     if variant is not None:
         scenario = variant_or_exit(scenario, variant)
+    if out is not None:
+        check_out(out)
     plan = solve_scenario(scenario, solver=solver.value, time_limit=time_limit, gap=gap)
+    explanations = {}
     if explain:
         from allocator.cli.explain import with_shadow_prices
 
         plan = with_shadow_prices(plan, scenario, solver.value, price_step)
-    emit_plan(plan, fmt, out)
+        if out is not None:
+            explanations = explain_all(plan, scenario, solver.value, time_limit)
+    emit_plan(plan, fmt, out, scenario, explanations)
 
 
 @app.command()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,8 +20,13 @@ from allocator.plan import (
     options_table,
     summary,
 )
+from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
+from allocator.report.outfolder import NO_PLAN_FILE, write_folder
 
-CSV_ENCODING = "utf-8-sig"  # the BOM lets Excel on a Chinese Windows read UTF-8
+if TYPE_CHECKING:
+    from allocator.analysis.explanation import Explanation
+    from allocator.scenario.schema import Scenario
+
 _SIGNED_NUMBER = re.compile(r"[-+][0-9][0-9,]*(?:\.[0-9]*)?")
 
 
@@ -112,40 +116,51 @@ def _no_plan_reason(plan: Plan) -> str:
     return "the solver found no plan" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def plan_files(plan: Plan) -> dict[str, str]:
-    """The files `--out` writes, by name."""
+def plan_files(
+    plan: Plan,
+    scenario: Scenario | None = None,
+    explanations: Mapping[str, Explanation] | None = None,
+) -> dict[str, str | bytes]:
+    """The files `--out` writes for a plan, by name: plan.json, three CSV tables, plan.xlsx
+    (with a ledger per community) and report.docx (the memo). A run without a plan writes
+    `no_plan_files` instead."""
+    from allocator.report.memo import memo_bytes
+    from allocator.report.workbook import plan_workbook_bytes
+
     return {
         "plan.json": plan_json(plan),
         "communities.csv": frame_csv(communities_table(plan)),
         "options.csv": frame_csv(options_table(plan)),
         "funding.csv": frame_csv(funding_table(plan)),
+        "plan.xlsx": plan_workbook_bytes(plan, scenario, explanations),
+        "report.docx": memo_bytes(plan, scenario),
     }
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+def no_plan_files(plan: Plan) -> dict[str, str]:
+    """What a run without a plan writes: its report as `no_plan.json`, never over plan.json."""
+    return {NO_PLAN_FILE: plan_json(plan)}
 
 
-_FILE_MODE = _umask_mode()
+def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write every file whole, or none, swapping the folder in at once; other files already
+    in the folder stay (`allocator.report.outfolder`)."""
+    write_folder(directory, files)
 
 
-def write_files(directory: Path, files: dict[str, str]) -> None:
-    """Write every file whole, or none: all go to temporary names, then are moved in place."""
-    directory.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, text in files.items():
-            encoding = CSV_ENCODING if name.endswith(".csv") else "utf-8"
-            handle, temp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-            with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
-                stream.write(text)
-            os.chmod(temp, _FILE_MODE)  # mkstemp makes 0600; plans are for sharing
-            staged.append((temp, directory / name))
-    except BaseException:
-        for temp, _ in staged:
-            Path(temp).unlink(missing_ok=True)
-        raise
-    for temp, final in staged:
-        os.replace(temp, final)
+def write_plan_set(
+    plan: Plan,
+    directory: str | Path,
+    scenario: Scenario | None = None,
+    explanations: Mapping[str, Explanation] | None = None,
+) -> list[str]:
+    """What `solve --out DIR` writes, from Python: the plan's files, or for a run without a
+    plan `no_plan.json` beside the previous plan, which stays as it was. Returns the names
+    written. `scenario` adds the routes' notes; `explanations` (`allocator.explain` per
+    community id) add why each community gets its routes to its ledger."""
+    if plan.status.has_plan:
+        files: Mapping[str, str | bytes] = plan_files(plan, scenario, explanations)
+    else:
+        files = no_plan_files(plan)
+    write_files(Path(directory), files)
+    return list(files)
