@@ -19,7 +19,8 @@ COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"
 
 def community(cid: str, options: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
     """A community of group 'g' (a street) with the given options."""
-    return {"id": cid, "name": f"{cid} 社区", "group": "g", "options": options, **fields}
+    base = {"id": cid, "name": f"{cid} 社区", "group": "g", "existing_area_m2": 0}
+    return {**base, "options": options, **fields}
 
 
 def option(

@@ -22,6 +22,7 @@ communities:
   - id: a
     name: 新兴社区
     group: g
+    existing_area_m2: 0
     options:
       - {id: a-lease, kind: lease, max_area_m2: 500, cost_per_m2: 0.01}
 funding:
@@ -60,12 +61,12 @@ def test_good_file_solves(tmp_path: Path) -> None:
         # wrong type
         (
             GOOD.replace("max_area_m2: 500", "max_area_m2: big"),
-            ["line 9", "option 'a-lease'", "'max_area_m2'", "valid number"],
+            ["line 10", "option 'a-lease'", "'max_area_m2'", "valid number"],
         ),
         # negative amount
         (
             GOOD.replace("budget: 100", "budget: -1"),
-            ["line 11", "funding source 'county'", "'budget'", "greater than or equal to 0"],
+            ["line 12", "funding source 'county'", "'budget'", "greater than or equal to 0"],
         ),
         # NaN amount
         (
@@ -112,7 +113,7 @@ def test_good_file_solves(tmp_path: Path) -> None:
         (
             GOOD + "variants:\n  - name: v\n    changes:\n      - funding[county].budget: 1\n"
             "  - name: v\n    changes:\n      - funding[county].budget: 2\n",
-            ["line 16", "duplicate variant name 'v'"],
+            ["line 17", "duplicate variant name 'v'"],
         ),
         # not a mapping
         ("- just\n- a list\n", ["must hold a mapping"]),

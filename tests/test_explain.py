@@ -200,10 +200,10 @@ def test_cli_explain_every_community(tmp_path: Any) -> None:
     path.write_text(
         "name: two\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
         "communities:\n"
-        "  - {id: a, name: 新兴社区, group: g, options: [{id: a-l, kind: lease, max_area_m2: 500,"
-        " annual_cost_per_m2: 0.02}]}\n"
-        "  - {id: b, name: 南桥社区, group: g, options: [{id: b-l, kind: lease, max_area_m2: 500,"
-        " annual_cost_per_m2: 0.02}]}\n"
+        "  - {id: a, name: 新兴社区, group: g, existing_area_m2: 0,"
+        " options: [{id: a-l, kind: lease, max_area_m2: 500, annual_cost_per_m2: 0.02}]}\n"
+        "  - {id: b, name: 南桥社区, group: g, existing_area_m2: 0,"
+        " options: [{id: b-l, kind: lease, max_area_m2: 500, annual_cost_per_m2: 0.02}]}\n"
         "funding: [{id: county, name: 县财政, budget: 15}]\n",
         encoding="utf-8",
     )

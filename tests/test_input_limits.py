@@ -28,6 +28,7 @@ communities:
   - id: a
     name: 新兴社区
     group: g
+    existing_area_m2: 0
     households: 3600
     options:
       - {id: a-lease, kind: lease, max_area_m2: 500, cost_per_m2: 0.01}
@@ -71,15 +72,15 @@ def refused(tmp_path: Path, content: str | bytes, *pieces: str, name: str = "s.y
 # 1. Duplicate keys
 # --------------------------------------------------------------------------------------------
 def test_a_second_block_at_the_end_names_both_lines(tmp_path: Path) -> None:
-    appended = SMALL + "communities:\n  - {id: b, name: B, group: g}\n"
-    refused(tmp_path, appended, "line 13", "field 'communities'", "lines 4 and 13", "keep one")
+    appended = SMALL + "communities:\n  - {id: b, name: B, group: g, existing_area_m2: 0}\n"
+    refused(tmp_path, appended, "line 14", "field 'communities'", "lines 4 and 14", "keep one")
 
 
 def test_a_field_written_twice_names_the_entry(tmp_path: Path) -> None:
     twice = SMALL.replace("    households: 3600\n", "    households: 3600\n    households: 36\n")
-    refused(tmp_path, twice, "line 9", "community 'a', field 'households'", "lines 8 and 9")
+    refused(tmp_path, twice, "line 10", "community 'a', field 'households'", "lines 9 and 10")
     flow = SMALL.replace("budget: 100}", "budget: 100, budget: 200}")
-    refused(tmp_path, flow, "line 12", "funding source 'county'", "twice on line 12")
+    refused(tmp_path, flow, "line 13", "funding source 'county'", "twice on line 13")
 
 
 def test_duplicate_keys_in_json(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_odd_numbers_are_refused_with_what_to_write(
     tmp_path: Path, written: str, advice: str
 ) -> None:
     text = SMALL.replace("budget: 100", f"budget: {written}")
-    refused(tmp_path, text, "line 12", "funding source 'county', field 'budget'", advice)
+    refused(tmp_path, text, "line 13", "funding source 'county', field 'budget'", advice)
 
 
 def test_yes_and_no_stay_answers_where_an_answer_is_wanted(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     assert len(BOMB) < 540
     refused(tmp_path, BOMB + SMALL, "line 6", "aliases (*name)", "fewer aliases")
     in_change = SMALL + "variants:\n  - name: v\n    changes:\n      - name: " + _inline(BOMB)
-    refused(tmp_path, in_change, "line 16", "aliases")
+    refused(tmp_path, in_change, "line 17", "aliases")
     merge = "\n".join(
         ["m0: &m0 {x: 1, y: 2}"]
         + [f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 30)]
@@ -265,7 +266,7 @@ def load_scenario_dict(tmp_path: Path) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("old", "new", "pieces"),
     [
-        ("budget: 100", "budget: 1e15", ["line 12", "at most 10,000,000 万元", "got 1e+15"]),
+        ("budget: 100", "budget: 1e15", ["line 13", "at most 10,000,000 万元", "got 1e+15"]),
         ("cost_per_m2: 0.01", "cost_per_m2: 2500", ["at most 100 万元 per m2", "0.22"]),
         ("cost_per_m2: 0.01", "annual_cost_per_m2: 15", ["万元 per m2 per year", "0.018"]),
         ("max_area_m2: 500", "max_area_m2: 1e15", ["at most 100,000 m2"]),
@@ -350,12 +351,12 @@ def test_control_characters_in_text(tmp_path: Path, written: str) -> None:
     ],
 )
 def test_tags_and_forms_the_reader_refuses(tmp_path: Path, written: str, piece: str) -> None:
-    refused(tmp_path, SMALL.replace("budget: 100", f"budget: {written}"), "line 12", piece)
+    refused(tmp_path, SMALL.replace("budget: 100", f"budget: {written}"), "line 13", piece)
 
 
 def test_full_width_punctuation_is_named(tmp_path: Path) -> None:
     text = SMALL.replace("households: 3600", "households：3600")
-    refused(tmp_path, text, "YAML syntax error", "line 8 has a full-width '：'", "write ':'")
+    refused(tmp_path, text, "line 9:", "全角冒号", "'：' (column 15): type ':' and a space")
 
 
 # --------------------------------------------------------------------------------------------

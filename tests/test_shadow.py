@@ -160,7 +160,7 @@ def test_solve_explain_prints_and_writes_the_prices(tmp_path: Any) -> None:
     path = tmp_path / "lease.yaml"
     path.write_text(
         "name: lease\ngroups: [{id: g, name: 城南街道, kind: street}]\n"
-        "communities:\n  - {id: a, name: 新兴社区, group: g, options: "
+        "communities:\n  - {id: a, name: 新兴社区, group: g, existing_area_m2: 0, options: "
         "[{id: a-lease, kind: lease, max_area_m2: 500, annual_cost_per_m2: 0.02}]}\n"
         "funding: [{id: county, name: 县财政, budget: 5}]\n",
         encoding="utf-8",

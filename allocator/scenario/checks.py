@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from difflib import get_close_matches
 from typing import Any
 
 from allocator.errors import Problem
+from allocator.scenario.words import with_codes
 
 Loc = tuple[str | int, ...]
 
 
 def check_references(data: dict[str, Any]) -> list[Problem]:
-    """Every cross-entry problem of a raw scenario dict."""
+    """Every cross-entry problem of a raw scenario dict (its words read as codes: 县, 镇, 选定)."""
+    data = with_codes(data)
     return [
         *check_not_empty(data),
+        *check_existing_area(data),
         *check_unique_ids(data),
         *check_groups_known(data),
         *check_options(data),
@@ -81,14 +85,56 @@ def check_unique_ids(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def check_groups_known(data: dict[str, Any]) -> list[Problem]:
-    groups = {_text(g.get("id")) for _, g in _entries(data, "groups")} - {None}
+_EXISTING = "existing_area_m2"
+
+
+def check_existing_area(data: dict[str, Any]) -> list[Problem]:
+    """Every community says what premises it has now: a forgotten line is not read as 0 m2.
+    A key written close to it (exsiting_area_m2) is the schema's to report, as unknown."""
     problems = []
+    for loc, community in _entries(data, "communities"):
+        if _EXISTING in community:
+            continue
+        if get_close_matches(_EXISTING, [str(k) for k in community], n=1, cutoff=0.8):
+            continue
+        problems.append(
+            Problem(
+                (*loc, _EXISTING),
+                "缺少现有用房面积 is missing: every community gives the premises it has now, in "
+                f"m2; write `{_EXISTING}: 0` if it has none",
+            )
+        )
+    return problems
+
+
+def check_groups_known(data: dict[str, Any]) -> list[Problem]:
+    """Each community's group is a group's id; one message for each unknown group, however many
+    communities name it (at the first of them), with the id meant when it is a group's name or
+    close to an id."""
+    named = {_text(g.get("name")): _text(g.get("id")) for _, g in _entries(data, "groups")}
+    groups = {_text(g.get("id")) for _, g in _entries(data, "groups")} - {None}
+    unknown: dict[str, list[tuple[Loc, Any]]] = {}
     for loc, community in _entries(data, "communities"):
         group = community.get("group")
         if isinstance(group, str) and group not in groups:
-            known = ", ".join(sorted(str(g) for g in groups)) or "none defined"
-            problems.append(Problem((*loc, "group"), f"unknown group '{group}' (groups: {known})"))
+            unknown.setdefault(group, []).append((loc, community.get("id")))
+    problems = []
+    for group, users in unknown.items():
+        known = ", ".join(sorted(str(g) for g in groups)) or "none defined"
+        if named.get(group):
+            advice = f"'{group}' is the name of group '{named[group]}': write its id"
+        else:
+            near = get_close_matches(group, sorted(str(g) for g in groups), n=1)
+            advice = f"did you mean '{near[0]}'? " if near else ""
+            advice = f"{advice}groups: {known}"
+        also = ""
+        if len(users) > 1:
+            others = [str(ident) for _, ident in users[1:]]
+            also = f"; also named by {len(others)} more: {', '.join(others[:8])}"
+            also += " ..." if len(others) > 8 else ""
+        problems.append(
+            Problem((*users[0][0], "group"), f"unknown group '{group}' ({advice}){also}")
+        )
     return problems
 
 
@@ -104,13 +150,15 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
         excludes = option.get("excludes")
         if not isinstance(excludes, list) or not excludes:
             continue
-        siblings = {_text(o.get("id")) for _, o in _entries(community, "options")}
+        siblings = {_text(o.get("id")) for _, o in _entries(community, "options")} - {None}
         for index, other in enumerate(excludes):
             if isinstance(other, str) and other not in siblings:
+                near = get_close_matches(other, sorted(str(s) for s in siblings), n=1)
                 problems.append(
                     Problem(
                         (*loc, "excludes", index),
-                        f"'{other}' is not an option of community '{community.get('id')}'",
+                        f"'{other}' is not an option of community '{community.get('id')}'"
+                        + (f" (did you mean '{near[0]}'?)" if near else ""),
                     )
                 )
     for loc, community in _entries(data, "communities"):
@@ -157,7 +205,7 @@ def _check_locks(loc: Loc, community: dict[str, Any], data: dict[str, Any]) -> l
 
 def check_funding(data: dict[str, Any]) -> list[Problem]:
     """Budgets name real units, and every unit of a source gets an amount."""
-    groups = {_text(g.get("id")): _text(g.get("kind")) for _, g in _entries(data, "groups")}
+    groups = {_text(g.get("id")): _kind(g.get("kind")) for _, g in _entries(data, "groups")}
     groups.pop(None, None)
     communities = {
         _text(c.get("id")): groups.get(_text(c.get("group")))
@@ -192,8 +240,10 @@ def check_funding(data: dict[str, Any]) -> list[Problem]:
         by_kind = (
             source.get("budget_by_kind") if isinstance(source.get("budget_by_kind"), dict) else {}
         )
-        if source.get("budget") is None:
-            missing = [u for u, kind in units.items() if u not in budgets and kind not in by_kind]
+        if source.get("budget") is None:  # a unit of no known kind is reported where it is
+            missing = [
+                u for u, kind in units.items() if kind and u not in budgets and kind not in by_kind
+            ]
             if missing:
                 problems.append(
                     Problem(
@@ -209,6 +259,11 @@ def check_funding(data: dict[str, Any]) -> list[Problem]:
 def _text(value: Any) -> str | None:
     """An id, kind or name as text; None for anything else (the schema reports it)."""
     return value if isinstance(value, str) else None
+
+
+def _kind(value: Any) -> str | None:
+    """A group's kind, None when it is not one (the schema reports it)."""
+    return value if value in ("street", "town") else None
 
 
 def _number(value: Any) -> bool:

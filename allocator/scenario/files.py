@@ -21,9 +21,13 @@ from allocator.errors import Problem, ScenarioError
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _MAX_NAME = 255
 _FOLDER = "it is a folder; give the scenario file in it (a .yaml file)"
-_UTF8_ADVICE = "save it as UTF-8 (in Notepad or WPS: 另存为, 编码 UTF-8) and try again"
+_UTF8_ADVICE = (
+    "请用记事本或 WPS「另存为」，编码选 UTF-8 后再试: save it as UTF-8 (in Notepad or WPS: 另存为, "
+    "编码 UTF-8) and try again"
+)
 _UTF16_WITHOUT_BOM = (
-    f"is saved as UTF-16 without a byte-order mark (or is not a text file); {_UTF8_ADVICE}"
+    "文件是不带 BOM 的 UTF-16 编码: is saved as UTF-16 without a byte-order mark (or is not a "
+    f"text file); {_UTF8_ADVICE}"
 )
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BOMS = (
@@ -161,11 +165,16 @@ def _undecodable(
     if _mostly_nul(data):
         return refuse(origin, _UTF16_WITHOUT_BOM)
     if encoding != "utf-8":
-        return refuse(origin, f"starts as {encoding.upper()} but is not; {_UTF8_ADVICE}")
-    guess = "is not UTF-8 text"
+        return refuse(
+            origin, f"文件编码有误: starts as {encoding.upper()} but is not; {_UTF8_ADVICE}"
+        )
+    guess = "文件不是 UTF-8 编码: is not UTF-8 text"
     try:
-        if not _BINARY_CONTROL.search(data.decode("gbk")):
-            guess = "is saved as GBK (the 'ANSI' of Chinese Windows), not UTF-8"
+        if not _BINARY_CONTROL.search(data.decode("gb18030")):
+            guess = (
+                "文件是 GBK/GB18030 编码（中文 Windows 的 ANSI）: is saved as GBK (the 'ANSI' of "
+                "Chinese Windows), not UTF-8"
+            )
     except UnicodeDecodeError:
         pass
     column = len(head) - (head.rfind(b"\n") + 1) + 1

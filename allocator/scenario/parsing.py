@@ -17,6 +17,8 @@ import re
 from typing import Any
 
 from allocator.errors import Problem, ScenarioError, locate
+from allocator.scenario.punctuation import key_problems, missing_colon, syntax_problem
+from allocator.scenario.words import with_codes
 from allocator.scenario.yaml_core import MAX_DEPTH, read_yaml, too_deep
 
 # Control characters a text may not hold (all but tab and line feed): C0, DEL, C1, the line
@@ -28,14 +30,32 @@ _SUSPECT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_ABOVE_ASCII}\\\\]")
 
 
 def parse(text: str, origin: str) -> Any:
-    """The data of a scenario's text; ScenarioError naming the line of what is wrong."""
+    """The data of a scenario's text, with the planners' words of codes read as the codes
+    (加高改造 as heighten: `words.with_codes`); ScenarioError naming the line of what is wrong,
+    and full-width punctuation where it stands for YAML's (`punctuation`)."""
     data = _json_document(text)
     if data is _NOT_JSON:
-        data = read_yaml(text, origin)
+        data = _yaml(text, origin)
     problems = check_shape(data, text)
+    if not problems:
+        problems = key_problems(data, text)
     if problems:
         raise ScenarioError(origin, locate(problems, data, text))
-    return data
+    return with_codes(data)
+
+
+def _yaml(text: str, origin: str) -> Any:
+    """`read_yaml`, its syntax error put on full-width punctuation that causes it."""
+    try:
+        return read_yaml(text, origin)
+    except ScenarioError as error:
+        first = error.problems[0] if len(error.problems) == 1 else None
+        if first is None or not first.message.startswith("YAML syntax error"):
+            raise
+        cause = syntax_problem(text, first.line) or missing_colon(text, first.line, first.message)
+        if cause is None:
+            raise
+        raise ScenarioError(origin, [cause]) from None
 
 
 # --------------------------------------------------------------------------------------------

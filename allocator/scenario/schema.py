@@ -13,12 +13,15 @@ import hashlib
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
     Tag,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -40,6 +43,7 @@ from allocator.scenario.numbers import (
     Share,
     Years,
 )
+from allocator.scenario.words import ID_PATTERN, check_id, word, yes_no
 
 OPTION_KINDS: tuple[str, ...] = (
     "allocate_build",
@@ -50,14 +54,21 @@ OPTION_KINDS: tuple[str, ...] = (
     "developer",
     "reclaim",
 )
-OptionKind = Literal[
-    "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim"
+# Codes, each also taken in the planners' words of allocator.labels (加高改造, 镇, 县, 选定, 是).
+OptionKind = Annotated[
+    Literal[
+        "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim"
+    ],
+    BeforeValidator(word("option_kind")),
 ]
-GroupKind = Literal["street", "town"]
-Scope = Literal["county", "group", "community"]
+GroupKind = Annotated[Literal["street", "town"], BeforeValidator(word("group_kind"))]
+Scope = Annotated[Literal["county", "group", "community"], BeforeValidator(word("scope"))]
+Locked = Annotated[Literal["chosen", "rejected"], BeforeValidator(word("locked"))]
+YesNo = Annotated[bool, BeforeValidator(yes_no)]
 COUNTY_UNIT = "county"
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", min_length=1)]
+# Chinese characters, letters, digits, _ and - (see words.check_id for what is refused, and why).
+Id = Annotated[str, Field(json_schema_extra={"pattern": ID_PATTERN}), AfterValidator(check_id)]
 
 
 class _Entry(BaseModel):
@@ -75,7 +86,7 @@ class Option(_Entry):
     area_factor: AreaFactor = Field(
         1.0, description="Share of the added area that counts towards the target."
     )
-    replaces_existing: bool = Field(
+    replaces_existing: YesNo = Field(
         False, description="Once chosen, existing premises no longer count."
     )
     fixed_cost: Money = Field(0.0, description="One-off cost if chosen, 万元.")
@@ -85,9 +96,7 @@ class Option(_Entry):
     excludes: tuple[Id, ...] = Field(
         (), description="Options of the same community not allowed with this one."
     )
-    locked: Literal["chosen", "rejected"] | None = Field(
-        None, description="A decision already taken."
-    )
+    locked: Locked | None = Field(None, description="A decision already taken.")
 
 
 class TargetRule(_Entry):
@@ -115,19 +124,31 @@ TargetSetting = Annotated[
 TARGET_TAGS = ("number", "rule")  # the union tags pydantic puts in the loc of a target
 
 
+def _existing_area_required(schema: dict[str, Any]) -> None:
+    schema.setdefault("required", []).append("existing_area_m2")
+
+
 class Community(_Entry):
     """A street (urban) or town community and the routes open to it."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=_existing_area_required
+    )
 
     id: Id
     name: str
     group: Id
     households: Households | None = None
-    existing_area_m2: Area = 0.0
+    existing_area_m2: Area = Field(
+        0.0,
+        description="Premises the community has now, m2 (0 if none). Required in a file: the "
+        "cross-entry checks refuse a community without it rather than take 0.",
+    )
     target_area_m2: PositiveArea = Field(
         description="Standard to reach, m2, or a rule {per_household, at_least} resolved from "
         "`households` (default from defaults)."
     )
-    must_meet: bool = Field(
+    must_meet: YesNo = Field(
         False, description="Demonstration site: the plan must reach the target."
     )
     priority: Priority = 1.0
@@ -181,7 +202,7 @@ class FundingSource(_Entry):
     budget_by_kind: dict[GroupKind, Money] | None = None
     budgets: dict[str, Money] | None = None
     pays_for: tuple[OptionKind, ...] = OPTION_KINDS
-    capital_only: bool = False
+    capital_only: YesNo = False
     max_share: Share = 1.0
     max_per_option: Money | None = None
     max_options_funded: FundedCount | None = None
@@ -258,9 +279,14 @@ class Scenario(_Entry):
             return data
         defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
         target = defaults.get("target_area_m2", 500.0)
+        # A wrong default is reported once, at defaults, not again at every community.
         if isinstance(target, dict) and _valid_rule(target) is None:
-            target = 500.0  # the rule itself is reported at defaults, not at every community
+            target = 500.0
+        elif not isinstance(target, dict) and not _valid(PositiveArea, target):
+            target = 500.0
         max_options = defaults.get("max_options_per_community", 2)
+        if not _valid(RouteCount, max_options):
+            max_options = 2
         filled = []
         for entry in data["communities"]:
             if isinstance(entry, dict):
@@ -342,6 +368,14 @@ class Scenario(_Entry):
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             self._sha256 = (id(self), digest)
         return digest
+
+
+def _valid(kind: Any, value: Any) -> bool:
+    try:
+        TypeAdapter(kind).validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _valid_rule(value: Any) -> TargetRule | None:
