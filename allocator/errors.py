@@ -19,16 +19,20 @@ _ENTRY_WORDS = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input. `loc` is the path of keys and list positions."""
+    """One thing wrong with the input. `loc` is the path of keys and list positions; `place`,
+    for a workbook, the cell and its column header (`社区!E7 (现有面积（m²）)`), which is
+    shown instead of a line and names the field itself."""
 
     loc: tuple[str | int, ...]
     message: str
     line: int | None = None
     entry: str = ""
+    place: str = ""
 
     def describe(self, origin: str) -> str:
         where = f"{origin}, line {self.line}" if self.line else origin
-        field = _field_name(self.loc)
+        where = f"{origin}, {self.place}" if self.place else where
+        field = "" if self.place else _field_name(self.loc)
         parts = [p for p in (self.entry, f"field '{field}'" if field else "") if p]
         return printable(f"{where}: {', '.join(parts) + ': ' if parts else ''}{self.message}")
 

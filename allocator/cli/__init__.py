@@ -6,11 +6,11 @@ Each command module registers its commands on `allocator.cli.common.app`."""
 
 from __future__ import annotations
 
-from allocator.cli import explain, scale, solve, whatif
+from allocator.cli import explain, scale, solve, whatif, workbook
 from allocator.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (solve, whatif, explain, scale)
+_COMMANDS = (solve, whatif, explain, scale, workbook)
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ from allocator.scenario.checks import check_references
 from allocator.scenario.files import read_text, unreadable
 from allocator.scenario.parsing import parse
 from allocator.scenario.schema import TARGET_TAGS, Scenario, Variant
+from allocator.scenario.workbook_read import is_workbook, read_workbook
 
 __all__ = ["DERIVATIONS", "load_scenario", "scenario_from_dict"]
 
@@ -80,12 +81,30 @@ def scenario_from_dict(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (YAML or JSON); raise ScenarioError naming file, line, entry and
-    field. See `files` for what is refused unread and `parsing` for how the text is read."""
+    """Read a scenario file (YAML or JSON, or a workbook: .xlsx); raise ScenarioError naming
+    file, line (for a workbook: sheet, cell and column header), entry and field. See `files`
+    for what is refused unread, `parsing` for how the text is read, `workbook_read` for
+    workbooks."""
     path = Path(path)
+    if is_workbook(path):
+        return _load_workbook(path)
     text = read_text(path)
     data = parse(text, str(path))
     scenario = scenario_from_dict(data, origin=str(path), text=text)
+    scenario._path = str(path)
+    return scenario
+
+
+def _load_workbook(path: Path) -> Scenario:
+    """A workbook's scenario; every problem put on its cell (sheet, cell, column header)."""
+    book = read_workbook(path)
+    checked: list[Problem] = []
+    try:
+        scenario = scenario_from_dict(book.data, origin=str(path))
+    except ScenarioError as error:
+        checked = error.problems
+    if book.problems or checked:
+        raise ScenarioError(str(path), book.sorted_problems(checked))
     scenario._path = str(path)
     return scenario
 

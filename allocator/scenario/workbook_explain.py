@@ -1,0 +1,84 @@
+"""The workbook's first sheet, `说明`: what the workbook is, how to fill it in, the units, and
+every column of every sheet (from the table of `workbook_columns`, so it cannot drift)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocator.scenario.workbook_columns import (
+    DATA_SHEETS,
+    EXAMPLE,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    SETTINGS,
+    SETTINGS_SHEET,
+    YUAN,
+    YUAN_PER_MONTH,
+    Column,
+)
+
+VERSION_TEXT = f"{FORMAT_NAME} {FORMAT_VERSION}"
+
+_HOW = (
+    "城乡社区规范化建设 情景工作簿（allocator 读取）",
+    f"格式版本：{VERSION_TEXT}",
+    "",
+    "怎么填：",
+    "1. 在「情景」表填写情景名称、规划年限和默认目标面积。",
+    "2. 在「街镇」「社区」「路径」「资金」「预算」表中每行填一项；第一行是列名，请勿修改或删除。",
+    f"3. 第一列写「{EXAMPLE}」的灰色行是示例，读取时跳过，可保留也可删除或改写。",
+    "4. 带下拉箭头的列请从下拉列表中选择；「所属街镇」「社区」可填编号或名称。",
+    "5. 编号（社区、路径、资金等）全表唯一，写好后请勿随意更改：假设和互斥路径靠编号引用。",
+    "6. 填好后检查：allocator validate 本文件.xlsx；求解：allocator solve 本文件.xlsx。",
+    "   请保存为 .xlsx（WPS 的 .et 或旧版 .xls 需另存为 .xlsx）。不要加密码。",
+    "",
+    "单位：面积 m²；金额 元；租金 元/m²/月；比例 0 到 1 之间的小数（80% 写 0.8）。",
+    f"  （情景文件中金额为万元：1 万元 = {YUAN:,.0f} 元；"
+    f"租金 1 万元/m²/年 = {YUAN_PER_MONTH:,.2f} 元/m²/月。）",
+    "  「假设」表的「值」沿用情景文件的单位（万元、万元/m²/年），如 360 或 {scale: 0.8}。",
+    "数字请直接输入数字（1200，不要写 1,200、１２００ 或 1200元）；是/否 列填 是 或 否。",
+    "空白格表示用默认值；表中不认识的列或工作表会报错（写明哪张表、哪个单元格）。",
+    "",
+    "各表各列：",
+)
+
+_UNITS = {YUAN: "元", YUAN_PER_MONTH: "元/m²/月"}
+
+
+def write_readme(sheet: Any, header: Any, *, example: bool) -> None:
+    """Fill the `说明` sheet: the text above, then one row per column of every sheet."""
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 28)
+    sheet.set_column(2, 2, 26)
+    sheet.set_column(3, 3, 12)
+    sheet.set_column(4, 4, 70)
+    row = 0
+    for line in _HOW:
+        sheet.write_string(row, 0, line)
+        row += 1
+    for col, title in enumerate(("工作表", "列名", "英文键（也可作列名）", "单位", "说明")):
+        sheet.write_string(row, col, title, header)
+    row += 1
+    for name, columns in _described():
+        for column in columns:
+            values = (name, column.header, column.key, _unit(column), _words(column))
+            for col, value in enumerate(values):
+                sheet.write_string(row, col, value)
+            row += 1
+    sheet.activate()
+
+
+def _described() -> list[tuple[str, tuple[Column, ...]]]:
+    settings = tuple(c for c in SETTINGS)
+    return [(SETTINGS_SHEET.name, settings), *((s.name, s.columns) for s in DATA_SHEETS)]
+
+
+def _unit(column: Column) -> str:
+    if column.factor in _UNITS:
+        return _UNITS[column.factor]
+    return "m²" if column.key.endswith("_m2") else ""
+
+
+def _words(column: Column) -> str:
+    required = "必填。" if column.required else ""
+    return required + column.note
