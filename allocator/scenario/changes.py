@@ -36,6 +36,7 @@ from allocator.scenario.schema import (
     Scenario,
     TargetRule,
 )
+from allocator.scenario.words import ID_CHARACTERS, means
 
 Loc = tuple[str | int, ...]
 OPERATIONS = ("scale", "add", "set")
@@ -83,7 +84,8 @@ class Step:
         return [(key.strip(), value.strip()) for key, value in pairs]
 
 
-_SEGMENT = re.compile(r"([A-Za-z0-9_-]+)(?:\[([^\[\]]*)\])?")
+# A field name or a unit id of budgets (`budgets.大安镇`), then [id], [*] or [field=value].
+_SEGMENT = re.compile(f"([{ID_CHARACTERS}]+)(?:\\[([^\\[\\]]*)\\])?")
 
 
 def parse_path(path: str) -> list[Step]:
@@ -101,7 +103,7 @@ def parse_path(path: str) -> list[Step]:
         name, selector = match.group(1), match.group(2)
         if selector is not None:
             selector = selector.strip()
-            plain = re.fullmatch(r"[A-Za-z0-9_-]+", selector)
+            plain = re.fullmatch(f"[{ID_CHARACTERS}]+", selector)
             if not selector or ("=" not in selector and selector != "*" and not plain):
                 raise ChangeError(f"'[{selector}]' in '{path}' is not [id], [*] or [field=value]")
             if "=" in selector and any(
@@ -227,10 +229,10 @@ def _matches(value: Any, text: str) -> bool:
     except yaml.YAMLError:
         wanted = text
     if isinstance(value, bool) or isinstance(wanted, bool):
-        return value is wanted or str(value).lower() == text.lower()
+        return value is wanted or str(value).lower() == text.lower() or means(value, text)
     if _is_number(value) and _is_number(wanted):
         return float(value) == float(wanted)
-    return value == wanted or str(value) == text
+    return value == wanted or str(value) == text or means(value, text)
 
 
 def _effective(entry: dict[str, Any], key: str, model: type[BaseModel] | str | None) -> Any:

@@ -115,6 +115,14 @@ def yes_no(value: Any) -> Any:
     return code == "true"
 
 
+def means(value: Any, written: str) -> bool:
+    """Whether a planner's word (`租赁`, `县`, `是`) is the code `value` holds (`lease`,
+    `county`, True): a change's condition `options[kind=租赁]` picks the leases."""
+    if isinstance(value, bool):
+        return code_of("yes_no", written) == str(value).lower()
+    return isinstance(value, str) and any(code_of(t, written) == value for t in WORDS)
+
+
 # Where the words stand in a scenario's data: list key -> {field: table} of its entries.
 _ENTRY_WORDS = {
     "groups": {"kind": "group_kind"},
