@@ -10,6 +10,9 @@ What-ifs: `scenario.variant(name)`, `scenario.with_changes({...})`, `compare([..
 
 Explaining a plan: `diagnose(scenario)` (why no plan, cheapest repairs), `explain(scenario,
 community_id)`, `shadow_prices(scenario)`, `alternatives(scenario, within=0.05, count=3)`.
+
+Files for planners: `write_plan_set(plan, folder, scenario)` (what `solve --out` writes, all at
+once), `write_plan_workbook(plan, "plan.xlsx", scenario)`, `write_memo(plan, "report.docx")`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
 __all__ += ["Comparison", "compare", "sweep", "scenario_diff"]
 __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
 __all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]
+__all__ += ["write_plan_set", "write_plan_workbook", "write_memo"]
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import alternatives
@@ -38,7 +42,10 @@ if TYPE_CHECKING:
     from allocator.analysis.shadow import shadow_prices
     from allocator.errors import ScenarioError
     from allocator.plan import Plan, Status
+    from allocator.report.memo import write_memo
     from allocator.report.plots import plot_comparison, plot_funding, plot_plan, plot_sweep
+    from allocator.report.render import write_plan_set
+    from allocator.report.workbook import write_plan_workbook
     from allocator.scenario.differences import scenario_diff
     from allocator.scenario.loading import load_scenario, scenario_from_dict
     from allocator.scenario.schema import Scenario
@@ -65,6 +72,9 @@ _HOMES = {
     "alternatives": "allocator.analysis.alternatives",
     "shadow_prices": "allocator.analysis.shadow",
     "diagnose": "allocator.analysis.diagnosis",
+    "write_plan_set": "allocator.report.render",
+    "write_plan_workbook": "allocator.report.workbook",
+    "write_memo": "allocator.report.memo",
 }
 
 
