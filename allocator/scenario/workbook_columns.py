@@ -33,16 +33,19 @@ def to_sheet(value: float, factor: float) -> float:
 
 def from_sheet(cell: float, factor: float) -> float:
     """A workbook amount back in the scenario's unit: the shortest decimal whose `to_sheet` is
-    the number in the cell (exactly, else within a few units in the last place, as a program
-    that writes 15 or 16 digits leaves it)."""
+    the number in the cell. A cell of at most 15 digits (as Excel shows numbers, and as some
+    programs save them) may also be within a few units of its 15th digit."""
     if factor == 1.0 or cell == 0:
         return cell
     raw = cell / factor
-    for tolerance in (0.0, 4e-15):
-        for digits in range(1, 18):
-            candidate = float(f"{raw:.{digits}g}")
-            if math.isclose(to_sheet(candidate, factor), cell, rel_tol=tolerance, abs_tol=0.0):
-                return candidate
+    rounded = float(f"{cell:.15g}") == cell
+    for digits in range(1, 18):
+        candidate = float(f"{raw:.{digits}g}")
+        forward = to_sheet(candidate, factor)
+        if forward == cell or (
+            rounded and digits <= 15 and math.isclose(forward, cell, rel_tol=5e-15)
+        ):
+            return candidate
     return raw
 
 
