@@ -132,33 +132,34 @@ def test_sets_cost_stage_called_infeasible_is_solved_again(
     _checked(plan, county_raw)
 
 
-def test_a_false_proof_of_the_cost_stage_is_caught(
+def test_a_false_proof_is_caught(
     monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
 ) -> None:
-    """HiGHS "proves" a dearer plan optimal (as HiGHS 1.16 has, with presolve): the stage's
-    check without presolve finds the least cost, and the note says which proof was false."""
+    """HiGHS "proves" a worse plan optimal (as HiGHS 1.16 has, with presolve): the stage's
+    check without presolve finds the least, and the note says which proof was false. The
+    first stage: it has no start that would show the proof wrong before the check does."""
     real = pulp_highs.run_stage
     fooled = []
 
-    def dearer_proof(problem: Any, **options: Any) -> StageRun:
-        cost_stage = problem.get_constraint_by_name("keep_shortfall") is not None
+    def worse_proof(problem: Any, **options: Any) -> StageRun:
+        first_stage = problem.get_constraint_by_name("keep_shortfall") is None
         integer = any(v.cat == "Integer" for v in problem.variables())
-        if cost_stage and integer and options.get("presolve", True) and not fooled:
-            fooled.append(True)  # the least cost cut off by a row HiGHS does not show
-            problem += (problem.objective >= COST_2024 + 0.5, "cut_off")  # below the start's
+        if first_stage and integer and options.get("presolve", True) and not fooled:
+            fooled.append(True)  # the least shortfall cut off by a row HiGHS does not show
+            problem += (problem.objective >= W_2024 + 0.5, "cut_off")
             try:
                 return real(problem, **options)
             finally:
                 problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
         return real(problem, **options)
 
-    monkeypatch.setattr(pulp_highs, "run_stage", dearer_proof)
+    monkeypatch.setattr(pulp_highs, "run_stage", worse_proof)
     plan = solve(county)
     assert fooled
     assert plan.status == Status.OPTIMAL
     assert (plan.weighted_shortfall, plan.total_cost) == (W_2024, COST_2024)
-    cost = _stage(plan, "total_cost")
-    assert "but solved again without presolve it found" in cost.note
+    first = _stage(plan, "weighted_shortfall")
+    assert "but solved again without presolve it found" in first.note
     _checked(plan, county_raw)
 
 
