@@ -78,14 +78,18 @@ def check_out(out: Path) -> None:
 
 
 def load_or_exit(path: Path) -> Scenario:
-    """Load and validate a scenario; on any problem print them all and exit 2."""
+    """Load and validate a scenario; on any problem print them all and exit 2. Its warnings
+    (values implausible in their unit) go to stderr, or exit 2 with --strict (`doubts`)."""
+    from allocator.cli.doubts import warn_or_exit
     from allocator.errors import ScenarioError
     from allocator.scenario.loading import load_scenario
 
     try:
-        return load_scenario(path)
+        scenario = load_scenario(path)
     except ScenarioError as error:
         fail(error.report())
+    warn_or_exit(scenario)
+    return scenario
 
 
 def exit_code(plan: Plan) -> int:
@@ -100,12 +104,15 @@ def exit_code(plan: Plan) -> int:
 
 def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
     """The scenario of variant `name`; its problems printed and exit 2 if it has any."""
+    from allocator.cli.doubts import warn_or_exit
     from allocator.errors import ScenarioError
 
     try:
-        return scenario.variant(name)
+        result = scenario.variant(name)
     except ScenarioError as error:
         fail(error.report())
+    warn_or_exit(result, base=scenario)
+    return result
 
 
 def report_variants(scenario: Scenario) -> None:

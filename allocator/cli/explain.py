@@ -26,6 +26,7 @@ from allocator.cli.common import (
     load_or_exit,
     variant_or_exit,
 )
+from allocator.cli.doubts import StrictOption
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import Alternatives
@@ -70,12 +71,16 @@ def explain_command(
     path: ScenarioPath,
     community: Annotated[
         str | None,
-        typer.Argument(help="Community id; without it, every community.", show_default=False),
+        typer.Argument(
+            help="Community id or name (新兴社区); without it, every community.",
+            show_default=False,
+        ),
     ] = None,
     fmt: FormatOption = TextFormat.table,
     solver: SolverOption = Solver.highs,
     time_limit: TimeLimitOption = None,
     variant: VariantOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
     from allocator.analysis.diagnosis import solve
@@ -83,8 +88,8 @@ def explain_command(
 
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
-    if community is not None and community not in known:
-        fail(f"{path}: no community '{community}' (communities: {', '.join(known)})")
+    if community is not None:
+        community = community_id(scenario, community, path)
     plan = solve(scenario, solver=solver.value, time_limit=time_limit)
     if not plan.status.has_plan:
         diagnosis = plan.diagnosis.to_dict() if plan.diagnosis else None
@@ -102,6 +107,34 @@ def explain_command(
     out = console()
     for result in results:
         print_explanation(result, out)
+
+
+def community_id(scenario: Scenario, written: str, path: Path) -> str:
+    """The id of the community a planner names by its id or its Chinese name (新兴社区, or 新兴
+    without 社区); else exit 2 naming the nearest ids and names."""
+    from difflib import get_close_matches
+
+    written = written.strip()
+    communities = scenario.communities
+    if any(c.id == written for c in communities):
+        return written
+    for wanted in (written, written.removesuffix("社区") + "社区"):
+        named = [c for c in communities if c.name.strip() == wanted]
+        if len(named) == 1:
+            return named[0].id
+        if len(named) > 1:
+            ids = ", ".join(f"{c.name} ({c.id})" for c in named)
+            fail(f"{path}: {len(named)} communities are named '{wanted}': give the id ({ids})")
+    shown = {c.id: f"{c.name} ({c.id})" for c in communities}
+    shown.update({c.name: f"{c.name} ({c.id})" for c in communities})
+    near = get_close_matches(written, list(shown), n=5, cutoff=0.5)
+    near += [key for key in shown if written in key and key not in near][:5]
+    hint = (
+        "; 您要找的是 did you mean: " + ", ".join(dict.fromkeys(shown[k] for k in near))
+        if near
+        else f" (communities: {', '.join(c.id for c in communities)})"
+    )
+    fail(f"{path}: 没有社区 no community '{written}' (by id or name){hint}")
 
 
 def print_explanation(result: Explanation, out: Any) -> None:
@@ -185,6 +218,7 @@ def alternatives_command(
     solver: SolverOption = Solver.highs,
     time_limit: TimeLimitOption = None,
     variant: VariantOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
     from allocator.analysis.alternatives import alternatives

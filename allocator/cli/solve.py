@@ -28,6 +28,7 @@ from allocator.cli.common import (
     report_variants,
     variant_or_exit,
 )
+from allocator.cli.doubts import StrictOption
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -136,6 +137,7 @@ def solve(
             min=0.01,
         ),
     ] = 1.0,
+    strict: StrictOption = False,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
@@ -157,7 +159,7 @@ def solve(
 
 
 @app.command()
-def validate(path: ScenarioPath) -> None:
+def validate(path: ScenarioPath, strict: StrictOption = False) -> None:
     """Check a scenario file without solving it."""
     scenario = load_or_exit(path)
     options = sum(len(c.options) for c in scenario.communities)

@@ -83,6 +83,24 @@ def read_text(path: Path) -> str:
     return decode(origin, data)
 
 
+def encoding_note(path: Path) -> str | None:
+    """A note when the file at `path` is read in an encoding other than UTF-8 (UTF-16 or
+    UTF-32 with a byte-order mark, Notepad's "Unicode"); None for UTF-8 or an unreadable file."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4)
+    except OSError:
+        return None
+    for bom, named in _BOMS:
+        if head.startswith(bom) and named != "utf-8":
+            family = named.upper()[:6]
+            return (
+                f"提示 note: {path} 以 {family} 编码保存（记事本的「Unicode」），已按此读取；"
+                f"另存为 UTF-8 更通用 (read as {family}; UTF-8 is what other programs expect)"
+            )
+    return None
+
+
 def _check_name(origin: str) -> None:
     if "\0" in origin:
         raise refuse(origin.replace("\0", "\\0"), "a file name cannot hold a NUL character (\\0)")

@@ -39,18 +39,35 @@ class Maximum:
     value: float
     unit: str
     advice: str = ""
+    mistaken: str = ""  # the unit a value above the maximum was likely written in
 
     def check(self, amount: float) -> float:
         if amount > self.value:
-            raise ValueError(f"must be at most {_plain(self.value)} {self.unit}{self.advice}")
+            raise ValueError(
+                f"must be at most {_plain(self.value)} {self.unit}{self.advice}{self._fix(amount)}"
+            )
         return amount
+
+    def _fix(self, amount: float) -> str:
+        """'; 疑为以 元/m² 填写，若是请改为 0.25' for a value likely written in another unit."""
+        if not self.mistaken:
+            return ""
+        monthly = self.mistaken == "元/m²/月" and amount <= 100
+        written = self.mistaken if monthly or self.mistaken != "元/m²/月" else "元/m²/年"
+        converted = amount * 12 / 1e4 if monthly else amount / 1e4
+        return f"; 疑为以 {written} 填写，若是请改为 {converted:.6g}"
 
 
 MAXIMA = {
-    "money": Maximum(1e7, "万元", " (1,000 亿元): amounts are in 万元, 10,000 yuan"),
-    "cost_per_m2": Maximum(100, "万元 per m2", ": costs are in 万元, so 2,200 元/m2 is 0.22"),
+    "money": Maximum(1e7, "万元", " (1,000 亿元): amounts are in 万元, 10,000 yuan", "元"),
+    "cost_per_m2": Maximum(
+        100, "万元 per m2", ": costs are in 万元, so 2,200 元/m2 is 0.22", "元/m²"
+    ),
     "rent_per_m2": Maximum(
-        10, "万元 per m2 per year", ": rents are in 万元 a year, so 15 元/m2 a month is 0.018"
+        10,
+        "万元 per m2 per year",
+        ": rents are in 万元 a year, so 15 元/m2 a month is 0.018",
+        "元/m²/月",
     ),
     "area": Maximum(1e5, "m2", " (10 hectares of floor space)"),
     "per_household": Maximum(100, "m2 per household"),
