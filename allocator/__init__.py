@@ -11,6 +11,8 @@ What-ifs: `scenario.variant(name)`, `scenario.with_changes({...})`, `compare([..
 Explaining a plan: `diagnose(scenario)` (why no plan, cheapest repairs), `explain(scenario,
 community_id)`, `shadow_prices(scenario)`, `alternatives(scenario, within=0.05, count=3)`.
 
+Values implausible in their unit (a cost per m2 written in 元): `warnings_of(scenario)`.
+
 Files for planners: `write_plan_set(plan, folder, scenario)` (what `solve --out` writes, all at
 once), `write_plan_workbook(plan, "plan.xlsx", scenario)`, `write_memo(plan, "report.docx")`.
 """
@@ -34,6 +36,7 @@ __all__ += ["Comparison", "compare", "sweep", "scenario_diff"]
 __all__ += ["plot_plan", "plot_funding", "plot_sweep", "plot_comparison"]
 __all__ += ["explain", "alternatives", "shadow_prices", "diagnose"]
 __all__ += ["write_plan_set", "write_plan_workbook", "write_memo"]
+__all__ += ["warnings_of"]
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import alternatives
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from allocator.report.workbook import write_plan_workbook
     from allocator.scenario.differences import scenario_diff
     from allocator.scenario.loading import load_scenario, scenario_from_dict
+    from allocator.scenario.plausible import warnings_of
     from allocator.scenario.schema import Scenario
     from allocator.whatif.comparison import Comparison, compare
     from allocator.whatif.sweeping import sweep
@@ -75,6 +79,7 @@ _HOMES = {
     "write_plan_set": "allocator.report.render",
     "write_plan_workbook": "allocator.report.workbook",
     "write_memo": "allocator.report.memo",
+    "warnings_of": "allocator.scenario.plausible",
 }
 
 
