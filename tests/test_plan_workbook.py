@@ -240,3 +240,35 @@ def test_explain_writes_why_into_the_ledger(tmp_path: Path) -> None:
     assert f"{forced.cost_difference:+,.2f} 万元" in text
     assert "已选的 a-lease（租赁）与 a-build（无偿划拨新建）互斥" in text
     assert "隔壁的房子，已谈妥" in text and "未计算选择理由" not in text
+
+
+def test_memo_says_how_the_solve_ended_and_what_money_buys(tmp_path: Path) -> None:
+    """A plan not proven optimal says so with its gap and the stage's note; a plan with shadow
+    prices says what one more 万元 of a budget buys, as the prices have it."""
+    from dataclasses import replace
+
+    from allocator import shadow_prices
+    from allocator.plan import StageResult, Status
+
+    raw = scenario_dict(
+        [community("a", [option("a-lease", annual_cost_per_m2=0.02)])],
+        funding=[{"id": "county", "name": "县财政", "budget": 5}],
+    )
+    scenario = scenario_from_dict(raw)
+    plan = solve(scenario)
+    assert not plan.community_results[0].meets_target
+    priced = replace(plan, shadow_prices=shadow_prices(scenario, plan))
+    [county] = priced.shadow_prices.budgets
+    write_memo(priced, tmp_path / "priced.docx", scenario)
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "priced.docx")).paragraphs)
+    cut = county.lp.shortfall_m2
+    assert f"县财政（全县）每增加 1 万元，加权缺口减少 {cut:.3g} m²" in text
+    stage = StageResult("total_cost", "not_proven", 1.0, 0.9, 0.02, "stopped by a test")
+    unproven = replace(
+        plan,
+        status=Status.NOT_PROVEN,
+        solver=replace(plan.solver, gap=0.02, stages=(stage,)),
+    )
+    write_memo(unproven, tmp_path / "unproven.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "unproven.docx")).paragraphs)
+    assert "可行方案（未证明最优），相对间隙 2.00%（原因：stopped by a test）" in text
