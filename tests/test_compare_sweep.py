@@ -101,6 +101,90 @@ def test_compare_the_county_with_itself() -> None:
     assert compare([base, load_scenario(COUNTY_FILE)]).identical
 
 
+def payers_moved() -> Scenario:
+    """Three communities, each leasing what it lacks at 0.02 万元/m2 for the one year: a lacks
+    200 m2 (4 万元), b lacks 100 m2 (2 万元), c lacks 200 m2 (4 万元). The base has only county
+    money (20 万元; the grant's budget is 0). Variant `moved`: the county's money goes to the
+    grant, and c's rent goes up by half (6 万元). So a and b keep their routes, areas and cost and
+    are paid by the grant instead: they differ only in who pays; c differs in cost too."""
+    raw = scenario_dict(
+        [
+            community(cid, [option(f"{cid}_lease", "lease", 300, annual_cost_per_m2=0.02)], **f)
+            for cid, f in (
+                ("a", {"existing_area_m2": 300}),
+                ("b", {"existing_area_m2": 400}),
+                ("c", {"existing_area_m2": 300}),
+            )
+        ],
+        [
+            {"id": "county", "name": "县财政", "budget": 20},
+            {"id": "grant", "name": "项目资金", "budget": 0},
+        ],
+        variants=[
+            {
+                "name": "moved",
+                "changes": [
+                    {"funding[county].budget": 0},
+                    {"funding[grant].budget": 20},
+                    {"communities[c].options[c_lease].annual_cost_per_m2": 0.03},
+                ],
+            }
+        ],
+    )
+    return scenario_from_dict(raw)
+
+
+def test_compare_hides_communities_that_differ_only_in_who_pays() -> None:
+    base = payers_moved()
+    plans = [solve(base), solve(base.variant("moved"))]
+    hidden = compare([base, base.variant("moved")], plans=plans)
+    rows = {
+        (r["community_id"], r["aspect"]): (r["test"], r["moved"])
+        for r in hidden.communities.to_dict("records")
+    }
+    assert rows == {
+        ("c", "cost_wan"): (4.0, 6.0),
+        ("c", "paid_by"): ("county 4.00", "grant 6.00"),
+    }
+    assert hidden.payers_only == ("a", "b") and hidden.payers_hidden == 2
+    assert not hidden.identical
+    note = hidden.payers_note()
+    assert "另有 2 个社区只有资金来源不同" in note and "payers=True" in note
+    assert "2 communities differing only in who pays not listed" in repr(hidden)
+    assert "另有 2 个社区" in hidden._repr_html_()
+    assert hidden.to_dict()["payers_only"] == ["a", "b"]
+    assert hidden.to_dict()["payers_shown"] is False
+
+    shown_all = compare([base, base.variant("moved")], plans=plans, payers=True)
+    rows = {
+        (r["community_id"], r["aspect"]): (r["test"], r["moved"])
+        for r in shown_all.communities.to_dict("records")
+    }
+    assert rows == {
+        ("a", "paid_by"): ("county 4.00", "grant 4.00"),
+        ("b", "paid_by"): ("county 2.00", "grant 2.00"),
+        ("c", "cost_wan"): (4.0, 6.0),
+        ("c", "paid_by"): ("county 4.00", "grant 6.00"),
+    }
+    assert shown_all.payers_only == ("a", "b") and shown_all.payers_hidden == 0
+    assert shown_all.payers_note() == "" and "另有" not in shown_all._repr_html_()
+
+
+def test_compare_with_nothing_but_payers_moved() -> None:
+    """Only who pays differs anywhere: the table is empty, and the comparison is not identical."""
+    base = payers_moved()
+    moved = base.with_changes({"funding[county].budget": 0, "funding[grant].budget": 20})
+    result = compare({"now": base, "moved": moved})
+    assert result.communities.empty and list(result.communities.columns) == [
+        "community_id",
+        "community",
+        "aspect",
+        "now",
+        "moved",
+    ]
+    assert result.payers_only == ("a", "b", "c") and not result.identical
+
+
 # --------------------------------------------------------------------------------------------
 # sweep
 # --------------------------------------------------------------------------------------------
@@ -312,6 +396,32 @@ def test_compare_command_files_and_out(tmp_path: Path) -> None:
     assert (out / "scenarios.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     data = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert [s["scenario"] for s in data["scenarios"]] == ["small", "other"]
+
+
+def test_compare_command_payers(tmp_path: Path) -> None:
+    """Communities that differ only in who pays are counted under the table, listed with
+    --payers; JSON and the files of --out follow the same choice."""
+    import yaml
+
+    path = tmp_path / "payers.yaml"
+    path.write_text(yaml.safe_dump(payers_moved().source, allow_unicode=True), encoding="utf-8")
+    result = invoke("compare", path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "另有 2 个社区只有资金来源不同" in result.output
+    assert "加 --payers 可列出" in result.output and "add --payers to list them" in result.output
+    assert "a 社区" not in result.output and "c 社区" in result.output
+    communities = (tmp_path / "out" / "communities.csv").read_text(encoding="utf-8-sig")
+    assert "c 社区" in communities and "a 社区" not in communities
+    saved = json.loads((tmp_path / "out" / "compare.json").read_text(encoding="utf-8"))
+    assert saved["payers_only"] == ["a", "b"] and saved["payers_shown"] is False
+
+    listed = invoke("compare", path, "--payers")
+    assert listed.exit_code == 0, listed.output
+    assert "a 社区" in listed.output and "b 社区" in listed.output
+    assert "另有" not in listed.output and "--payers" not in listed.output
+    data = json.loads(invoke("compare", path, "--payers", "--format", "json").stdout)
+    assert {r["community_id"] for r in data["communities"]} == {"a", "b", "c"}
+    assert data["payers_shown"] is True
 
 
 @pytest.mark.parametrize(

@@ -52,14 +52,24 @@ def compare(
     solver: SolverOption = Solver.highs,
     time_limit: TimeLimitOption = None,
     gap: GapOption = 1e-6,
+    payers: Annotated[
+        bool,
+        typer.Option(
+            "--payers",
+            help="Also list the communities whose plans differ only in who pays (资金来源).",
+        ),
+    ] = False,
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
-    input changes behind it. One file: the base and its variants; several files: each file."""
+    input changes behind it. One file: the base and its variants; several files: each file.
+    Communities that differ only in who pays are counted under the table, listed with --payers."""
     from allocator.whatif.comparison import compare as compare_scenarios
     from allocator.whatif.comparison import labelled
 
     chosen = _compared(paths, variants)
-    result = compare_scenarios(chosen, solver=solver.value, time_limit=time_limit, gap=gap)
+    result = compare_scenarios(
+        chosen, solver=solver.value, time_limit=time_limit, gap=gap, payers=payers
+    )
     frames = {
         "scenarios": result.summary,
         "communities": result.communities,
@@ -78,7 +88,7 @@ def compare(
     elif fmt == Format.csv:
         sys.stdout.write(_csv(labelled(result.summary)))
     else:
-        _print_comparison(frames)
+        _print_comparison(frames, result.payers_note("--payers"))
 
 
 def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
@@ -108,7 +118,9 @@ def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
     return chosen
 
 
-def _print_comparison(frames: dict[str, pd.DataFrame]) -> None:
+def _print_comparison(frames: dict[str, pd.DataFrame], payers_note: str) -> None:
+    from rich.text import Text
+
     from allocator.whatif.comparison import labelled, shown
 
     screen = console()
@@ -122,6 +134,8 @@ def _print_comparison(frames: dict[str, pd.DataFrame]) -> None:
             screen.print(f"{titles[name]}: none")
         else:
             screen.print(_table(labelled(shown(frame)), titles[name]))
+        if name == "communities" and payers_note:
+            screen.print(Text(payers_note))
 
 
 # --------------------------------------------------------------------------------------------

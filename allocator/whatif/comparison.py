@@ -6,6 +6,11 @@ result = compare({"base": base, "budget cut": base.variant("budget_cut")})
 result.summary       # one row per scenario
 result.communities   # per community: what differs between the plans
 result.inputs        # the inputs that differ (entry, field, value per scenario)
+
+A community whose plans differ only in who pays (the same routes, areas and cost, the money
+drawn from other sources) is left out of `communities` unless `compare(..., payers=True)`:
+such reshuffles follow from any change of a budget and say nothing about the community.
+`result.payers_only` names them either way.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from allocator.solving.lexicographic import DEFAULT_GAP
 ASPECTS = ("routes", "target_m2", "final_m2", "shortfall_m2", "meets_target", "cost_wan", "paid_by")
 _DIGITS = {"target_m2": 1, "final_m2": 1, "shortfall_m2": 1, "cost_wan": 2}
 NO_PLAN = "no plan"
+PAYERS = "paid_by"
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,30 @@ class Comparison:
     summary: pd.DataFrame
     communities: pd.DataFrame
     inputs: pd.DataFrame
+    payers_only: tuple[str, ...] = ()  # ids of communities that differ only in who pays
+    payers_shown: bool = True  # False: their rows are left out of `communities`
 
     @property
     def identical(self) -> bool:
-        """No difference in any plan or input."""
-        return self.communities.empty and self.inputs.empty
+        """No difference in any plan or input (who pays included, shown or not)."""
+        return self.communities.empty and self.inputs.empty and not self.payers_only
+
+    @property
+    def payers_hidden(self) -> int:
+        """How many communities are left out of `communities` because only who pays differs."""
+        return 0 if self.payers_shown else len(self.payers_only)
+
+    def payers_note(self, how: str = "payers=True") -> str:
+        """The line under the per-community table that says what was left out and how to list
+        it ('' when nothing was); `how` is the switch to name (`--payers` on the command line)."""
+        hidden = self.payers_hidden
+        if not hidden:
+            return ""
+        return (
+            f"另有 {hidden} 个社区只有资金来源不同（路径、面积和费用都相同），未列出；"
+            f"加 {how} 可列出。 {hidden} more communities differ only in who pays (same routes, "
+            f"areas and cost) and are not listed; add {how} to list them."
+        )
 
     def plan(self, label: str) -> Plan:
         return self.plans[self.labels.index(label)]
@@ -54,12 +79,15 @@ class Comparison:
             "scenarios": _records(self.summary),
             "communities": _records(self.communities),
             "inputs": _records(self.inputs),
+            "payers_only": list(self.payers_only),
+            "payers_shown": self.payers_shown,
         }
 
     def __repr__(self) -> str:
+        hidden = f" ({self.payers_hidden} communities differing only in who pays not listed)"
         return (
             f"<Comparison of {', '.join(self.labels)}: {len(self.communities)} differences "
-            f"in plans, {len(self.inputs)} in inputs>"
+            f"in plans{hidden if self.payers_hidden else ''}, {len(self.inputs)} in inputs>"
         )
 
     def _repr_html_(self) -> str:
@@ -68,6 +96,7 @@ class Comparison:
             ("各社区差异 What differs per community", self.communities),
             ("输入变化 Input changes", self.inputs),
         ]
+        notes = {"各社区差异 What differs per community": self.payers_note()}
         return "".join(
             f"<h4>{html.escape(title)}</h4>"
             + (
@@ -75,6 +104,7 @@ class Comparison:
                 if not frame.empty
                 else "<p>none</p>"
             )
+            + (f"<p><i>{html.escape(notes[title])}</i></p>" if notes.get(title) else "")
             for title, frame in parts
         )
 
@@ -86,10 +116,13 @@ def compare(
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float = DEFAULT_GAP,
+    payers: bool = False,
 ) -> Comparison:
     """Solve each scenario (unless `plans` are given) and set them side by side.
 
-    Labels are the mapping's keys, else each scenario's `label` (a variant's name).
+    Labels are the mapping's keys, else each scenario's `label` (a variant's name). A community
+    whose plans differ only in who pays is left out of `communities` unless `payers` is true;
+    `payers_only` names those communities either way.
     """
     if isinstance(scenarios, Mapping):
         labels, items = list(scenarios), list(scenarios.values())
@@ -102,13 +135,20 @@ def compare(
         plans = [solve(s, solver=solver, time_limit=time_limit, gap=gap) for s in items]
     elif len(plans) != len(items):
         raise ValueError(f"{len(plans)} plans for {len(items)} scenarios")
+    differences = community_differences(labels, list(plans))
+    payers_only = payer_only_communities(differences)
+    if not payers:
+        differences = differences[~differences["community_id"].isin(payers_only)]
+        differences = differences.reset_index(drop=True)
     return Comparison(
         labels=tuple(labels),
         scenarios=tuple(items),
         plans=tuple(plans),
         summary=summary_table(labels, list(plans)),
-        communities=community_differences(labels, list(plans)),
+        communities=differences,
         inputs=side_by_side(dict(zip(labels, items, strict=True))),
+        payers_only=payers_only,
+        payers_shown=payers,
     )
 
 
@@ -183,6 +223,12 @@ def community_differences(labels: Sequence[str], plans: Sequence[Plan]) -> pd.Da
                     }
                 )
     return pd.DataFrame(rows, columns=["community_id", "community", "aspect", *labels])
+
+
+def payer_only_communities(differences: pd.DataFrame) -> tuple[str, ...]:
+    """Ids of the communities whose only differing aspect is who pays, in table order."""
+    aspects = differences.groupby("community_id", sort=False)["aspect"].agg(set)
+    return tuple(cid for cid, found in aspects.items() if found == {PAYERS})
 
 
 def _by_community(plan: Plan) -> dict[str, dict[str, Any]]:
