@@ -102,10 +102,11 @@ class Plan:
 
     scenario: str
     status: Status
-    total_cost: float
-    total_shortfall_m2: float
-    weighted_shortfall: float
-    communities_meeting_target: int
+    # The headline figures; None when there is no plan (infeasible, no_plan), never 0.
+    total_cost: float | None
+    total_shortfall_m2: float | None
+    weighted_shortfall: float | None
+    communities_meeting_target: int | None
     community_results: tuple[CommunityResult, ...]
     funding_results: tuple[FundingResult, ...]
     solver: SolverInfo
@@ -150,9 +151,9 @@ class Plan:
 
     def __repr__(self) -> str:
         return (
-            f"<Plan {self.scenario!r}: {self.status.value}, cost {self.total_cost:.2f} 万元, "
-            f"{self.communities_meeting_target}/{len(self.community_results)} meet target, "
-            f"shortfall {self.total_shortfall_m2:.1f} m2>"
+            f"<Plan {self.scenario!r}: {self.status.value}, cost {_shown(self.total_cost, '.2f')} "
+            f"万元, {_shown(self.communities_meeting_target, 'd')}/{len(self.community_results)} "
+            f"meet target, shortfall {_shown(self.total_shortfall_m2, '.1f')} m2>"
         )
 
     def _repr_html_(self) -> str:
@@ -296,17 +297,22 @@ def funding_table(plan: Plan) -> pd.DataFrame:
     )
 
 
+def _shown(value: float | None, spec: str) -> str:
+    """A headline figure for people: "—" where there is no plan."""
+    return "—" if value is None else format(value, spec)
+
+
 def summary(plan: Plan) -> dict[str, Any]:
     """The headline figures of a plan, labelled for people."""
     gap = plan.solver.gap
     return {
         "状态 Status": plan.status.value,
-        "总费用 Total cost 万元": f"{plan.total_cost:,.2f}",
+        "总费用 Total cost 万元": _shown(plan.total_cost, ",.2f"),
         "达标社区 Communities meeting target": (
-            f"{plan.communities_meeting_target} / {len(plan.community_results)}"
+            f"{_shown(plan.communities_meeting_target, 'd')} / {len(plan.community_results)}"
         ),
-        "总缺口 Total shortfall m2": f"{plan.total_shortfall_m2:,.1f}",
-        "加权缺口 Weighted shortfall": f"{plan.weighted_shortfall:,.1f}",
+        "总缺口 Total shortfall m2": _shown(plan.total_shortfall_m2, ",.1f"),
+        "加权缺口 Weighted shortfall": _shown(plan.weighted_shortfall, ",.1f"),
         "求解器 Solver": f"{plan.solver.version}, gap {'unknown' if gap is None else f'{gap:.2e}'}",
         "用时 Time s": f"{plan.solver.runtime_s:.2f}",
     }

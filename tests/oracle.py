@@ -389,6 +389,13 @@ def _check_entry(
 
 def _check_contract(plan: Mapping[str, Any]) -> _Problems:
     problems = _Problems()
+    if isinstance(plan, Mapping) and plan.get("status") in ("infeasible", "no_plan"):
+        _check_entry(plan, _TOP_KEYS, (), "plan", problems)
+        for key in (*_TOP_NUMBERS, "communities_meeting_target"):
+            if plan.get(key, None) is not None:  # no plan, no figures: null, never 0
+                problems.add("contract", f"plan.{key} is {plan[key]!r} where there is no plan")
+        problems.add("status", f"status {plan['status']!r} carries no plan to check")
+        return problems
     if not _check_entry(plan, _TOP_KEYS, _TOP_NUMBERS, "plan", problems):
         return problems
     _check_entry(plan["solver"], _SOLVER_KEYS, (), "plan.solver", problems)
