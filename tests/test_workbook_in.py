@@ -262,3 +262,39 @@ def test_convert_refuses_to_overwrite_and_names_the_direction(tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     assert load_scenario(tmp_path / "s.json").model_dump() == scenario_from_dict(SMALL).model_dump()
+
+
+def test_english_keys_answers_and_numbers_as_text(tmp_path: Path) -> None:
+    path = _small_workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["社区"]
+    keys = ("id", "name", "group", "households", "existing_area_m2")
+    for cell, key in zip(sheet[1][: len(keys)], keys, strict=True):
+        cell.value = key
+    sheet["D2"] = "4200"  # a number typed as text
+    sheet["G2"] = True  # TRUE for 是
+    book["路径"]["G2"] = "yes"
+    book["路径"]["C2"] = "lease"
+    book["资金"]["C2"] = "county"
+    book.save(path)
+    scenario = load_scenario(path)
+    community = scenario.communities[0]
+    assert (community.households, community.must_meet) == (4200, True)
+    assert community.options[0].replaces_existing is True
+    assert community.options[0].annual_cost_per_m2 == 0.035
+
+
+def test_wrong_stored_dimensions_are_read_whole(tmp_path: Path) -> None:
+    """WPS saves sheets whose stored dimensions say A1; the cells are read all the same."""
+    import re
+    import zipfile
+
+    path = _small_workbook(tmp_path)
+    damaged = tmp_path / "wps.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            target.writestr(item, data)
+    assert load_scenario(damaged).model_dump() == load_scenario(path).model_dump()
