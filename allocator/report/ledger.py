@@ -79,6 +79,7 @@ def write_ledgers(
 
 def _finish(sheet: Any) -> None:
     sheet.set_column(0, 0, 22)
+    sheet.set_column(1, _WIDE + 4, 13)
     sheet.freeze_panes(1, 0)
     print_setup(sheet, landscape=True)
 
@@ -121,8 +122,8 @@ def _ledger_block(
     row = _sentence(sheet, row + 1, fmt, "为什么选这些路径", why)
     forced = words.forced_rows(explanation)
     if forced:
-        columns = [Column("未选路径", width=22), Column("路径类型"), Column("若强制选用", width=60)]
-        row = write_table(sheet, row, columns, forced, fmt, total_label=None)
+        lines = "\n".join(f"{route}：{what}" for route, what in forced)
+        row = _sentence(sheet, row, fmt, "未选路径（若强制选用）", lines)
     return row
 
 
@@ -154,7 +155,7 @@ def _chosen_routes(
     if not rows:
         sheet.write_string(row, 0, "不选路径", fmt["text"])
         return row + 1
-    return write_table(sheet, row, columns, rows, fmt)
+    return write_table(sheet, row, columns, rows, fmt, set_widths=False)
 
 
 def _open_routes(
@@ -162,28 +163,38 @@ def _open_routes(
 ) -> int:
     chosen = {o.id for o in c.options}
     columns = [
-        Column("路径编号", width=22),
-        Column("路径类型", width=12),
-        Column("最大面积（m²）", "area", 10),
-        Column("是否选用", width=10),
-        Column("锁定", width=10),
-        Column("备注（情景文件）", width=60),
+        Column("路径编号"),
+        Column("路径类型"),
+        Column("最大面积（m²）", "area"),
+        Column("是否选用"),
+        Column("锁定"),
     ]
     rows = [
         [o.id, words.kind_zh(o.kind), o.max_area_m2, o.id in chosen,
-         zh("locked", o.locked) if o.locked else "", o.note.strip()]
+         zh("locked", o.locked) if o.locked else ""]
         for o in community.options
     ]  # fmt: skip
-    return write_table(sheet, row, columns, rows, fmt, total_label=None)
+    after = write_table(sheet, row, columns, rows, fmt, total_label=None, set_widths=False)
+    notes = ["备注（情景文件）", *(o.note.strip() for o in community.options)]
+    for offset, note in enumerate(notes):
+        style = fmt["header"] if offset == 0 else fmt["text"]
+        _merged(sheet, row + offset, len(columns), note, style)
+    return after
+
+
+def _merged(sheet: Any, row: int, first_col: int, text: str, style: Any) -> None:
+    """Text across the columns from `first_col` to the ledger's width, its row tall enough."""
+    sheet.merge_range(row, first_col, row, first_col + _WIDE - 1, "", style)
+    sheet.write_string(row, first_col, text, style)
+    lines = max(1, math.ceil(len(text) / _CHARS_PER_LINE), text.count("\n") + 1)
+    if lines > 1:
+        sheet.set_row(row, 14 * lines)
 
 
 def _sentence(sheet: Any, row: int, fmt: dict[str, Any], label: str, text: str) -> int:
     """A label, then a paragraph across the sheet's width; returns the next free row."""
     sheet.write_string(row, 0, label, fmt["heading"])
-    sheet.merge_range(row + 1, 0, row + 1, _WIDE - 1, "", fmt["text"])
-    sheet.write_string(row + 1, 0, text, fmt["text"])
-    lines = max(1, math.ceil(len(text) / _CHARS_PER_LINE))
-    sheet.set_row(row + 1, 14 * lines)
+    _merged(sheet, row + 1, 0, text, fmt["text"])
     return row + 2
 
 

@@ -111,12 +111,15 @@ def write_table(
     fmt: dict[str, Any],
     *,
     total_label: str | None = "合计",
+    set_widths: bool = True,
 ) -> int:
     """A header row, the rows, and a totals row of SUM formulas with their values; returns
-    the next free row."""
+    the next free row. `set_widths` False leaves the columns' widths to the sheet (a ledger
+    holds several tables in the same columns)."""
     for col, column in enumerate(columns):
         sheet.write_string(first_row, col, column.title, fmt["header"])
-        sheet.set_column(col, col, column.width)
+        if set_widths:
+            sheet.set_column(col, col, column.width)
     for offset, row in enumerate(rows, start=1):
         for col, (value, column) in enumerate(zip(row, columns, strict=True)):
             write_cell(sheet, first_row + offset, col, value, column.kind, fmt)

@@ -110,12 +110,12 @@ def why_sentences(plan: Plan, scenario: Scenario, explanation: Explanation) -> l
     return [s for s in sentences if s]
 
 
-def forced_rows(explanation: Explanation) -> list[tuple[str, str, str]]:
-    """Per route not chosen: (route, kind, what forcing it would do), in words."""
+def forced_rows(explanation: Explanation) -> list[tuple[str, str]]:
+    """Per route not chosen: (the route with its kind, what forcing it would do), in words."""
     rows = []
     for forced in explanation.forced:
-        star = "（次优）" if forced.option == explanation.runner_up else ""
-        rows.append((forced.option + star, kind_zh(forced.kind), _forced_words(forced)))
+        star = "，次优" if forced.option == explanation.runner_up else ""
+        rows.append((f"{forced.option}（{kind_zh(forced.kind)}{star}）", _forced_words(forced)))
     return rows
 
 
