@@ -4,8 +4,8 @@ Every `import` in `allocator/` counts, wherever it stands: at module level, insi
 (a deferred import still ties the two modules together) and under `if TYPE_CHECKING:`. The rooms,
 lowest first:
 
-    errors, version, plan, findings, labels  <  scenario  <  model  <  solving  <  analysis  <  whatif
-                                     <  report  <  cli  <  the façade (__init__.py, __main__.py)
+    errors, version, plan, findings, labels  <  scenario  <  model  <  solving  <  analysis
+        <  whatif  <  report  <  cli  <  the façade (__init__.py, __main__.py)
 
 A module may import from its own room or from a lower one, never from a higher one, and no set
 of modules may import each other round in a circle (within a room either). No module is over

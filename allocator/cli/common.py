@@ -39,7 +39,12 @@ class Solver(StrEnum):
     cbc = "cbc"
 
 
-ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+ScenarioPath = Annotated[
+    Path,
+    typer.Argument(
+        help="情景文件 Scenario file: YAML, JSON or an Excel workbook (.xlsx).", show_default=False
+    ),
+]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 OutOption = Annotated[
     Path | None,
