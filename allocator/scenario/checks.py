@@ -14,7 +14,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from allocator.errors import Problem
-from allocator.scenario.words import with_codes
+from allocator.scenario.words import ID, with_codes
 
 Loc = tuple[str | int, ...]
 
@@ -152,7 +152,7 @@ def check_options(data: dict[str, Any]) -> list[Problem]:
             continue
         siblings = {_text(o.get("id")) for _, o in _entries(community, "options")} - {None}
         for index, other in enumerate(excludes):
-            if isinstance(other, str) and other not in siblings:
+            if isinstance(other, str) and ID.fullmatch(other) and other not in siblings:
                 near = get_close_matches(other, sorted(str(s) for s in siblings), n=1)
                 problems.append(
                     Problem(
