@@ -43,7 +43,7 @@ def strict() -> bool:
 
 
 def warn_or_exit(scenario: Scenario, base: Scenario | None = None) -> None:
-    """Print the scenario's warnings on stderr (those of `base` left out: a variant's own only);
+    """Print the scenario's warnings on stderr (a variant's own only: not those of its `base`);
     with --strict, print them as errors and exit 2."""
     from allocator.scenario.files import encoding_note
     from allocator.scenario.plausible import report, warnings_of
@@ -54,8 +54,8 @@ def warn_or_exit(scenario: Scenario, base: Scenario | None = None) -> None:
             typer.echo(note, err=True)
     doubts = warnings_of(scenario)
     if base is not None and doubts:
-        known = {(d.loc, d.value) for d in warnings_of(base)}
-        doubts = [d for d in doubts if (d.loc, d.value) not in known]
+        known = {d.loc for d in warnings_of(base)}  # one warning for one mistake, at the base
+        doubts = [d for d in doubts if d.loc not in known]
     if not doubts:
         return
     if strict():

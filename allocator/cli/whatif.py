@@ -26,6 +26,7 @@ from allocator.cli.common import (
     load_or_exit,
     variant_or_exit,
 )
+from allocator.cli.doubts import StrictOption
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +60,7 @@ def compare(
             help="Also list the communities whose plans differ only in who pays (资金来源).",
         ),
     ] = False,
+    strict: StrictOption = False,
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file.
@@ -167,6 +169,7 @@ def sweep(
     solver: SolverOption = Solver.highs,
     time_limit: TimeLimitOption = None,
     gap: GapOption = 1e-6,
+    strict: StrictOption = False,
 ) -> None:
     """Solve the scenario over a grid of one or two parameters: one row per point."""
     from allocator.errors import ScenarioError
