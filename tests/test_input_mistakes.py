@@ -124,6 +124,25 @@ def test_the_county_and_generated_files_have_no_warnings(tmp_path: Path) -> None
     assert all("existing_area_m2" in c for c in raw["communities"])
 
 
+def test_a_budget_is_implausible_above_100_wan_a_community_in_a_province() -> None:
+    def county(communities: int, budget: float) -> list[Any]:
+        raw = {
+            "name": "p",
+            "groups": [{"id": "g", "name": "G", "kind": "town"}],
+            "communities": [
+                {"id": f"c{i}", "name": "C", "group": "g", "existing_area_m2": 0}
+                for i in range(communities)
+            ],
+            "funding": [{"id": "county", "name": "县财政", "budget": budget}],
+        }
+        return warnings_of(scenario_from_dict(raw))
+
+    assert county(200, 20_000) == [] and county(27, 10_000) == []
+    [doubt] = county(200, 20_001)
+    assert "超过 20,000 万元" in doubt.message and doubt.entry == "资金来源 county"
+    assert "请改为 2.0001" in county(27, 20_001)[0].message
+
+
 def test_a_variant_that_makes_a_value_implausible_warns_for_itself(tmp_path: Path) -> None:
     assert COUNTY.rstrip().endswith("communities[dongmen].must_meet: true")
     text = COUNTY.rstrip() + (

@@ -13,7 +13,7 @@ rule below names what it finds implausible, the likely mistake and the value to 
 | annual_cost_per_m2 | above 100 | 元/m2 a year | value / 10,000 |
 | annual_cost_per_m2 | 0.1 to 1 | (ask) | |
 | annual_cost_per_m2 | below 0.004 (40 元/m2 a year) | 万元/m2 a month | value x 12 |
-| money (budget, costs) | above 10,000 万元 (1 亿元) | 元 | value / 10,000 |
+| money | above 10,000 万元, or 100 万元 a community (a budget) | 元 | value / 10,000 |
 | area of one community | above 5,000 m2 | one digit too many | value / 10 |
 
 `warnings_of(scenario)` lists them, each naming the file, line, entry (in Chinese words) and
@@ -37,7 +37,8 @@ Loc = tuple[str | int, ...]
 COST_PER_M2_MAX = 1.0  # 万元/m2: 10,000 元/m2 is above any fit-out or building cost here
 RENT_MAX = 0.1  # 万元/m2 a year: 1,000 元/m2 a year, 83 元/m2 a month
 RENT_MIN = 0.004  # 万元/m2 a year: 40 元/m2 a year, 3.3 元/m2 a month
-MONEY_MAX = 10_000.0  # 万元: 1 亿元
+MONEY_MAX = 10_000.0  # 万元: 1 亿元, for a county
+MONEY_PER_COMMUNITY = 100.0  # 万元: 500 m2 built new at 0.2 万元/m2; a province's budgets scale
 AREA_MAX = 5_000.0  # m2 for one community, against a standard of 500
 
 _MONEY_FIELDS = ("fixed_cost", "annual_cost")
@@ -74,7 +75,7 @@ def warnings_of(scenario: Scenario) -> list[Doubt]:
     doubts = list(_doubts(scenario))
     if not doubts:
         return []
-    source = scenario.source
+    source = scenario._source
     origin = scenario.path or "<scenario>"
     named = [replace(d, origin=origin, entry=_entry(source, d.loc)) for d in doubts]
     return _with_lines(named, scenario.path)
@@ -90,7 +91,8 @@ def report(doubts: list[Doubt]) -> str:
 # The rules
 # --------------------------------------------------------------------------------------------
 def _doubts(scenario: Scenario) -> Iterator[Doubt]:
-    source = scenario.source
+    source = scenario._source  # read only: no copy of a province's dict
+    money_max = max(MONEY_MAX, MONEY_PER_COMMUNITY * len(scenario.communities))
     written = source.get("communities") if isinstance(source.get("communities"), list) else []
     target = scenario.defaults.target_area_m2
     if isinstance(target, float):
@@ -108,14 +110,14 @@ def _doubts(scenario: Scenario) -> Iterator[Doubt]:
             yield from _cost((*at, "cost_per_m2"), option.cost_per_m2)
             yield from _rent((*at, "annual_cost_per_m2"), option.annual_cost_per_m2)
             for key in _MONEY_FIELDS:
-                yield from _money((*at, key), getattr(option, key))
+                yield from _money((*at, key), getattr(option, key), MONEY_MAX)
     for i, source_entry in enumerate(scenario.funding):
         loc = ("funding", i)
-        for key in ("budget", "max_per_option"):
-            yield from _money((*loc, key), getattr(source_entry, key))
+        yield from _money((*loc, "budget"), source_entry.budget, money_max)
+        yield from _money((*loc, "max_per_option"), source_entry.max_per_option, MONEY_MAX)
         for key in ("budget_by_kind", "budgets"):
             for unit, amount in (getattr(source_entry, key) or {}).items():
-                yield from _money((*loc, key, unit), amount)
+                yield from _money((*loc, key, unit), amount, money_max)
 
 
 def _cost(loc: Loc, value: float) -> Iterator[Doubt]:
@@ -156,12 +158,12 @@ def _rent(loc: Loc, value: float) -> Iterator[Doubt]:
     yield Doubt(loc, value, message)
 
 
-def _money(loc: Loc, value: float | None) -> Iterator[Doubt]:
-    if value is not None and value > MONEY_MAX:
+def _money(loc: Loc, value: float | None, most: float) -> Iterator[Doubt]:
+    if value is not None and value > most:
         yield Doubt(
             loc,
             value,
-            "按 万元 计不合常理（超过 1 亿元），疑为以 元 填写；若是，请改为 "
+            f"按 万元 计不合常理（超过 {most:,.0f} 万元），疑为以 元 填写；若是，请改为 "
             f"{_plain(value / 1e4)} (money is in 万元, 10,000 yuan)",
         )
 
