@@ -25,7 +25,13 @@ from allocator.model.costs import kept_shortfall_m2
 from allocator.model.sets import build_matrix
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix
-from allocator.solving.resolve import Outcome, read_mip, settled, solve_again
+from allocator.solving.resolve import (
+    Outcome,
+    read_mip,
+    settled,
+    solve_again,
+    with_relaxation_bound,
+)
 from allocator.solving.status import StageRun, StageStatus
 
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
@@ -57,6 +63,7 @@ def solve_stage(
     outcome = read_mip(model, cost, solved, best, gap=gap, began=began)
     if not settled(outcome, best is not None, model):
         outcome = solve_again(model, cost, outcome, best, gap=gap, began=began)
+    outcome = with_relaxation_bound(outcome, cost, relaxed, gap)
     if relaxed.status == StageStatus.INFEASIBLE:
         said = (
             "HiGHS called the relaxation infeasible although a plan that meets every row is known"

@@ -116,6 +116,37 @@ def _why_unproven(
     return f"HiGHS stopped at a gap of {gap_now:.2e}, above the {gap:.1e} asked"
 
 
+def with_relaxation_bound(
+    outcome: Outcome, cost: np.ndarray, relaxed: Solution, gap: float
+) -> Outcome:
+    """A stage that ended without proof, bounded by its linear relaxation (solved first, to
+    build the start): no plan of the stage costs less than the relaxation's optimum, so the gap
+    to it is known, and the plan is OPTIMAL when that bound proves the gap asked. The bound is
+    taken 1e-9 below the optimum (HiGHS's LP tolerances)."""
+    run = outcome.run
+    if run.status == StageStatus.OPTIMAL or run.objective is None or relaxed.values is None:
+        return outcome
+    optimum = float(cost @ relaxed.values)
+    bound = min(optimum - 1e-9 * max(1.0, abs(optimum)), run.objective)
+    if run.bound is not None and run.bound >= bound:
+        return outcome
+    gap_now = relative_gap(run.objective, bound)
+    if proven(run.objective, bound, gap):
+        said = f"the linear relaxation's bound {bound:.9g} proves it within the gap asked"
+        proved = replace(
+            run, status=StageStatus.OPTIMAL, bound=bound, gap=gap_now, note=_joined(run.note, said)
+        )
+        return Outcome(proved, outcome.values)
+    said = f"gap {gap_now:.2e} to the linear relaxation's bound {bound:.9g}"
+    return Outcome(
+        replace(run, bound=bound, gap=gap_now, note=_joined(run.note, said)), outcome.values
+    )
+
+
+def _joined(note: str | None, said: str) -> str:
+    return said if not note else f"{note}; {said}"
+
+
 def settled(outcome: Outcome, feasible: bool, model: HighsModel) -> bool:
     """The stage's answer as it stands: proven, or stopped by the deadline with a plan; when no
     plan is known to exist, also infeasible, or anything once the deadline has passed. (With a
