@@ -40,6 +40,7 @@ class Conflict:
     field: str
     text: str
     where: str  # file, line, entry and field, as an input problem names them
+    place: str = ""  # in a workbook: the cell and its column header (`社区!E7 (示范点)`)
 
 
 @dataclass(frozen=True)

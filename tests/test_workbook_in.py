@@ -298,3 +298,21 @@ def test_wrong_stored_dimensions_are_read_whole(tmp_path: Path) -> None:
                 data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
             target.writestr(item, data)
     assert load_scenario(damaged).model_dump() == load_scenario(path).model_dump()
+
+
+def test_a_plan_that_cannot_be_names_the_cells_of_its_conflict(tmp_path: Path) -> None:
+    """A workbook without a plan: each rule of the conflict is named by its cell, on screen and
+    in the JSON, as an input problem would be."""
+    data = {**SMALL, "variants": []}
+    data["communities"] = [{**SMALL["communities"][0], "must_meet": True}]
+    data["funding"] = [{"id": "county", "name": "县财政", "budget": 1}]
+    book = tmp_path / "县.xlsx"
+    write_workbook(book, scenario_from_dict(data))
+    plan = solve(load_scenario(book))
+    assert not plan.status.has_plan
+    places = {c.rule: c.place for c in plan.diagnosis.conflicts}
+    assert places["must_meet"].startswith("社区!") and "示范点" in places["must_meet"]
+    assert places["budget"].startswith("预算!")
+    assert all(f"县.xlsx, {c.place}" in c.where for c in plan.diagnosis.conflicts)
+    shown = CliRunner().invoke(app, ["solve", str(book)])
+    assert shown.exit_code == 3 and places["must_meet"] in shown.output

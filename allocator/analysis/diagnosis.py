@@ -193,6 +193,7 @@ def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> tuple[Conflict, 
 
     origin, text = source_file(scenario)
     problems = locate([Problem(r.loc, r.text) for r in rules], scenario.source, text)
+    problems = scenario.on_cells(problems)
     return tuple(
         Conflict(
             rule=rule.kind,
@@ -202,6 +203,7 @@ def _conflict_entries(scenario: Scenario, rules: list[Rule]) -> tuple[Conflict, 
             unit=rule.unit,
             file=origin,
             line=problem.line,
+            place=problem.place,
             entry=problem.entry,
             field=".".join(str(k) for k in rule.loc[-1:] if isinstance(k, str)),
             text=rule.text,

@@ -374,10 +374,10 @@ def print_no_plan(
         return
     if diagnosis.conflicts:
         table = Table(title="冲突 Rules that cannot all hold", title_justify="left")
-        for label in ("规则 Rule", "位置 File:line", "条目 Entry", "说明 What"):
+        for label in ("规则 Rule", "位置 Where", "条目 Entry", "说明 What"):
             table.add_column(label)
         for c in diagnosis.conflicts:
-            where = f"{Path(c.file).name}:{c.line}" if c.line else ""
+            where = f"{Path(c.file).name}:{c.line}" if c.line else c.place
             table.add_row(c.rule, where, c.entry, c.text)
         out.print(table)
     if diagnosis.repairs:

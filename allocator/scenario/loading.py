@@ -106,6 +106,7 @@ def _load_workbook(path: Path) -> Scenario:
     if book.problems or checked:
         raise ScenarioError(str(path), book.sorted_problems(checked))
     scenario._path = str(path)
+    scenario._cells = book
     return scenario
 
 

@@ -269,6 +269,9 @@ class Scenario(_Entry):
     _label: str | None = PrivateAttr(default=None)
     _sha256: tuple[int, str] = PrivateAttr(default=(0, ""))
     _deriving: Deriving | None = PrivateAttr(default=None)
+    # A workbook's cells: `placed(problem)` puts a problem of an entry on its cell (see
+    # `allocator.scenario.workbook_cells.Book`); None for a text file, whose lines say it.
+    _cells: Any = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -336,6 +339,14 @@ class Scenario(_Entry):
     @property
     def path(self) -> str | None:
         return self._path
+
+    def on_cells(self, problems: list[Any]) -> list[Any]:
+        """Problems (`allocator.errors.Problem`) of entries put on their workbook cells, for
+        a scenario read from a workbook; the problems as they are otherwise."""
+        if self._cells is None:
+            return problems
+        placed = [(self._cells.placed(problem), problem) for problem in problems]
+        return [found[1] if found else problem for found, problem in placed]
 
     def group_of(self, community: Community) -> Group:
         return self._groups_by_id()[community.group]
