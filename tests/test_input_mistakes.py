@@ -356,6 +356,15 @@ def test_chinese_words_give_the_same_scenario(tmp_path: Path) -> None:
     assert "(got '加高')" in wrong
 
 
+def test_the_schema_for_editors_takes_chinese_ids_and_words() -> None:
+    from allocator.scenario.schema import Scenario
+
+    schema = Scenario.model_json_schema()["$defs"]
+    assert "加高改造" in schema["Option"]["properties"]["kind"]["enum"]
+    assert re.fullmatch(schema["Community"]["properties"]["id"]["pattern"], "南桥-1")
+    assert "existing_area_m2" in schema["Community"]["required"]
+
+
 def test_chinese_words_in_a_dict_from_python() -> None:
     raw = yaml.safe_load(COUNTY)
     words = copy.deepcopy(raw)

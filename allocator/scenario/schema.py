@@ -43,7 +43,7 @@ from allocator.scenario.numbers import (
     Share,
     Years,
 )
-from allocator.scenario.words import ID_PATTERN, check_id, word, yes_no
+from allocator.scenario.words import ID_PATTERN, check_id, word, written_forms, yes_no
 
 OPTION_KINDS: tuple[str, ...] = (
     "allocate_build",
@@ -60,10 +60,23 @@ OptionKind = Annotated[
         "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim"
     ],
     BeforeValidator(word("option_kind")),
+    Field(json_schema_extra={"enum": written_forms("option_kind")}),
 ]
-GroupKind = Annotated[Literal["street", "town"], BeforeValidator(word("group_kind"))]
-Scope = Annotated[Literal["county", "group", "community"], BeforeValidator(word("scope"))]
-Locked = Annotated[Literal["chosen", "rejected"], BeforeValidator(word("locked"))]
+GroupKind = Annotated[
+    Literal["street", "town"],
+    BeforeValidator(word("group_kind")),
+    Field(json_schema_extra={"enum": written_forms("group_kind")}),
+]
+Scope = Annotated[
+    Literal["county", "group", "community"],
+    BeforeValidator(word("scope")),
+    Field(json_schema_extra={"enum": written_forms("scope")}),
+]
+Locked = Annotated[
+    Literal["chosen", "rejected"],
+    BeforeValidator(word("locked")),
+    Field(json_schema_extra={"enum": written_forms("locked")}),
+]
 YesNo = Annotated[bool, BeforeValidator(yes_no)]
 COUNTY_UNIT = "county"
 

@@ -90,6 +90,11 @@ def _listed(table: str) -> str:
     return ", ".join(f"{word} '{code}'" for code, word in WORDS[table].items())
 
 
+def written_forms(table: str) -> list[str]:
+    """The codes of a table and their Chinese words: what a file may write (for JSON Schema)."""
+    return [*WORDS[table], *WORDS[table].values()]
+
+
 def word(table: str) -> Callable[[Any], Any]:
     """A before-validator: the code of a planner's word (Chinese or English) in `table`;
     anything else refused with the words the field takes."""
