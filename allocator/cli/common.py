@@ -7,6 +7,7 @@ had)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -60,12 +61,21 @@ TimeLimitOption = Annotated[
 GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
 
 
-def console(stderr: bool = False) -> object:
+WideOption = Annotated[
+    bool,
+    typer.Option("--wide", help="Every column of the plan, however wide the screen (宽表)."),
+]
+
+
+def console(stderr: bool = False, *, wide: bool = False) -> object:
+    """A console as wide as the terminal (or COLUMNS); 220 columns into a file or a pipe, or
+    with `wide`."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    wide = None if stream.isatty() else 220
-    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+    fits = stream.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    width = 220 if wide or not fits else None
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:

@@ -19,6 +19,7 @@ from allocator.cli.common import (
     ScenarioPath,
     Solver,
     SolverOption,
+    WideOption,
     app,
     check_out,
     console,
@@ -42,6 +43,8 @@ def emit_plan(
     out: Path | None,
     scenario: Scenario | None = None,
     explanations: Mapping[str, Explanation] | None = None,
+    *,
+    wide: bool = False,
 ) -> None:
     """Print a plan in the chosen format, then write its files; exit with the plan's code,
     or EXIT_WRITE when the files cannot be written (the plan is on the screen all the same,
@@ -54,7 +57,7 @@ def emit_plan(
     elif fmt == Format.csv:
         sys.stdout.write(render.frame_csv(options_table(plan)))
     else:
-        render.print_plan(plan, console())
+        render.print_plan(plan, console(wide=wide), wide=wide)
         from allocator.cli.explain import print_plan_extras
 
         print_plan_extras(plan, console())
@@ -138,6 +141,7 @@ def solve(
         ),
     ] = 1.0,
     strict: StrictOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
@@ -155,7 +159,7 @@ def solve(
         plan = with_shadow_prices(plan, scenario, solver.value, price_step)
         if out is not None:
             explanations = explain_all(plan, scenario, solver.value, time_limit)
-    emit_plan(plan, fmt, out, scenario, explanations)
+    emit_plan(plan, fmt, out, scenario, explanations, wide=wide)
 
 
 @app.command()

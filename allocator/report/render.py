@@ -20,6 +20,7 @@ from allocator.plan import (
     options_table,
     summary,
 )
+from allocator.report import screen
 from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
 
@@ -74,16 +75,24 @@ def rich_table(frame: pd.DataFrame, title: str) -> Any:
     return table
 
 
-def print_plan(plan: Plan, console: Any) -> None:
-    """The recommendation table, the funding table and the summary; or why there is no plan."""
+def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
+    """The recommendation table, the funding table and the summary; or why there is no plan.
+    The tables fit the console's width (`allocator.report.screen`); every column with `wide`."""
     from rich.table import Table
 
     if not plan.status.has_plan:
         why = plan.diagnosis.summary if plan.diagnosis else _no_plan_reason(plan)
         console.print(f"[bold]无解 No plan ({plan.status.value}):[/] {why}")
         return
-    console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
-    console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
+    width = screen.table_width(console, wide)
+    if width >= screen.WIDE:
+        console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
+        console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
+    else:
+        console.print(screen.plan_table(plan, width))
+        for note in screen.footnotes(plan, width):
+            console.print(note)
+        console.print(screen.funding_table(plan, width))
     facts = Table(title="小结 Summary", title_justify="left", show_header=False)
     facts.add_column()
     facts.add_column()
