@@ -199,7 +199,8 @@ def _allowed_sets(community: Community) -> list[tuple[int, ...]] | None:
             chosen = tuple(sorted((*locked, *extra)))
             if not may_combine(community, frozenset(options[k].id for k in chosen)):
                 continue
-            if community.must_meet and _largest_area(community, chosen) < community.target_area_m2:
+            reach = largest_area_m2(community, chosen)
+            if community.must_meet and reach < community.target_area_m2:
                 continue
             sets.append(chosen)
     return sets
@@ -216,7 +217,8 @@ def _base_area(community: Community, chosen: tuple[int, ...]) -> float:
     return 0.0 if any(options[k].replaces_existing for k in chosen) else community.existing_area_m2
 
 
-def _largest_area(community: Community, chosen: tuple[int, ...]) -> float:
+def largest_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
+    """The most area the routes at positions `chosen` reach together, counted (m2)."""
     options = community.options
     return _base_area(community, chosen) + sum(
         options[k].area_factor * options[k].max_area_m2 for k in chosen
