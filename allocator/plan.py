@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from allocator.catalogue import say, word
+
 if TYPE_CHECKING:
     from allocator.findings import Diagnosis, ShadowPrices
 
@@ -160,49 +162,46 @@ class Plan:
         return plan_html(self)
 
 
-# Plan -> pandas tables, with bilingual labels for people. Pure: nothing is printed here.
+# Plan -> pandas tables, labelled for people in the catalogue's language. Pure: nothing printed.
 
-KIND_LABELS = {
-    "allocate_build": "无偿划拨新建 new build",
-    "heighten": "加高改造 heighten",
-    "lease": "租赁 lease",
-    "asset_swap": "资产置换 asset swap",
-    "integrate": "资源整合 integrate",
-    "developer": "开发商提供 developer",
-    "reclaim": "收回出租 reclaim",
-}
-
-# Column -> label shown in printed tables and CSV files (Chinese first, then English).
-LABELS = {
-    "community_id": "编号 ID",
-    "community": "社区 Community",
-    "group": "街道/镇 Street/town",
-    "existing_m2": "现有 Existing m2",
-    "routes": "方案 Routes",
-    "final_m2": "建成 Final m2",
-    "target_m2": "标准 Target m2",
-    "shortfall_m2": "缺口 Shortfall m2",
-    "meets_target": "达标 Meets",
-    "must_meet": "示范点 Demo site",
-    "cost_wan": "费用 Cost 万元",
-    "paid_by": "资金来源 Paid by (万元)",
-    "option_id": "方案编号 Option",
-    "kind": "途径 Route",
-    "area_m2": "面积 Area m2",
-    "counted_area_m2": "计入 Counted m2",
-    "capital_cost_wan": "一次性 One-off 万元",
-    "running_cost_wan": "运行 Running 万元",
-    "source_id": "资金编号 Source",
-    "source": "资金来源 Funding source",
-    "unit": "单位 Unit",
-    "budget_wan": "预算 Budget 万元",
-    "used_wan": "已用 Used 万元",
-    "left_wan": "结余 Left 万元",
-}
+# The columns that have a label in the catalogue (`col.<column>`).
+LABELLED = (
+    "community_id",
+    "community",
+    "group",
+    "existing_m2",
+    "routes",
+    "final_m2",
+    "target_m2",
+    "shortfall_m2",
+    "meets_target",
+    "must_meet",
+    "cost_wan",
+    "paid_by",
+    "option_id",
+    "kind",
+    "area_m2",
+    "counted_area_m2",
+    "capital_cost_wan",
+    "running_cost_wan",
+    "source_id",
+    "source",
+    "unit",
+    "budget_wan",
+    "used_wan",
+    "left_wan",
+)
 
 
-def communities_table(plan: Plan) -> pd.DataFrame:
-    """One row per community: what to do there, what it reaches, what it costs, who pays."""
+def kind_label(kind: str, lang: str | None = None) -> str:
+    """A route kind in the planners' words (无偿划拨新建 ...; new build ... in English)."""
+    return word("kind", kind, lang)
+
+
+def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
+    """One row per community: what to do there, what it reaches, what it costs, who pays
+    (routes and payers in the words of `lang`)."""
+    names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
         paid: dict[str, float] = {}
@@ -215,7 +214,9 @@ def communities_table(plan: Plan) -> pd.DataFrame:
                 "community": c.name,
                 "group": c.group_name,
                 "existing_m2": c.existing_area_m2,
-                "routes": "; ".join(f"{KIND_LABELS[o.kind]} {o.area_m2:,.1f} m2" for o in c.options)
+                "routes": "; ".join(
+                    f"{kind_label(o.kind, lang)} {o.area_m2:,.1f} m2" for o in c.options
+                )
                 or "-",
                 "final_m2": c.final_area_m2,
                 "target_m2": c.target_area_m2,
@@ -223,7 +224,7 @@ def communities_table(plan: Plan) -> pd.DataFrame:
                 "meets_target": c.meets_target,
                 "must_meet": c.must_meet,
                 "cost_wan": c.cost,
-                "paid_by": ", ".join(f"{s} {v:,.2f}" for s, v in paid.items()) or "-",
+                "paid_by": ", ".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items()) or "-",
             }
         )
     return pd.DataFrame(rows, columns=list(_COMMUNITY_COLUMNS))
@@ -302,46 +303,53 @@ def _shown(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
 
-def summary(plan: Plan) -> dict[str, Any]:
+def summary(plan: Plan, lang: str | None = None) -> dict[str, Any]:
     """The headline figures of a plan, labelled for people."""
     gap = plan.solver.gap
+    gap_text = say("summary.gap_unknown", lang) if gap is None else f"{gap:.2e}"
+    meeting = f"{_shown(plan.communities_meeting_target, 'd')} / {len(plan.community_results)}"
     return {
-        "状态 Status": plan.status.value,
-        "总费用 Total cost 万元": _shown(plan.total_cost, ",.2f"),
-        "达标社区 Communities meeting target": (
-            f"{_shown(plan.communities_meeting_target, 'd')} / {len(plan.community_results)}"
+        say("summary.status", lang): word("status", plan.status.value, lang),
+        say("summary.cost", lang): _shown(plan.total_cost, ",.2f"),
+        say("summary.meeting", lang): meeting,
+        say("summary.shortfall", lang): _shown(plan.total_shortfall_m2, ",.1f"),
+        say("summary.weighted", lang): _shown(plan.weighted_shortfall, ",.1f"),
+        say("summary.solver", lang): say(
+            "summary.solver_value", lang, version=plan.solver.version, gap=gap_text
         ),
-        "总缺口 Total shortfall m2": _shown(plan.total_shortfall_m2, ",.1f"),
-        "加权缺口 Weighted shortfall": _shown(plan.weighted_shortfall, ",.1f"),
-        "求解器 Solver": f"{plan.solver.version}, gap {'unknown' if gap is None else f'{gap:.2e}'}",
-        "用时 Time s": f"{plan.solver.runtime_s:.2f}",
+        say("summary.time", lang): f"{plan.solver.runtime_s:.2f}",
     }
 
 
-def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """The same table with people's column labels (for printing and CSV files)."""
-    return frame.rename(columns=lambda c: LABELS.get(c, _paid_label(c)))
+    return frame.rename(columns=lambda c: column_label(c, lang))
 
 
-def _paid_label(column: str) -> str:
+def column_label(column: str, lang: str | None = None) -> str:
+    """A column's label: `col.<column>` of the catalogue; a source's money column by name."""
+    if column in LABELLED:
+        return say(f"col.{column}", lang)
     if column.startswith("paid_") and column.endswith("_wan"):
-        return f"{column[5:-4]} 万元"
+        return say("col.paid_source", lang, source=column[5:-4])
     return column
 
 
-def plan_html(plan: Plan) -> str:
+def plan_html(plan: Plan, lang: str | None = None) -> str:
     """Readable notebook view: the summary, then the community and funding tables."""
     facts = "".join(
         f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-        for k, v in summary(plan).items()
+        for k, v in summary(plan, lang).items()
     )
     parts = [f"<h4>{html.escape(plan.scenario)}</h4><table>{facts}</table>"]
     if plan.status.has_plan:
         parts.append(
-            labelled(communities_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+            labelled(communities_table(plan, lang), lang).to_html(
+                index=False, float_format="{:,.2f}".format
+            )
         )
         parts.append(
-            labelled(funding_table(plan)).to_html(index=False, float_format="{:,.2f}".format)
+            labelled(funding_table(plan), lang).to_html(index=False, float_format="{:,.2f}".format)
         )
     elif plan.diagnosis:
         parts.append(f"<p>{html.escape(plan.diagnosis.summary)}</p>")

@@ -29,6 +29,7 @@ RANKS = {
     "plan": 0,
     "findings": 0,  # the plan's diagnosis and shadow prices, records the plan holds
     "labels": 0,  # the planners' words for the scenario's codes
+    "catalogue": 0,  # every text a planner reads, one catalogue per language
     "scenario": 1,
     "model": 2,
     "solving": 3,

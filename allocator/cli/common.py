@@ -61,6 +61,30 @@ TimeLimitOption = Annotated[
 GapOption = Annotated[float, typer.Option(help="Relative MIP gap to prove.", min=0, max=1)]
 
 
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+def _use_lang(value: Lang | None) -> Lang | None:
+    """The option's callback: texts of the rest of the run in this language."""
+    from allocator.catalogue import set_lang
+
+    set_lang((value or Lang.zh).value)
+    return value
+
+
+LangOption = Annotated[
+    Lang,
+    typer.Option(
+        "--lang",
+        help="屏幕文字的语言：zh 中文（默认）或 en English. Language of what is printed.",
+        callback=_use_lang,
+        is_eager=True,
+    ),
+]
+
+
 WideOption = Annotated[
     bool,
     typer.Option("--wide", help="Every column of the plan, however wide the screen (宽表)."),
@@ -133,6 +157,7 @@ def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
 def report_variants(scenario: Scenario) -> None:
     """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
     variant has problems (all of them are listed)."""
+    from allocator.catalogue import say
     from allocator.errors import ScenarioError
     from allocator.scenario.differences import scenario_diff
 
@@ -144,16 +169,14 @@ def report_variants(scenario: Scenario) -> None:
             problems.extend(error.report().splitlines()[1:])
             continue
         count = len(changed)
-        typer.echo(f"variant {variant.name}: {variant.description.strip() or '(no description)'}")
-        typer.echo(
-            f"  valid; {count} input{'s' if count != 1 else ''} changed"
-            f"{' (entry: field: old -> new)' if count else ''}"
-        )
+        description = variant.description.strip() or say("validate.no_description")
+        typer.echo(say("validate.variant", name=variant.name, description=description))
+        typer.echo(say("validate.variant_valid" if count else "validate.variant_same", count=count))
         for row in changed.itertuples(index=False):
             typer.echo(f"    {row.entry}: {row.field}: {row.old} -> {row.new}")
     if problems:
-        head = f"{scenario.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
-        fail("\n".join([head + "found in variants", *problems]))
+        head = say("validate.variant_problems", path=scenario.path, count=len(problems))
+        fail("\n".join([head, *problems]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from allocator.cli.common import (
     Format,
     FormatOption,
     GapOption,
+    LangOption,
     OutOption,
     ScenarioPath,
     Solver,
@@ -72,6 +73,7 @@ def _write_out(
     scenario: Scenario | None,
     explanations: Mapping[str, Explanation] | None,
 ) -> None:
+    from allocator.catalogue import say
     from allocator.report import render
     from allocator.report.outfolder import NO_PLAN_FILE, OutFolderRefused
 
@@ -81,19 +83,13 @@ def _write_out(
         fail(str(error), EXIT_INVALID)
     except OSError as error:
         if not plan.status.has_plan:  # the exit code says there is no plan; that comes first
-            typer.echo(f"{out}: cannot write {NO_PLAN_FILE}: {error}", err=True)
+            typer.echo(
+                say("out.no_plan_unwritten", out=out, file=NO_PLAN_FILE, error=error), err=True
+            )
             return
-        fail(
-            f"{out}: 方案文件未能写入 cannot write the plan files: {error}. The folder keeps "
-            "what it had (if Excel or WPS has a file of it open, close it and run again).",
-            EXIT_WRITE,
-        )
+        fail(say("out.unwritten", out=out, error=error), EXIT_WRITE)
     if not plan.status.has_plan:
-        typer.echo(
-            f"{out}: 无解，原有方案未改动；无解报告写入 {out / NO_PLAN_FILE} "
-            f"(no plan: the plan files already there are left as they were)",
-            err=True,
-        )
+        typer.echo(say("out.no_plan_written", out=out, file=out / NO_PLAN_FILE), err=True)
 
 
 def explain_all(plan: Plan, scenario: Scenario, solver: str, time_limit: float | None) -> dict:
@@ -142,6 +138,7 @@ def solve(
     ] = 1.0,
     strict: StrictOption = False,
     wide: WideOption = False,
+    lang: LangOption = "zh",
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
@@ -163,19 +160,27 @@ def solve(
 
 
 @app.command()
-def validate(path: ScenarioPath, strict: StrictOption = False) -> None:
+def validate(path: ScenarioPath, strict: StrictOption = False, lang: LangOption = "zh") -> None:
     """Check a scenario file without solving it."""
+    from allocator.catalogue import say
+
     scenario = load_or_exit(path)
     options = sum(len(c.options) for c in scenario.communities)
     typer.echo(
-        f"{path}: valid. {len(scenario.communities)} communities in {len(scenario.groups)} "
-        f"groups, {options} options, {len(scenario.funding)} funding sources."
+        say(
+            "validate.valid",
+            path=path,
+            communities=len(scenario.communities),
+            groups=len(scenario.groups),
+            options=options,
+            sources=len(scenario.funding),
+        )
     )
     report_variants(scenario)
 
 
 @app.command()
-def schema() -> None:
+def schema(lang: LangOption = "zh") -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     import json
 

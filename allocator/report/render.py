@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from allocator.catalogue import say, word, yes_no
 from allocator.plan import (
     Plan,
     Status,
@@ -35,9 +36,21 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def frame_csv(frame: pd.DataFrame) -> str:
-    """CSV text with people's labels; write it with CSV_ENCODING."""
-    return csv_text(labelled(frame))
+def frame_csv(frame: pd.DataFrame, lang: str | None = None) -> str:
+    """CSV text with people's labels and words (route kinds, 是/否); write it with
+    CSV_ENCODING."""
+    return csv_text(labelled(worded(frame, lang), lang))
+
+
+def worded(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The same table with its codes in words: route kinds, and yes or no for true/false."""
+    frame = frame.copy()
+    if "kind" in frame.columns:
+        frame["kind"] = frame["kind"].map(lambda k: word("kind", k, lang))
+    for column in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: yes_no(bool(v), lang))
+    return frame
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -57,7 +70,7 @@ def _inert(value: Any) -> Any:
 
 def _cell(value: Any, column: str) -> str:
     if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+        return yes_no(value)
     if isinstance(value, float):
         return f"{value:,.1f}" if column.endswith("m2") else f"{value:,.2f}"
     return str(value)
@@ -82,47 +95,54 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
 
     if not plan.status.has_plan:
         why = plan.diagnosis.summary if plan.diagnosis else _no_plan_reason(plan)
-        console.print(f"[bold]无解 No plan ({plan.status.value}):[/] {why}")
+        status = word("status", plan.status.value)
+        console.print(f"[bold]{say('plan.no_plan', status=status)}[/] {why}")
         return
     width = screen.table_width(console, wide)
     if width >= screen.WIDE:
-        console.print(rich_table(communities_table(plan), "各社区方案 Plan per community"))
-        console.print(rich_table(funding_table(plan), "资金使用 Money by source"))
+        console.print(rich_table(communities_table(plan), say("title.plan")))
+        console.print(rich_table(funding_table(plan), say("title.funding")))
     else:
         console.print(screen.plan_table(plan, width))
         for note in screen.footnotes(plan, width):
             console.print(note)
         console.print(screen.funding_table(plan, width))
-    facts = Table(title="小结 Summary", title_justify="left", show_header=False)
+    facts = Table(title=say("title.summary"), title_justify="left", show_header=False)
     facts.add_column()
     facts.add_column()
     for key, value in summary(plan).items():
         facts.add_row(key, value)
     console.print(facts)
     if plan.status == Status.TIME_LIMIT:
-        console.print(
-            "[bold]注意 Note:[/] stopped at the time limit; this plan is the best found, "
-            "not proven optimal (see gap)."
-        )
+        console.print(f"[bold]{say('plan.note')}[/] {say('plan.time_limit')}")
     elif plan.status == Status.NOT_PROVEN:
-        console.print(f"[bold]注意 Note:[/] 未证明最优 not proven optimal: {_stage_notes(plan)}")
+        console.print(
+            f"[bold]{say('plan.note')}[/] {say('plan.not_proven', notes=_stage_notes(plan))}"
+        )
 
 
 def _stage_notes(plan: Plan) -> str:
     """What the stages say about how they ended (their notes), stage by stage."""
     notes = [
-        f"{stage.objective} {stage.status}: {stage.note}"
+        say(
+            "plan.stage_note",
+            stage=word("objective", stage.objective),
+            status=word("status", stage.status),
+            note=stage.note,
+        )
         for stage in plan.solver.stages
         if stage.note and stage.status != "optimal"
     ]
-    return "; ".join(notes) or "see solver.stages"
+    return "; ".join(notes) or say("plan.see_stages")
 
 
 def _no_plan_reason(plan: Plan) -> str:
     if plan.solver.time_limit_s is not None:
-        return "the solver found no plan in the time given"
+        return say("plan.none_in_time")
     notes = [stage.note for stage in plan.solver.stages if stage.note]
-    return "the solver found no plan" + (f" ({'; '.join(notes)})" if notes else "")
+    if notes:
+        return say("plan.none_found_notes", notes="; ".join(notes))
+    return say("plan.none_found")
 
 
 def plan_files(

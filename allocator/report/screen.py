@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.labels import OPTION_KIND_ZH
+from allocator.catalogue import say, word
 from allocator.plan import CommunityResult, OptionResult, Plan
 
 MIDDLE = 110  # columns from which the street or town, existing area and payers are shown
@@ -27,73 +27,71 @@ def table_width(console: Any, wide: bool) -> int:
 
 def plan_table(plan: Plan, width: int) -> Any:
     """The plan per community for a screen `width` columns wide (below WIDE): the columns that
-    fit, whole, with their headers in Chinese and English when those fit too."""
+    fit, whole, with their headers in the catalogue's language."""
     from rich import box
     from rich.table import Table
 
-    columns, bilingual = _fitting(plan, width)
-    table = Table(title="各社区方案 Plan per community", title_justify="left", box=box.SIMPLE_HEAD)
+    columns = _fitting(plan, width)
+    table = Table(title=say("title.plan"), title_justify="left", box=box.SIMPLE_HEAD)
     for _, header, _cells, right in columns:
-        label = header if bilingual else header.split(" ")[0]
-        table.add_column(label, justify="right" if right else "left", no_wrap=True)
+        table.add_column(header, justify="right" if right else "left", no_wrap=True)
     for row in zip(*(cells for _, _, cells, _ in columns), strict=True):
         table.add_row(*row)
     return table
 
 
-def _fitting(plan: Plan, width: int) -> tuple[list[_Column], bool]:
+def _fitting(plan: Plan, width: int) -> list[_Column]:
     """The columns that fit in `width` (who pays, the existing area and the street or town
-    left out in that order until they do) and whether English headers fit beside them."""
+    left out in that order until they do)."""
     columns = _columns(plan)
     for drop in ("payers", "existing", "group"):
-        if _width(columns, bilingual=False) <= width:
+        if _width(columns) <= width:
             break
         columns = [c for c in columns if c[0] != drop]
-    return columns, _width(columns, bilingual=True) <= width
+    return columns
 
 
-_Column = tuple[str, str, list[str], bool]  # key, header (Chinese English), cells, right-aligned
+_Column = tuple[str, str, list[str], bool]  # key, header, cells, right-aligned
 
 
 def _columns(plan: Plan) -> list[_Column]:
     sources = {f.source: f.source_name for f in plan.funding_results}
     rows = plan.community_results
     return [
-        ("name", "社区 Community", [_name(c) for c in rows], False),
-        ("group", "街道/镇 Street/town", [c.group_name for c in rows], False),
-        ("existing", "现有m² Existing", [f"{c.existing_area_m2:,.1f}" for c in rows], True),
+        ("name", say("screen.name"), [_name(c) for c in rows], False),
+        ("group", say("screen.group"), [c.group_name for c in rows], False),
+        ("existing", say("screen.existing"), [f"{c.existing_area_m2:,.1f}" for c in rows], True),
         (
             "routes",
-            "方案m² Routes",
+            say("screen.routes"),
             ["\n".join(map(_route, c.options)) or "-" for c in rows],
             False,
         ),
         (
             "final",
-            "建成/标准m² Final",
+            say("screen.final"),
             [f"{c.final_area_m2:,.0f}/{c.target_area_m2:,.0f}" for c in rows],
             True,
         ),
         (
             "short",
-            "缺口m² Short",
+            say("screen.short"),
             ["-" if c.shortfall_m2 <= 0 else f"{c.shortfall_m2:,.1f}" for c in rows],
             True,
         ),
-        ("cost", "费用万元 Cost", [f"{c.cost:,.2f}" for c in rows], True),
-        ("payers", "资金来源万元 Paid by", [_payers(c, sources) for c in rows], False),
+        ("cost", say("screen.cost"), [f"{c.cost:,.2f}" for c in rows], True),
+        ("payers", say("screen.payers"), [_payers(c, sources) for c in rows], False),
     ]
 
 
-def _width(columns: list[_Column], *, bilingual: bool) -> int:
+def _width(columns: list[_Column]) -> int:
     """Cells the table takes: each column's widest line, its header, and 3 between columns."""
     from rich.cells import cell_len
 
     total = 2
     for _, header, cells, _ in columns:
-        label = header if bilingual else header.split(" ")[0]
         lines = [line for cell in cells for line in cell.split("\n")]
-        total += max(cell_len(x) for x in [label, *lines]) + 3
+        total += max(cell_len(x) for x in [header, *lines]) + 3
     return total
 
 
@@ -101,17 +99,22 @@ def footnotes(plan: Plan, width: int) -> list[str]:
     """What the marks in the plan table mean, for the marks it has; where to find the columns
     the screen had no room for."""
     notes = []
-    if "payers" not in {key for key, *_ in _fitting(plan, width)[0]}:
-        notes.append("资金来源见 plan.xlsx（--out）或 --wide; who pays: plan.xlsx or --wide")
+    if "payers" not in {key for key, *_ in _fitting(plan, width)}:
+        notes.append(say("screen.payers_elsewhere"))
     if any(c.must_meet for c in plan.community_results):
-        notes.append("★ 示范点 demonstration site (must meet the standard)")
+        notes.append(say("screen.demo"))
     shared = [o for c in plan.community_results for o in c.options if _shared(o)]
     if shared:
         area = sum(o.area_m2 for o in shared)
         counted = sum(o.counted_area_m2 for o in shared)
         notes.append(
-            f"{SHARED} 共享空间按计入比例计入建成面积（{len(shared)} 处，{area:,.1f} m² 计 "
-            f"{counted:,.1f} m²） shared space counts at its share"
+            say(
+                "screen.shared",
+                mark=SHARED,
+                count=len(shared),
+                area=f"{area:,.1f}",
+                counted=f"{counted:,.1f}",
+            )
         )
     return notes
 
@@ -122,12 +125,12 @@ def funding_table(plan: Plan, width: int) -> Any:
     from rich import box
     from rich.table import Table
 
-    table = Table(title="资金使用 Money by source 万元", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title=say("title.funding"), title_justify="left", box=box.SIMPLE_HEAD)
     middle = width >= MIDDLE
-    table.add_column("资金 Source" if middle else "资金", no_wrap=True)
-    table.add_column("单位 Unit" if middle else "单位数", no_wrap=True)
-    for label in ("预算 Budget", "已用 Used", "结余 Left"):
-        table.add_column(label if middle else label.split()[0], justify="right", no_wrap=True)
+    table.add_column(say("screen.source"), no_wrap=True)
+    table.add_column(say("screen.unit" if middle else "screen.units"), no_wrap=True)
+    for key in ("screen.budget", "screen.used", "screen.left"):
+        table.add_column(say(key), justify="right", no_wrap=True)
     rows: dict[tuple[str, str], list[Any]] = {}
     for f in plan.funding_results:
         key = (f.source, f.unit if width >= MIDDLE else "")
@@ -149,7 +152,7 @@ def _shared(o: OptionResult) -> bool:
 
 def _route(o: OptionResult) -> str:
     mark = SHARED if _shared(o) else ""
-    return f"{OPTION_KIND_ZH.get(o.kind, o.kind)} {o.area_m2:,.1f}{mark}"
+    return f"{word('kind', o.kind)} {o.area_m2:,.1f}{mark}"
 
 
 def _payers(c: CommunityResult, names: dict[str, str]) -> str:
