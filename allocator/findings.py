@@ -24,6 +24,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class CutShort:
+    """A part of a command cut short by its time limit: `part` (solve, diagnosis,
+    shadow_prices, explanation of a community, alternatives...), `how` ("time_limit": the best
+    found in the time given; "stopped": ended at the limit; "skipped": no time was left) and
+    what that means."""
+
+    part: str
+    how: str
+    note: str
+
+
 # --- why there is no plan -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Conflict:
@@ -269,8 +281,15 @@ class ShadowPrices:
     weighted_shortfall: float | None = None  # of the LP with the plan's routes fixed
     total_cost: float | None = None
     runtime_s: float | None = None
+    cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._dict()
+        if self.cut_short:
+            data["cut_short"] = [asdict(c) for c in self.cut_short]
+        return data
+
+    def _dict(self) -> dict[str, Any]:
         budgets = [b.to_dict() for b in self.budgets]
         targets = [t.to_dict() for t in self.targets]
         if self.method is None:

@@ -12,7 +12,7 @@ import pandas as pd
 from allocator.catalogue import say, word
 
 if TYPE_CHECKING:
-    from allocator.findings import Diagnosis, ShadowPrices
+    from allocator.findings import CutShort, Diagnosis, ShadowPrices
 
 
 class Status(StrEnum):
@@ -116,6 +116,7 @@ class Plan:
     diagnosis: Diagnosis | None = None  # why there is no plan (allocator.solve adds it)
     audit: dict[str, Any] = field(default_factory=dict)
     shadow_prices: ShadowPrices | None = None  # allocator.analysis.shadow, `solve --explain`
+    cut_short: tuple[CutShort, ...] = ()  # parts cut short by the time limit
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: keys may be added, none renamed."""
@@ -137,6 +138,8 @@ class Plan:
             data["audit"] = self.audit
         if self.shadow_prices is not None:
             data["shadow_prices"] = self.shadow_prices.to_dict()
+        if self.cut_short:
+            data["cut_short"] = [asdict(c) for c in self.cut_short]
         return data
 
     @property

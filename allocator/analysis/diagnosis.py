@@ -35,12 +35,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.analysis.relax import RelaxableModel, Rule, drop_rank
-from allocator.findings import Conflict, Diagnosis, Repair, Shortfall, SourceRepair, UnitRepair
+from allocator.findings import (
+    Conflict,
+    CutShort,
+    Diagnosis,
+    Repair,
+    Shortfall,
+    SourceRepair,
+    UnitRepair,
+)
 from allocator.model.rules import may_combine
 from allocator.scenario.schema import COUNTY_UNIT, Community, Option, Scenario
 
 if TYPE_CHECKING:
     from allocator.plan import Plan
+    from allocator.solving.worker import Deadline
 
 __all__ = ["RelaxableModel", "Rule", "best_reachable_area_m2", "diagnose", "physical_shortfalls"]
 
@@ -308,17 +317,48 @@ def _summary(diagnosis: Diagnosis) -> str:
     return " ".join(parts) or "No conflict found: the scenario has a plan."
 
 
-def solve(scenario: Scenario, **options: Any) -> Plan:
+def solve(scenario: Scenario, *, deadline: Deadline | None = None, **options: Any) -> Plan:
     """The plan of `allocator.solving.lexicographic.solve` (same options); for an infeasible
-    scenario with a `diagnosis` of what cannot be met, given as long again as the solve was
-    allowed (or diagnose's own default)."""
-    from allocator.plan import Status
-    from allocator.solving.lexicographic import solve as solve_lexicographic
+    scenario with a `diagnosis` of what cannot be met.
 
-    plan = solve_lexicographic(scenario, **options)
-    if plan.status != Status.INFEASIBLE:
-        return plan
-    limit = plan.solver.time_limit_s
-    return replace(
-        plan, diagnosis=diagnose(scenario, **({"time_limit_s": limit} if limit is not None else {}))
-    )
+    With a time limit (`time_limit`, or a `deadline` shared with the rest of a command) the
+    solve runs in a worker process ended at the deadline (`allocator.solving.worker`), and the
+    diagnosis gets what is left of it; the plan's `cut_short` names what the limit cut short.
+    Without one, in this process, the diagnosis with its own default limit."""
+    from allocator.plan import Status
+    from allocator.solving.worker import Deadline, cut_note, solve_within, within
+
+    limit = options.pop("time_limit", None)
+    deadline = Deadline.of(limit) if deadline is None else deadline
+    plan = solve_within(scenario, deadline, **options)
+    cut = list(plan.cut_short)
+    if plan.status == Status.TIME_LIMIT:
+        cut.append(_at_the_limit(plan))
+    if plan.status == Status.INFEASIBLE and not deadline.limited:
+        return replace(plan, diagnosis=diagnose(scenario))
+    if plan.status == Status.INFEASIBLE:
+        call = within(deadline, _diagnose_here, scenario, deadline)
+        if not call.done:
+            cut.append(cut_note(deadline, call.how, "diagnosis"))
+        elif call.value.money_can_repair is None or not call.value.conflict_minimal:
+            cut.append(CutShort("diagnosis", "time_limit", _PARTIAL_DIAGNOSIS))
+        plan = replace(plan, diagnosis=call.value if call.done else None)
+    return replace(plan, cut_short=tuple(cut))
+
+
+_PARTIAL_DIAGNOSIS = (
+    "the diagnosis ran out of time: the rules named may not be the fewest, or whether money "
+    "repairs it is not settled"
+)
+
+
+def _diagnose_here(scenario: Scenario, deadline: Deadline) -> Diagnosis:
+    from allocator.solving.worker import solver_seconds
+
+    return diagnose(scenario, time_limit_s=solver_seconds(deadline))
+
+
+def _at_the_limit(plan: Plan) -> CutShort:
+    gap = plan.solver.gap
+    proven = "gap unknown" if gap is None else f"proven gap {gap:.2g}"
+    return CutShort("solve", "time_limit", f"the best plan found in the time given ({proven})")

@@ -1,0 +1,404 @@
+"""Solver work under one deadline, stopped from outside when it does not come back in time.
+
+HiGHS can sit in its root cut separation, where neither its time limit nor its interrupt
+callback is looked at, and CBC (a program PuLP runs) overruns its own time limit; neither can be
+stopped from inside. So when a command is given a time limit, its solver work runs in a worker
+process (`python -m allocator.solving.worker`, in a process group of its own) that the command
+ends at the deadline plus a small grace; CBC, a child of the worker, is ended with it. Without a
+time limit everything runs in the calling process, as it always did.
+
+- `Deadline`: when the command began and its limit, passed down whole; parts that run after the
+  main solve get what is left (`left`), and a part that shares the rest with others its share.
+- `within(deadline, fn, ...)`: run `fn` in the worker (in process without a limit, or when
+  already in the worker); a `Call` says whether it came back, was stopped, or was skipped for
+  want of time, with the last partial result `fn` sent (`report`) before it was stopped.
+- `solve_within(scenario, deadline, ...)`: the lexicographic solve so run; a solve stopped at the
+  deadline is a plan with status no_plan that says so (`stopped_plan`).
+
+The worker reads jobs (pickled: the function, by name, and its arguments) on its standard
+input and writes results on a copy of its standard output; what the solvers print at C level
+goes to the null device. It ends itself when the command that started it is gone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from allocator.findings import CutShort
+from allocator.plan import Plan, SolverInfo, StageResult, Status
+
+if TYPE_CHECKING:
+    from allocator.scenario.schema import Scenario
+
+GRACE_S = 0.5  # the worker is ended this long after the deadline, plus GRACE_SHARE of the limit
+GRACE_SHARE = 0.04
+# The solve in the worker is told to stop this much before the deadline (plus a little per
+# community, capped at a share of the limit), so that its plan is read back and sent in time.
+RESERVE_S = 0.1
+RESERVE_PER_COMMUNITY_S = 3e-4
+RESERVE_SHARE = 0.25
+STOPPED = "stopped at the time limit"
+_POSIX = os.name == "posix"
+_IN_WORKER = False
+
+
+# --- the deadline ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    """A command's time limit as points on the wall clock (time.monotonic, the same in every
+    process of the machine): `at` the deadline, `stop_at` when a worker still at work is ended.
+    Without a limit all three are None."""
+
+    limit_s: float | None
+    at: float | None = None
+    stop_at: float | None = None
+
+    @classmethod
+    def of(cls, limit_s: float | None, *, began: float | None = None) -> Deadline:
+        """A deadline `limit_s` seconds after `began` (now by default); None: no limit."""
+        if limit_s is None:
+            return cls(None)
+        start = time.monotonic() if began is None else began
+        return cls(limit_s, start + limit_s, start + limit_s + grace_s(limit_s))
+
+    @property
+    def limited(self) -> bool:
+        return self.at is not None
+
+    def left(self) -> float:
+        """Seconds to the deadline, at least 0; inf without one."""
+        return math.inf if self.at is None else max(self.at - time.monotonic(), 0.0)
+
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def share(self, parts: int) -> Deadline:
+        """A deadline for one of `parts` parts still to run: an equal share of what is left,
+        ended no later than this deadline ends its own work."""
+        if self.at is None or self.stop_at is None:
+            return self
+        now = time.monotonic()
+        own = self.left() / max(parts, 1)
+        return Deadline(own, now + own, min(self.stop_at, now + own + grace_s(own)))
+
+
+def grace_s(limit_s: float) -> float:
+    return GRACE_S + GRACE_SHARE * limit_s
+
+
+def solver_seconds(deadline: Deadline, communities: int = 0) -> float | None:
+    """The time limit to hand a solver now: what is left, less the time its plan needs to be
+    read back and sent; None without a limit."""
+    if not deadline.limited:
+        return None
+    limit = deadline.limit_s or 0.0
+    reserve = min(RESERVE_S + RESERVE_PER_COMMUNITY_S * communities, RESERVE_SHARE * limit)
+    return max(deadline.left() - reserve, 0.01)
+
+
+# --- running a function in the worker -------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    """How a call under a deadline ended: `done` with its `value`; or not done, `how` saying
+    why ("stopped": ended at the deadline; "skipped": no time was left to start it), with the
+    last partial result it reported before it was stopped (None if none)."""
+
+    value: Any = None
+    done: bool = True
+    how: str = ""
+    partial: Any = None
+
+
+def within(deadline: Deadline | None, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Call:
+    """`fn(*args, **kwargs)` in the worker, ended at `deadline.stop_at` if it has not come back;
+    in this process when there is no limit or this is the worker. `fn` must be importable by
+    name (a module-level function) and its arguments and result picklable. An exception in
+    `fn` is raised here again."""
+    if deadline is None or not deadline.limited or _IN_WORKER:
+        return Call(fn(*args, **kwargs))
+    if deadline.passed():
+        return Call(done=False, how="skipped")
+    return _shared().call(deadline, fn, args, kwargs)
+
+
+def report(partial: Any) -> None:
+    """In the worker, send `partial` (what is done so far) to the command, which keeps the
+    last one it gets if the work is stopped; elsewhere nothing."""
+    if _IN_WORKER and _OUT is not None:
+        _send(_OUT, ("partial", partial))
+
+
+def in_worker() -> bool:
+    return _IN_WORKER
+
+
+class Worker:
+    """One worker process, started on first use and again after it was ended."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._frames: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def call(
+        self, deadline: Deadline, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]
+    ) -> Call:
+        process = self._start()
+        assert process.stdin is not None
+        try:
+            _send(process.stdin, (fn, args, kwargs))
+        except (BrokenPipeError, OSError):
+            self.stop()
+            return Call(done=False, how="stopped")
+        partial = None
+        while True:
+            wait = max((deadline.stop_at or 0.0) - time.monotonic(), 0.0)
+            try:
+                kind, value = self._frames.get(timeout=wait)
+            except queue.Empty:
+                self.stop()
+                return Call(done=False, how="stopped", partial=partial)
+            if kind == "partial":
+                partial = value
+            elif kind == "done":
+                return Call(value)
+            elif kind == "error":
+                raise value
+            else:  # the worker died
+                self.stop()
+                raise RuntimeError(f"the solver's worker process ended unexpectedly: {value}")
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._frames = queue.Queue()
+        flags = {"start_new_session": True} if _POSIX else {"creationflags": _NEW_GROUP}
+        process = subprocess.Popen(  # noqa: S603 - this very interpreter, this very module
+            [sys.executable, "-m", "allocator.solving.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            **flags,
+        )
+        assert process.stdin is not None and process.stdout is not None
+        _send(process.stdin, list(sys.path))
+        threading.Thread(target=_read, args=(process.stdout, self._frames), daemon=True).start()
+        self._process = process
+        return process
+
+    def stop(self) -> None:
+        """End the worker and everything it started (CBC), and reap it: no orphan is left."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            if _POSIX:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+
+_NEW_GROUP = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+_WORKER: Worker | None = None
+
+
+def _shared() -> Worker:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Worker()
+        atexit.register(_WORKER.stop)
+    return _WORKER
+
+
+def _send(stream: BinaryIO, message: object) -> None:
+    pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.flush()
+
+
+def _read(stream: BinaryIO, frames: queue.Queue[tuple[str, Any]]) -> None:
+    """The command's side: every message of the worker into `frames`, then ("gone", why)."""
+    while True:
+        try:
+            message = pickle.load(stream)
+        except EOFError:
+            frames.put(("gone", "it closed its output"))
+            return
+        except Exception as error:  # noqa: BLE001 - a message that cannot be read ends it
+            frames.put(("gone", repr(error)))
+            return
+        frames.put(message)
+
+
+# --- the solve ------------------------------------------------------------------------------
+def solve_within(scenario: Scenario, deadline: Deadline | None, **options: Any) -> Plan:
+    """`allocator.solving.lexicographic.solve(scenario, **options)` under `deadline`: in the
+    worker when limited, its time limit what is left. A solve that does not come back by
+    `deadline.stop_at` is ended and the plan says so (`stopped_plan`); one not started for want
+    of time too."""
+    options.pop("time_limit", None)
+    if deadline is None or not deadline.limited:
+        from allocator.solving.lexicographic import solve
+
+        return solve(scenario, **options)
+    call = within(deadline, _solve_here, scenario, deadline, options)
+    if not call.done:
+        return stopped_plan(scenario, deadline, call.how, **options)
+    plan: Plan = call.value
+    return _asked_limit(plan, deadline)
+
+
+def _solve_here(scenario: Scenario, deadline: Deadline, options: dict[str, Any]) -> Plan:
+    from allocator.solving.lexicographic import solve
+
+    limit = solver_seconds(deadline, len(scenario.communities))
+    return solve(scenario, time_limit=limit, **options)
+
+
+def _asked_limit(plan: Plan, deadline: Deadline) -> Plan:
+    """The plan with the command's time limit as its own (the solve was told what was left)."""
+    solver = replace(plan.solver, time_limit_s=deadline.limit_s)
+    return replace(plan, solver=solver, audit={**plan.audit, "time_limit_s": deadline.limit_s})
+
+
+def stopped_plan(
+    scenario: Scenario,
+    deadline: Deadline,
+    how: str = "stopped",
+    *,
+    solver: str = "highs",
+    gap: float | None = None,
+    **_: Any,
+) -> Plan:
+    """No plan, because the solve was ended at the deadline ("stopped") or not started for
+    want of time ("skipped"); it claims nothing a cut run cannot back."""
+    from allocator.solving import cbc, highs
+    from allocator.solving.lexicographic import DEFAULT_GAP, audit_record
+
+    note = _stopped_note(deadline, how)
+    info = SolverInfo(
+        name=solver,
+        version=cbc.version() if solver == "cbc" else highs.version(),
+        gap=None,
+        requested_gap=DEFAULT_GAP if gap is None else gap,
+        time_limit_s=deadline.limit_s,
+        runtime_s=round(deadline.limit_s or 0.0, 3) if how == "skipped" else _ran(deadline),
+        stages=(StageResult("weighted_shortfall", Status.NO_PLAN.value, None, None, None, note),),
+    )
+    return Plan(
+        scenario=scenario.name,
+        status=Status.NO_PLAN,
+        total_cost=None,
+        total_shortfall_m2=None,
+        weighted_shortfall=None,
+        communities_meeting_target=None,
+        community_results=(),
+        funding_results=(),
+        solver=info,
+        input_sha256=scenario.sha256(),
+        audit=audit_record(scenario, info),
+        cut_short=(CutShort("solve", how, note),),
+    )
+
+
+def _stopped_note(deadline: Deadline, how: str) -> str:
+    limit = f"{deadline.limit_s:g} s"
+    if how == "skipped":
+        return f"{STOPPED} ({limit}): no time was left to start the solve"
+    return f"{STOPPED} ({limit}): the solver did not come back in time and was ended"
+
+
+def _ran(deadline: Deadline) -> float:
+    began = (deadline.at or 0.0) - (deadline.limit_s or 0.0)
+    return round(time.monotonic() - began, 3)
+
+
+def cut_note(deadline: Deadline | None, how: str, part: str) -> CutShort:
+    """A part of a command cut short: ended at the deadline, or skipped for want of time."""
+    limit = f"{deadline.limit_s:g} s" if deadline and deadline.limit_s is not None else "limit"
+    said = (
+        f"no time was left after the parts before it ({limit})"
+        if how == "skipped"
+        else f"{STOPPED} ({limit}): ended before it finished"
+    )
+    return CutShort(part, how, said)
+
+
+# --- the worker's side ----------------------------------------------------------------------
+_OUT: BinaryIO | None = None
+
+
+def _serve() -> None:
+    """Answer jobs until the command closes the pipe; results on a private copy of stdout."""
+    global _IN_WORKER, _OUT
+    _IN_WORKER = True
+    _OUT = os.fdopen(os.dup(1), "wb")
+    sink = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(sink, 1)  # what HiGHS or CBC print at C level goes nowhere
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
+    jobs = sys.stdin.buffer
+    sys.path[:] = pickle.load(jobs)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    while True:
+        try:
+            fn, args, kwargs = pickle.load(jobs)
+        except EOFError:
+            return
+        except Exception as error:  # noqa: BLE001 - a job that cannot be read is an error
+            _send(_OUT, ("error", RuntimeError(f"cannot read the job: {error!r}")))
+            continue
+        try:
+            message = ("done", fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - sent to the command, raised there
+            message = ("error", _portable(error))
+        _send(_OUT, message)
+
+
+def _portable(error: Exception) -> Exception:
+    """`error` if it can be pickled, else a RuntimeError with its traceback."""
+    try:
+        pickle.dumps(error)
+        return error
+    except Exception:  # noqa: BLE001
+        return RuntimeError("".join(traceback.format_exception(error)))
+
+
+def _watch_parent(parent: int) -> None:
+    """End the worker (and CBC with it) once the command that started it is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            if _POSIX:
+                os.killpg(0, signal.SIGKILL)
+            os._exit(1)
+
+
+if __name__ == "__main__":
+    # Run as a script this file is `__main__`; the functions sent by name live in the module.
+    from allocator.solving import worker
+
+    worker._serve()
