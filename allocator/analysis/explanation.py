@@ -21,7 +21,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from allocator.analysis import explanation_words as words
 from allocator.analysis.binding import BindingRule, binding_rules
+from allocator.catalogue import say, word
 from allocator.findings import Diagnosis, TargetPrice
 from allocator.plan import CommunityResult, Plan
 from allocator.scenario.edits import find_community, with_options
@@ -43,6 +45,9 @@ class ForcedRoute:
     community_shortfall_m2: float | None = None
     community_routes: tuple[str, ...] = ()
     note: str = ""
+    loses_standard: tuple[str, ...] = ()  # ids of communities meeting the target only without it
+    gains_standard: tuple[str, ...] = ()  # ids of communities meeting the target only with it
+    note_code: str = ""  # the note's key under `forced.` in the catalogue
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,13 @@ def explain(
     plan: Plan | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
+    lang: str | None = None,
 ) -> Explanation:
     """Explain the plan for one community (KeyError when the scenario has no such community).
 
     `plan` is the optimal plan to explain (solved here when not given); every forced route
-    is re-solved with the same `solver` and `time_limit`.
+    is re-solved with the same `solver` and `time_limit`. The paragraph is in `lang` (zh or
+    en; the current language of `allocator.catalogue` when None).
     """
     from allocator.solving.lexicographic import solve
 
@@ -97,11 +104,12 @@ def explain(
     if plan is None:
         plan = solve(scenario, solver=solver, time_limit=time_limit)
     if not plan.status.has_plan:
-        why = plan.diagnosis.summary if plan.diagnosis else "the solver found no plan"
+        why = plan.diagnosis.summary if plan.diagnosis else say("plan.none_found", lang)
+        status = word("status", plan.status.value, lang)
         return Explanation(
             community=community.id,
             name=community.name,
-            paragraph=f"There is no plan to explain ({plan.status.value}): {why}",
+            paragraph=say("explain.no_plan", lang, status=status, why=why),
             status=plan.status.value,
             community_result=None,
             diagnosis=plan.diagnosis,
@@ -109,14 +117,16 @@ def explain(
     result = _result(plan, community.id)
     chosen = {o.id for o in result.options}
     forced = tuple(
-        _force(scenario, plan, community, option, solver, time_limit)
+        _force(scenario, plan, community, option, (solver, time_limit), lang)
         for option in community.options
         if option.id not in chosen
     )
     runner_up = _runner_up(forced)
     binding = tuple(binding_rules(scenario, plan, community, result, solver, time_limit))
     marginal = _marginal(scenario, plan, community)
-    paragraph = _paragraph(scenario, community, result, forced, runner_up, binding, marginal)
+    paragraph = words.paragraph(
+        scenario, plan, community, result, (forced, runner_up, binding), marginal, lang
+    )
     return Explanation(
         community=community.id,
         name=community.name,
@@ -140,28 +150,32 @@ def _force(
     plan: Plan,
     community: Community,
     option: Option,
-    solver: str,
-    time_limit: float | None,
+    how: tuple[str, float | None],
+    lang: str | None,
 ) -> ForcedRoute:
+    """The plan with `option` forced (solved with `how`: solver, time limit), and which
+    communities would lose or gain the standard by it; its note in `lang`."""
     from allocator.solving.lexicographic import solve
 
+    solver, time_limit = how
     least = max(option.min_area_m2, min(1.0, option.max_area_m2))
     forced = with_options(scenario, {option.id: {"locked": "chosen", "min_area_m2": least}})
-    note = ""
-    if option.locked == "rejected":
-        note = "locked rejected in the scenario; forced here to show what reversing it would do"
+    code = "rejected" if option.locked == "rejected" else ""
     clash = _lock_clash(community, option)
     if clash:
-        return ForcedRoute(
-            option.id, option.kind, option.locked, False, note=f"cannot be forced: {clash}"
-        )
+        key, fields = clash
+        note = words.forced_note(key, lang, **fields)
+        return ForcedRoute(option.id, option.kind, option.locked, False, note=note, note_code=key)
     other = solve(forced, solver=solver, time_limit=time_limit)
     if not other.status.has_plan:
         why = other.diagnosis.summary if other.diagnosis else other.status.value
+        note = words.forced_note("no_plan", lang, why=why)
         return ForcedRoute(
-            option.id, option.kind, option.locked, False, note=f"forcing it leaves no plan: {why}"
+            option.id, option.kind, option.locked, False, note=note, note_code="no_plan"
         )
     mine = _result(other, community.id)
+    before = {c.id: c.meets_target for c in plan.community_results}
+    after = {c.id: c.meets_target for c in other.community_results}
     return ForcedRoute(
         option.id,
         option.kind,
@@ -173,21 +187,25 @@ def _force(
         shortfall_difference=round(other.weighted_shortfall - plan.weighted_shortfall, 6),
         community_shortfall_m2=mine.shortfall_m2,
         community_routes=tuple(f"{o.id} {o.area_m2:.1f} m2" for o in mine.options),
-        note=note,
+        note=words.forced_note(code, lang),
+        loses_standard=tuple(c for c, met in before.items() if met and not after.get(c, False)),
+        gains_standard=tuple(c for c, met in after.items() if met and not before.get(c, False)),
+        note_code=code,
     )
 
 
-def _lock_clash(community: Community, option: Option) -> str:
-    """Why a route cannot be taken alongside the decisions already locked, if it cannot."""
+def _lock_clash(community: Community, option: Option) -> tuple[str, dict[str, object]] | None:
+    """Why a route cannot be taken alongside the decisions already locked, if it cannot: the
+    note's key and fields."""
     locked = [o for o in community.options if o.locked == "chosen" and o.id != option.id]
     for other in locked:
         if other.id in option.excludes or option.id in other.excludes:
-            return f"it excludes {other.id}, which is locked chosen"
+            return "excludes_locked", {"other": other.id}
     if len(locked) + 1 > community.max_options:
-        return f"{len(locked)} routes are locked chosen and at most {community.max_options} combine"
+        return "too_many_locked", {"count": len(locked), "most": community.max_options}
     if option.replaces_existing and any(o.replaces_existing for o in locked):
-        return "another route that replaces the existing premises is locked chosen"
-    return ""
+        return "replaces_locked", {}
+    return None
 
 
 def _runner_up(forced: tuple[ForcedRoute, ...]) -> str | None:
@@ -204,83 +222,3 @@ def _marginal(scenario: Scenario, plan: Plan, community: Community) -> TargetPri
 
     prices = shadow_prices(scenario, plan, communities=[community.id], budgets=[])
     return prices.targets[0] if prices.targets else None
-
-
-# --- words --------------------------------------------------------------------------------
-def _paragraph(
-    scenario: Scenario,
-    community: Community,
-    result: CommunityResult,
-    forced: tuple[ForcedRoute, ...],
-    runner_up: str | None,
-    binding: tuple[BindingRule, ...],
-    marginal: TargetPrice | None,
-) -> str:
-    demo = " (a demonstration site)" if community.must_meet else ""
-    head = (
-        f"{community.name} ({community.id}, {result.group_name}) has "
-        f"{community.existing_area_m2:g} m2 and a target of {community.target_area_m2:g} m2"
-        f"{demo}."
-    )
-    if result.options:
-        routes = " and ".join(f"{o.id} ({o.kind}, {o.area_m2:.1f} m2)" for o in result.options)
-        payers = _payers(result)
-        reach = (
-            "meeting the target"
-            if result.meets_target
-            else f"falling {result.shortfall_m2:.1f} m2 short"
-        )
-        body = (
-            f"The plan takes {routes}, reaching {result.final_area_m2:.1f} m2, {reach}, for "
-            f"{result.cost:.2f} 万元 paid by {payers}."
-        )
-    else:
-        reach = (
-            "which already meets the target"
-            if result.meets_target
-            else f"and stays {result.shortfall_m2:.1f} m2 short"
-        )
-        body = f"The plan takes no route here, {reach}."
-    sentences = [head, body, _runner_up_words(forced, runner_up, bool(community.options))]
-    order = ("must_meet", "excludes", "max_options", "max_area", "budget", "locked")
-    ranked = sorted(binding, key=lambda b: order.index(b.rule) if b.rule in order else len(order))
-    holding = [b.text for b in ranked if "does not bind" not in b.text]
-    if holding:
-        sentences.append("What holds it here: " + "; ".join(holding[:5]) + ".")
-    if marginal:
-        sentences.append(_marginal_words(marginal))
-    return " ".join(s for s in sentences if s)
-
-
-def _payers(result: CommunityResult) -> str:
-    paid: dict[str, float] = {}
-    for option in result.options:
-        for source, amount in option.funding.items():
-            paid[source] = paid.get(source, 0.0) + amount
-    return ", ".join(f"{s} {a:.2f}" for s, a in paid.items()) or "no one (it costs nothing)"
-
-
-def _runner_up_words(
-    forced: tuple[ForcedRoute, ...], runner_up: str | None, result_has_routes: bool
-) -> str:
-    if not forced:
-        return (
-            "It takes every route open to it." if result_has_routes else "No route is open to it."
-        )
-    if runner_up is None:
-        return "None of its other routes can be forced into a plan."
-    best = next(f for f in forced if f.option == runner_up)
-    cost, short = best.cost_difference or 0.0, best.shortfall_difference or 0.0
-    parts = [f"{cost:+.2f} 万元 in total"]
-    if abs(short) > 1e-4:
-        parts.append(f"{short:+.1f} m2 of weighted shortfall")
-    return (
-        f"The runner-up is {best.option} ({best.kind}): forcing it would change the county's "
-        f"plan by {' and '.join(parts)}."
-    )
-
-
-def _marginal_words(marginal: TargetPrice) -> str:
-    if marginal.agree is False:
-        return f"At the margin, {marginal.costs} (re-solved; the LP price differs: {marginal.why})."
-    return f"At the margin, {marginal.costs}."

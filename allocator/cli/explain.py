@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from allocator.catalogue import say, word
 from allocator.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_NO_PLAN,
+    Lang,
+    LangOption,
     ScenarioPath,
     Solver,
     SolverOption,
@@ -27,11 +30,18 @@ from allocator.cli.common import (
     variant_or_exit,
 )
 from allocator.cli.doubts import StrictOption
+from allocator.cli.printing import (
+    _area,
+    _money,
+    _num,
+    print_alternatives,
+    print_no_plan,
+    print_shadow_prices,
+)
 
 if TYPE_CHECKING:
-    from allocator.analysis.alternatives import Alternatives
     from allocator.analysis.explanation import Explanation
-    from allocator.findings import Diagnosis, ShadowPrices, TargetPrice
+    from allocator.findings import Diagnosis, TargetPrice
     from allocator.plan import Plan
     from allocator.scenario.schema import Scenario
 
@@ -81,6 +91,7 @@ def explain_command(
     time_limit: TimeLimitOption = None,
     variant: VariantOption = None,
     strict: StrictOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
     from allocator.analysis.diagnosis import solve
@@ -97,7 +108,9 @@ def explain_command(
         _no_plan(plan.status.value, plan.diagnosis, fmt, data)
     chosen = known if community is None else [community]
     results = [
-        explain(scenario, cid, plan=plan, solver=solver.value, time_limit=time_limit)
+        explain(
+            scenario, cid, plan=plan, solver=solver.value, time_limit=time_limit, lang=lang.value
+        )
         for cid in chosen
     ]
     if fmt == TextFormat.json:
@@ -106,7 +119,7 @@ def explain_command(
         return
     out = console()
     for result in results:
-        print_explanation(result, out)
+        print_explanation(result, out, scenario, plan)
 
 
 def community_id(scenario: Scenario, written: str, path: Path) -> str:
@@ -124,71 +137,99 @@ def community_id(scenario: Scenario, written: str, path: Path) -> str:
             return named[0].id
         if len(named) > 1:
             ids = ", ".join(f"{c.name} ({c.id})" for c in named)
-            fail(f"{path}: {len(named)} communities are named '{wanted}': give the id ({ids})")
+            fail(say("explain.same_name", path=path, count=len(named), name=wanted, ids=ids))
     shown = {c.id: f"{c.name} ({c.id})" for c in communities}
     shown.update({c.name: f"{c.name} ({c.id})" for c in communities})
     near = get_close_matches(written, list(shown), n=5, cutoff=0.5)
     near += [key for key in shown if written in key and key not in near][:5]
     hint = (
-        "; 您要找的是 did you mean: " + ", ".join(dict.fromkeys(shown[k] for k in near))
+        say("explain.did_you_mean", names=", ".join(dict.fromkeys(shown[k] for k in near)))
         if near
-        else f" (communities: {', '.join(c.id for c in communities)})"
+        else say("explain.known", ids=", ".join(c.id for c in communities))
     )
-    fail(f"{path}: 没有社区 no community '{written}' (by id or name){hint}")
+    fail(say("explain.no_community", path=path, name=written) + hint)
 
 
-def print_explanation(result: Explanation, out: Any) -> None:
-    from rich.table import Table
-
+def print_explanation(result: Explanation, out: Any, scenario: Scenario, plan: Plan) -> None:
+    """The paragraph, then the routes not chosen as if forced (who would gain or lose the
+    standard by each), the rules that bind here and the margin, in the run's language."""
     out.print(result.paragraph)
     if result.forced:
-        table = Table(title="未选方案 Routes not chosen, if forced", title_justify="left")
-        for label in (
-            "方案 Route",
-            "途径 Kind",
-            "总费用 Total 万元",
-            "费用差 Δ cost 万元",
-            "加权缺口差 Δ weighted shortfall m2",
-            "本社区缺口 Shortfall here m2",
-            "本社区方案 Routes here",
-            "说明 Note",
-        ):
-            table.add_column(label, justify="right" if "m2" in label or "万元" in label else "left")
-        for f in result.forced:
-            mark = " ★" if f.option == result.runner_up else ""
-            table.add_row(
-                f.option + mark,
-                f.kind,
-                _money(f.total_cost),
-                _money(f.cost_difference, sign=True),
-                _area(f.shortfall_difference, sign=True),
-                _area(f.community_shortfall_m2),
-                "; ".join(f.community_routes),
-                f.note,
-            )
-        out.print(table)
+        out.print(_forced_table(result, plan))
+    community = next(c for c in scenario.communities if c.id == result.community)
     if result.binding:
-        table = Table(title="约束 Rules that bind here", title_justify="left")
-        table.add_column("规则 Rule")
-        table.add_column("说明 What")
+        from rich.table import Table
+
+        from allocator.analysis.explanation_words import rule_words
+
+        table = Table(title=say("explain.rules_title"), title_justify="left")
+        table.add_column(say("explain.col_rule"))
+        table.add_column(say("explain.col_what"))
         for b in result.binding:
-            table.add_row(b.rule, b.text)
+            text = rule_words(scenario, plan, community, b, None)
+            if text:
+                table.add_row(word("family", b.rule), text)
         out.print(table)
     if result.marginal:
         out.print(_marginal_table(result.marginal))
 
 
+def _forced_table(result: Explanation, plan: Plan) -> Any:
+    from rich.table import Table
+
+    names = {c.id: c.name for c in plan.community_results}
+    table = Table(title=say("explain.forced_title"), title_justify="left")
+    for key in (
+        "route",
+        "kind",
+        "total",
+        "d_cost",
+        "d_short",
+        "short_here",
+        "loses",
+        "gains",
+        "routes_here",
+        "note",
+    ):
+        right = key in ("total", "d_cost", "d_short", "short_here")
+        table.add_column(say(f"explain.col_{key}"), justify="right" if right else "left")
+    for f in result.forced:
+        mark = " ★" if f.option == result.runner_up else ""
+        table.add_row(
+            f.option + mark,
+            word("kind", f.kind),
+            _money(f.total_cost),
+            _money(f.cost_difference, sign=True),
+            _area(f.shortfall_difference, sign=True),
+            _area(f.community_shortfall_m2),
+            say("sep").join(names.get(c, c) for c in f.loses_standard) or "-",
+            say("sep").join(names.get(c, c) for c in f.gains_standard) or "-",
+            "; ".join(f.community_routes),
+            f.note,
+        )
+    return table
+
+
 def _marginal_table(entry: TargetPrice) -> Any:
     from rich.table import Table
 
-    table = Table(title="边际 One more m2 of target", title_justify="left")
-    for label in ("", "加权缺口 Weighted shortfall m2 per m2", "费用 万元 per m2"):
-        table.add_column(label)
-    table.add_row("LP price (routes fixed)", _num(entry.lp.shortfall_m2), _num(entry.lp.cost_wan))
+    from allocator.analysis.explanation_words import marginal_words
+
+    table = Table(title=say("explain.margin_title"), title_justify="left")
+    for key in ("how", "shortfall_per_m2", "cost_per_m2"):
+        table.add_column(say(f"explain.col_{key}"))
+    lp = entry.lp
+    table.add_row(say("price.lp"), _num(lp.shortfall_m2), _num(lp.cost_wan))
     fd = entry.finite_difference
     if fd is not None:
-        table.add_row(f"re-solved (+{fd.step:g} m2)", _num(fd.shortfall_m2), _num(fd.cost_wan))
-    table.caption = f"{entry.costs}. Trust: {entry.trust.value} ({entry.why})."
+        table.add_row(
+            say("price.resolved", step=f"{fd.step:g}", unit="m²"),
+            _num(fd.shortfall_m2),
+            _num(fd.cost_wan),
+        )
+    table.caption = (
+        marginal_words(entry) + " " + say("price.trust", trust=word("trust", entry.trust.value))
+    )
     return table
 
 
@@ -199,11 +240,11 @@ def parse_share(text: str) -> float:
     try:
         value = float(raw.rstrip("%"))
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a share: write 5% or 0.05") from None
+        raise typer.BadParameter(say("alt.not_share", text=text)) from None
     if raw.endswith("%") or value >= 1:
         value /= 100
     if not 0 <= value <= 10:
-        raise typer.BadParameter(f"'{text}' is out of range: write a share such as 5%")
+        raise typer.BadParameter(say("alt.share_range", text=text))
     return value
 
 
@@ -219,6 +260,7 @@ def alternatives_command(
     time_limit: TimeLimitOption = None,
     variant: VariantOption = None,
     strict: StrictOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
     from allocator.analysis.alternatives import alternatives
@@ -236,38 +278,6 @@ def alternatives_command(
     else:
         print_alternatives(result, console())
     raise typer.Exit(exit_code(result.optimal))
-
-
-def print_alternatives(result: Alternatives, out: Any) -> None:
-    from rich.table import Table
-
-    out.print(result.summary)
-    for n, alt in enumerate(result.alternatives, 1):
-        table = Table(
-            title=(
-                f"方案{n} Alternative {n}: {alt.plan.total_cost:,.2f} 万元 "
-                f"({alt.cost_above_optimum:+.1%}), weighted shortfall "
-                f"{alt.plan.weighted_shortfall:,.1f} m2"
-            ),
-            title_justify="left",
-        )
-        for label in (
-            "社区 Community",
-            "最优 Optimal routes",
-            "备选 Alternative routes",
-            "费用差 Δ cost 万元",
-            "缺口差 Δ shortfall m2",
-        ):
-            table.add_column(label, justify="right" if "Δ" in label else "left")
-        for d in alt.differences:
-            table.add_row(
-                f"{d.name} ({d.community})",
-                "; ".join(d.optimal) or "-",
-                "; ".join(d.alternative) or "-",
-                _money(d.cost_difference, True),
-                _area(d.shortfall_difference_m2, True),
-            )
-        out.print(table)
 
 
 # --- solve --explain, and a scenario without a plan ---------------------------------------
@@ -289,122 +299,3 @@ def print_plan_extras(plan: Plan, out: Any) -> None:
         print_shadow_prices(plan.shadow_prices, out)
     if plan.diagnosis and not plan.status.has_plan:
         print_no_plan(plan.status.value, plan.diagnosis, out, summary=False)
-
-
-def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
-    from rich.table import Table
-
-    out.print(f"[bold]影子价格 Shadow prices:[/] {prices.summary}")
-    first = next((b.finite_difference for b in prices.budgets), None)
-    step = first.step if first is not None else 1.0
-    budgets = Table(
-        title=f"每多{step:g}万元 {step:g} 万元 more in each budget, per 万元", title_justify="left"
-    )
-    for label in (
-        "资金 Source",
-        "单位 Unit",
-        "预算 Budget",
-        "已用 Used",
-        "LP: 缺口减 m2/万元",
-        "LP: 省 万元/万元",
-        "LP holds for 万元",
-        "重解: 缺口减 m2/万元",
-        "重解: 省 万元/万元",
-        "信 Trust",
-    ):
-        budgets.add_column(
-            label, justify="left" if label in ("资金 Source", "单位 Unit", "信 Trust") else "right"
-        )
-    for b in prices.budgets:
-        fd = b.finite_difference
-        budgets.add_row(
-            b.source,
-            b.unit,
-            _money(b.budget),
-            _money(b.used),
-            _num(b.lp.shortfall_m2),
-            _num(b.lp.cost_wan),
-            _num(b.lp.holds_for),
-            _num(fd.shortfall_m2 if fd else None),
-            _num(fd.cost_wan if fd else None),
-            b.trust.value,
-        )
-    out.print(budgets)
-    targets = Table(title="每多1 m2 目标 One more m2 of target", title_justify="left")
-    for label in (
-        "社区 Community",
-        "达标 Meets",
-        "LP: 缺口 m2/m2",
-        "LP: 万元/m2",
-        "重解: 缺口 m2/m2",
-        "重解: 万元/m2",
-        "信 Trust",
-    ):
-        targets.add_column(label, justify="right" if "/" in label else "left")
-    for t in prices.targets:
-        fd = t.finite_difference
-        targets.add_row(
-            t.community,
-            "是 yes" if t.meets_target else "否 no",
-            _num(t.lp.shortfall_m2),
-            _num(t.lp.cost_wan),
-            _num(fd.shortfall_m2 if fd else None),
-            _num(fd.cost_wan if fd else None),
-            t.trust.value,
-        )
-    out.print(targets)
-    for b in prices.budgets:
-        if b.agree is False:
-            out.print(f"  {b.source} {b.unit}: {b.why}")
-    for t in prices.targets:
-        if t.agree is False:
-            out.print(f"  {t.community}: {t.why}")
-
-
-def print_no_plan(
-    status: str, diagnosis: Diagnosis | None, out: Any, *, summary: bool = True
-) -> None:
-    """Conflicts, repairs and communities short whatever the money, as tables."""
-    from rich.table import Table
-
-    if summary:
-        why = diagnosis.summary if diagnosis else "the solver found no plan in the time given"
-        out.print(f"[bold]无解 No plan ({status}):[/] {why}")
-    if diagnosis is None:
-        return
-    if diagnosis.conflicts:
-        table = Table(title="冲突 Rules that cannot all hold", title_justify="left")
-        for label in ("规则 Rule", "位置 Where", "条目 Entry", "说明 What"):
-            table.add_column(label)
-        for c in diagnosis.conflicts:
-            where = f"{Path(c.file).name}:{c.line}" if c.line else c.place
-            table.add_row(c.rule, where, c.entry, c.text)
-        out.print(table)
-    if diagnosis.repairs:
-        table = Table(title="最省修复 Cheapest repair: add to these budgets", title_justify="left")
-        for label in ("资金 Source", "单位 Unit", "预算 Budget 万元", "追加 Extra 万元"):
-            table.add_column(label, justify="right" if "万元" in label else "left")
-        for r in diagnosis.repairs:
-            table.add_row(r.source, r.unit, _money(r.budget), _money(r.extra_budget))
-        out.print(table)
-    for s in diagnosis.short_m2:
-        out.print(
-            f"  {s.name} ({s.community}) lacks {s.missing_m2:.1f} m2 whatever the "
-            f"money; relax: {'; '.join(s.relax)}"
-        )
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.4g}"
-
-
-def _money(value: float | None, sign: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+,.2f}" if sign else f"{value:,.2f}"
-
-
-def _area(value: float | None, sign: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+,.1f}" if sign else f"{value:,.1f}"

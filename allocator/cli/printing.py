@@ -1,0 +1,210 @@
+"""The findings printed on a screen, in the run's language (`allocator.catalogue`): near-optimal
+alternatives, shadow prices (led by what money buys at the first step that buys something) and
+why there is no plan (conflicts, repairs, sites short whatever the money)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from allocator.catalogue import say, word
+
+if TYPE_CHECKING:
+    from allocator.analysis.alternatives import Alternatives
+    from allocator.findings import Diagnosis, ShadowPrices
+    from allocator.plan import Plan
+
+
+def print_alternatives(result: Alternatives, out: Any) -> None:
+    from rich.table import Table
+
+    optimal = result.optimal
+    out.print(
+        say(
+            "alt.optimal",
+            cost=f"{optimal.total_cost:,.2f}",
+            short=f"{optimal.weighted_shortfall:,.1f}",
+            count=len(result.alternatives),
+            within=f"{result.within:.1%}",
+        )
+    )
+    mine = _routes_by_community(optimal)
+    ordered = sorted(enumerate(result.alternatives, 1), key=lambda pair: pair[1].plan.total_cost)
+    for n, alt in ordered:
+        table = Table(
+            title=say(
+                "alt.title",
+                n=n,
+                cost=f"{alt.plan.total_cost:,.2f}",
+                above=f"{alt.cost_above_optimum:+.1%}",
+                changed=alt.routes_changed,
+                short=f"{alt.plan.weighted_shortfall:,.1f}",
+            ),
+            title_justify="left",
+        )
+        for key in ("community", "optimal", "alternative", "d_cost", "d_short"):
+            table.add_column(say(f"alt.col_{key}"), justify="right" if key[:2] == "d_" else "left")
+        theirs = _routes_by_community(alt.plan)
+        for d in alt.differences:
+            table.add_row(
+                f"{d.name} ({d.community})",
+                mine.get(d.community) or "-",
+                theirs.get(d.community) or "-",
+                _money(d.cost_difference, True),
+                _area(d.shortfall_difference_m2, True),
+            )
+        out.print(table)
+
+
+def _routes_by_community(plan: Plan) -> dict[str, str]:
+    return {
+        c.id: "; ".join(f"{o.id}（{word('kind', o.kind)} {o.area_m2:,.1f} m²）" for o in c.options)
+        for c in plan.community_results
+    }
+
+
+def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
+    """The headline (what money buys, at the step shown), the budgets' and targets' tables."""
+    from rich.table import Table
+
+    out.print(f"[bold]{say('price.head')}[/] {prices.summary}")
+    first = next((b.finite_difference for b in prices.budgets), None)
+    step = first.step if first is not None else 1.0
+    budgets = Table(title=say("price.budgets_title", step=f"{step:g}"), title_justify="left")
+    for key in (
+        "source",
+        "unit",
+        "budget",
+        "used",
+        "lp_short",
+        "lp_cost",
+        "holds",
+        "fd_short",
+        "fd_cost",
+        "trust",
+    ):
+        left = key in ("source", "unit", "trust")
+        budgets.add_column(say(f"price.col_{key}"), justify="left" if left else "right")
+    for b in prices.budgets:
+        fd = b.finite_difference
+        budgets.add_row(
+            b.source_name,
+            b.unit,
+            _money(b.budget),
+            _money(b.used),
+            _num(b.lp.shortfall_m2),
+            _num(b.lp.cost_wan),
+            _num(b.lp.holds_for),
+            _num(fd.shortfall_m2 if fd else None),
+            _num(fd.cost_wan if fd else None),
+            word("trust", b.trust.value),
+        )
+    out.print(budgets)
+    targets = Table(title=say("price.targets_title"), title_justify="left")
+    for key in (
+        "community",
+        "meets",
+        "lp_t_short",
+        "lp_t_cost",
+        "fd_t_short",
+        "fd_t_cost",
+        "trust",
+    ):
+        targets.add_column(
+            say(f"price.col_{key}"),
+            justify="left" if key in ("community", "meets", "trust") else "right",
+        )
+    for t in prices.targets:
+        fd = t.finite_difference
+        targets.add_row(
+            t.name,
+            say("yes" if t.meets_target else "no"),
+            _num(t.lp.shortfall_m2),
+            _num(t.lp.cost_wan),
+            _num(fd.shortfall_m2 if fd else None),
+            _num(fd.cost_wan if fd else None),
+            word("trust", t.trust.value),
+        )
+    out.print(targets)
+    out.print(say("price.trust_note"))
+
+
+def print_no_plan(
+    status: str, diagnosis: Diagnosis | None, out: Any, *, summary: bool = True
+) -> None:
+    """Conflicts, repairs and communities short whatever the money, as tables."""
+    from rich.table import Table
+
+    if summary:
+        why = no_plan_summary(diagnosis) if diagnosis else say("plan.none_in_time")
+        out.print(f"[bold]{say('plan.no_plan', status=word('status', status))}[/] {why}")
+    if diagnosis is None:
+        return
+    if diagnosis.conflicts:
+        table = Table(title=say("noplan.conflicts_title"), title_justify="left")
+        for key in ("rule", "where", "entry", "what"):
+            table.add_column(say(f"noplan.col_{key}"))
+        for c in diagnosis.conflicts:
+            where = f"{Path(c.file).name}:{c.line}" if c.line else c.place
+            table.add_row(word("family", c.rule), where, c.entry, _conflict_words(c))
+        out.print(table)
+    if diagnosis.repairs:
+        table = Table(title=say("noplan.repairs_title"), title_justify="left")
+        for key in ("source", "unit", "budget", "extra"):
+            table.add_column(
+                say(f"noplan.col_{key}"), justify="right" if key in ("budget", "extra") else "left"
+            )
+        for r in diagnosis.repairs:
+            table.add_row(r.source, r.unit, _money(r.budget), _money(r.extra_budget))
+        out.print(table)
+    for s in diagnosis.short_m2:
+        out.print(
+            "  "
+            + say("noplan.short_site", name=s.name, id=s.community, missing=f"{s.missing_m2:.1f}")
+        )
+
+
+def no_plan_summary(diagnosis: Diagnosis) -> str:
+    """Why there is no plan, in a few sentences of the run's language, from the diagnosis's
+    fields: sites short whatever the money, the rules in conflict, the cheapest repair."""
+    parts = [
+        say("noplan.site", name=s.name, missing=f"{s.missing_m2:.1f}") for s in diagnosis.short_m2
+    ]
+    if diagnosis.conflicts:
+        rules = say("sep").join(dict.fromkeys(word("family", c.rule) for c in diagnosis.conflicts))
+        parts.append(say("noplan.conflict", count=len(diagnosis.conflicts), rules=rules))
+    if diagnosis.repairs:
+        money = say("sep").join(
+            say("noplan.repair", extra=f"{r.extra_budget:.2f}", source=r.source, unit=r.unit)
+            for r in diagnosis.repairs
+        )
+        parts.append(
+            say("noplan.cheapest", money=money, total=f"{diagnosis.repairs_total_wan:.2f}")
+        )
+    elif diagnosis.money_can_repair is False:
+        parts.append(say("noplan.money_cannot"))
+    elif diagnosis.money_can_repair is None:
+        parts.append(say("noplan.money_unsettled"))
+    return say("sentence_gap").join(parts) or say("noplan.none")
+
+
+def _conflict_words(conflict: Any) -> str:
+    who = conflict.community or conflict.option or conflict.source or ""
+    field = f"{conflict.field}" if conflict.field else ""
+    return say("noplan.conflict_row", rule=word("family", conflict.rule), who=who, field=field)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.4g}"
+
+
+def _money(value: float | None, sign: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+,.2f}" if sign else f"{value:,.2f}"
+
+
+def _area(value: float | None, sign: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+,.1f}" if sign else f"{value:,.1f}"
