@@ -4,16 +4,28 @@ lose the standard if a route not chosen were forced."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from allocator.catalogue import say, word
 from allocator.findings import Resolved, TargetPrice, Trust
 
 if TYPE_CHECKING:
     from allocator.analysis.binding import BindingRule
-    from allocator.analysis.explanation import ForcedRoute
     from allocator.plan import CommunityResult, Plan
     from allocator.scenario.schema import Community, Scenario
+
+
+class ForcedRoute(Protocol):
+    """What these words read of `allocator.analysis.explanation.ForcedRoute`."""
+
+    option: str
+    kind: str
+    feasible: bool
+    cost_difference: float | None
+    shortfall_difference: float | None
+    loses_standard: tuple[str, ...]
+    gains_standard: tuple[str, ...]
+
 
 RULE_ORDER = ("must_meet", "excludes", "max_options", "max_area", "budget", "locked")
 
