@@ -24,6 +24,7 @@ from allocator.model.arrays import Matrix, no_gc
 from allocator.model.costs import kept_shortfall_m2
 from allocator.model.sets import build_matrix
 from allocator.scenario.schema import Community, Option, Scenario
+from allocator.solving.first_plan import first_plan
 from allocator.solving.highs import INF, HighsModel, from_matrix
 from allocator.solving.resolve import (
     Outcome,
@@ -35,6 +36,7 @@ from allocator.solving.resolve import (
 from allocator.solving.status import StageRun, StageStatus
 
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
+FIRST_PLAN_STANDS = "the first plan (built before the MIP, allocator.solving.first_plan) stands"
 
 
 def solve_stage(
@@ -44,14 +46,17 @@ def solve_stage(
     *,
     gap: float,
     start: np.ndarray | None = None,
+    fallback: np.ndarray | None = None,
 ) -> Outcome:
-    """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible. A stage that
-    ends without proof for any reason but the deadline is solved again
-    (`allocator.solving.resolve`); one with a start never ends infeasible or without a plan."""
+    """Steps (a)-(c) for objective `cost`; `start` is a plan known to be feasible, `fallback`
+    one too (the first plan, `allocator.solving.first_plan`), used when it is the better of the
+    plans known as the MIP starts, without guiding step (b). A stage that ends without proof for
+    any reason but the deadline is solved again (`allocator.solving.resolve`); one with a start
+    or fallback never ends infeasible or without a plan."""
     began = time.monotonic()
     model.set_cost(cost)
     relaxed = model.relaxation()
-    if relaxed.status == StageStatus.INFEASIBLE and start is None:
+    if relaxed.status == StageStatus.INFEASIBLE and start is None and fallback is None:
         run = StageRun.without_plan(StageStatus.INFEASIBLE, time.monotonic() - began)
         return Outcome(run, None)
     best = start
@@ -59,11 +64,18 @@ def solve_stage(
         own = fix_and_solve(model, matrix, relaxed.values, start)
         if own is not None and (best is None or cost @ own < cost @ best - 1e-9):
             best = own
+    if fallback is not None and (best is None or cost @ fallback < cost @ best - 1e-9):
+        best = fallback
     solved = model.run_mip(best, heuristics=best is None)
     outcome = read_mip(model, cost, solved, best, gap=gap, began=began)
     if not settled(outcome, best is not None, model):
         outcome = solve_again(model, cost, outcome, best, gap=gap, began=began)
     outcome = with_relaxation_bound(outcome, cost, relaxed, gap)
+    if fallback is not None and outcome.values is not None:
+        if abs(float(cost @ outcome.values) - float(cost @ fallback)) <= 1e-9 * max(
+            1.0, abs(float(cost @ fallback))
+        ):
+            outcome = Outcome(outcome.run.noted(FIRST_PLAN_STANDS), outcome.values)
     if relaxed.status == StageStatus.INFEASIBLE:
         said = (
             "HiGHS called the relaxation infeasible although a plan that meets every row is known"
@@ -183,7 +195,11 @@ def solve_direct(
     deadline = None if time_limit is None else began + time_limit
     model = from_matrix(matrix, gap=gap, deadline=deadline)
     shortfall = matrix.objective("weighted_shortfall")
-    first = solve_stage(model, matrix, shortfall, gap=gap)
+    fallback = None
+    if deadline is not None:  # a plan to give whatever the limit cuts short
+        model.set_cost(shortfall)
+        fallback = first_plan(model, matrix, scenario.horizon_years)
+    first = solve_stage(model, matrix, shortfall, gap=gap, fallback=fallback)
     stages = [first.run]
     values = first.values
     if values is not None:

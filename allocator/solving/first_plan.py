@@ -1,0 +1,147 @@
+"""A first plan, fast, before the MIP: so that a solve with a time limit has a plan to give even
+when the limit comes before the linear relaxation is solved.
+
+Each community takes one of the sets of routes the sets formulation lists for it (`Matrix.sets`):
+first its cheapest set (a demonstration site: its cheapest set of the least shortfall). Then, in
+passes, each community may move to the set that saves the most weighted shortfall per 万元 more
+than the set it has; the moves are taken in that order, in batches that double while the money
+allows them and halve when it does not (a move that cannot be paid for is passed over; after
+GIVE_UP in a row the pass ends). A pass that moves nobody ends the search, as does its share of
+the time. Each candidate plan is checked by the model itself: the sets fixed, HiGHS decides the
+rest (areas, money, funded counts) under every row, for the stage's objective. So the plan meets
+every rule by construction; it is handed to the stage as its start, which keeps it unless it
+finds a better one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from allocator.model.arrays import Matrix
+from allocator.model.costs import largest_cost_wan
+from allocator.model.sets import largest_area_m2
+from allocator.scenario.schema import Community
+from allocator.solving.highs import HighsModel
+
+SHARE_OF_TIME = 0.25  # of the time left: the first plan is a fallback, not the answer
+GIVE_UP = 5  # moves refused one after another: the money is spent
+_Set = tuple[float, float, tuple[int, ...], int]  # weighted shortfall, cost, positions, column
+
+
+def first_plan(model: HighsModel, matrix: Matrix, years: int) -> np.ndarray | None:
+    """The values of a plan that meets every row, or None (none found in its share of time).
+    The model's objective is the stage's; its columns are as built when this returns."""
+    began, budget_s = time.monotonic(), model.time_left() * SHARE_OF_TIME
+    choices = _choices(matrix, years)
+    if not choices:
+        return None
+    now = {c.community: c.base for c in choices}
+    best = _fixed_and_solved(model, matrix, choices, now)
+    while best is not None and time.monotonic() - began < budget_s:
+        moves = sorted(
+            ((ratio, c.community, to) for c in choices for ratio, to in [c.move(now)] if to),
+            key=lambda move: -move[0],
+        )
+        found = _pass(model, matrix, choices, now, moves, best, began + budget_s)
+        if found is best:
+            break
+        best = found
+    return best
+
+
+def _pass(
+    model: HighsModel,
+    matrix: Matrix,
+    choices: list[_Choice],
+    now: dict[str, _Set],
+    moves: list[tuple[float, str, _Set]],
+    best: np.ndarray,
+    until: float,
+) -> np.ndarray:
+    """One pass of moves into `now`: the best plan after it (`best` when no move was taken).
+    A batch is taken when its plan is better for the stage's objective: money a move takes
+    may have bought more elsewhere."""
+    position, step, refused = 0, max(1, len(moves) // 8), 0
+    while position < len(moves) and refused < GIVE_UP and time.monotonic() < until:
+        batch = moves[position : position + step]
+        trial = {**now, **{community: to for _, community, to in batch}}
+        plan = _fixed_and_solved(model, matrix, choices, trial)
+        if plan is not None and model.cost @ plan < model.cost @ best - 1e-9:
+            now.update(trial)
+            best = plan
+            position, step, refused = position + step, step * 2, 0
+        elif step > 1:
+            step //= 2
+        else:
+            position, refused = position + 1, refused + 1
+    return best
+
+
+class _Choice:
+    """A community's sets, each with its weighted shortfall at its largest areas and its cost at
+    them (a ranking, not the plan's figures: HiGHS decides those)."""
+
+    def __init__(self, community: Community, first: int, sets: list, years: int) -> None:
+        self.community = community.id
+        self.first = first  # the position of its first option in the matrix
+        self.options = len(community.options)
+        target, weight = community.target_area_m2, community.priority
+        self.sets: list[_Set] = [
+            (
+                weight * max(0.0, target - largest_area_m2(community, chosen)),
+                sum(largest_cost_wan(community.options[k], years) for k in chosen),
+                chosen,
+                column,
+            )
+            for chosen, column in sets
+        ]
+        by = (lambda s: (s[0], s[1])) if community.must_meet else (lambda s: (s[1], s[0]))
+        self.base = min(self.sets, key=by)
+
+    def move(self, now: dict[str, _Set]) -> tuple[float, _Set | None]:
+        """The set saving the most weighted shortfall per 万元 over the one it has, and that
+        saving (None when no set saves any)."""
+        short, cost = now[self.community][:2]
+        gains = [
+            ((short - s[0]) / max(s[1] - cost, 1e-6), s) for s in self.sets if s[0] < short - 1e-9
+        ]
+        return max(gains, key=lambda gain: gain[0]) if gains else (0.0, None)
+
+
+def _choices(matrix: Matrix, years: int) -> list[_Choice]:
+    """Each community's choice, with the position of its first option in the matrix."""
+    firsts: dict[str, tuple[Community, int]] = {}
+    for i, (community, _) in enumerate(matrix.options):
+        firsts.setdefault(community.id, (community, i))
+    return [
+        _Choice(firsts[cid][0], firsts[cid][1], sets, years)
+        for cid, sets in matrix.sets.items()
+        if sets and cid in firsts
+    ]
+
+
+def _fixed_and_solved(
+    model: HighsModel, matrix: Matrix, choices: list[_Choice], now: dict[str, _Set]
+) -> np.ndarray | None:
+    """The plan with each community's set in `now` fixed, and its routes with it, the rest
+    decided by HiGHS under every row; None when it cannot be paid for (or no plan came in the
+    time left)."""
+    columns: list[int] = []
+    values: list[float] = []
+    for choice in choices:
+        chosen, weight = now[choice.community][2:]
+        for _, other in matrix.sets[choice.community]:
+            columns.append(other)
+            values.append(1.0 if other == weight else 0.0)
+        for k in range(choice.options):
+            columns.append(matrix.chosen[choice.first + k])
+            values.append(1.0 if k in chosen else 0.0)
+    index = np.array(columns, dtype=np.int32)
+    model.fix_columns(index, np.array(values))
+    try:
+        solved = model.run_mip(None, heuristics=True)
+    finally:
+        model.unfix_columns(index)
+    return solved.values
