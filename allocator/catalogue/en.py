@@ -146,6 +146,12 @@ WORDS: dict[str, str] = {
     "forced.replaces_locked": "cannot be forced: another route that replaces the existing premises is locked chosen",
     "forced.no_plan": "forcing it leaves no plan: {why}",
     "explain.no_plan": "There is no plan to explain ({status}): {why}",
+    "explain.cut_short": "Cut short by the time limit: {count} routes not chosen were not "
+    "re-solved; what follows covers only those that were.",
+    "explain.stopped": "Not explained, for the time limit: {note}",
+    "forced.time_limit": "not re-solved: the time limit was reached (what forcing it does is "
+    "not known)",
+    "cut_short.line": "Cut short by the time limit: {parts}",
     "alt.optimal": "Optimal plan: {cost} 万元, weighted shortfall {short} m2. {count} alternative(s) at the same shortfall within {within} of its cost (cheapest first).",
     "alt.title": "Alternative {n}: {cost} 万元 ({above}), {changed} route choice(s) differ, weighted shortfall {short} m2",
     "alt.col_community": "Community",
@@ -239,4 +245,11 @@ WORDS: dict[str, str] = {
     "family.target": "target area",
     "family.must_meet": "demonstration site must meet",
     "family.meets_target": "meeting the target",
+    "price.nothing": "No budget buys anything with {asked} 万元 more, nor with larger steps: the routes that could use money are at their largest.",
+    "price.in_unit": "{name} ({unit})",
+    "price.cuts": "{where} cuts the weighted shortfall by {m2} m2",
+    "price.saves": "{where} saves {wan} 万元 of cost",
+    "price.buys": "{step} 万元 more: {what}.",
+    "price.asked_nothing": "{asked} 万元 more buys nothing (the routes that could use it are at their largest, or come whole at a larger price); the smallest step that buys something is:",
+    "price.units_too": "adding the same sum to any of {count} budgets of a street, town or community also buys something (table below)",
 }

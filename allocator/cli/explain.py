@@ -282,14 +282,24 @@ def alternatives_command(
 
 # --- solve --explain, and a scenario without a plan ---------------------------------------
 def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -> Plan:
-    """The plan with its shadow prices attached (under `shadow_prices` in its JSON)."""
+    """The plan with its shadow prices attached (under `shadow_prices` in its JSON). When no
+    budget buys anything at `step_wan`, the budgets are priced at the first larger step that
+    buys something (`allocator.analysis.first_step`), and the summary leads with it."""
     from dataclasses import replace
 
+    from allocator.analysis.first_step import first_buying_step
     from allocator.analysis.shadow import shadow_prices
+    from allocator.cli.printing import buys_something, lead_words
 
     if not plan.status.has_plan:
         return plan
     prices = shadow_prices(scenario, plan, solver=solver, step_wan=step_wan)
+    if prices.budgets and not buys_something(prices.budgets):
+        found = first_buying_step(scenario, plan, above_wan=step_wan)
+        if found is not None:
+            at = shadow_prices(scenario, plan, solver=solver, step_wan=found[0], communities=[])
+            prices = replace(prices, budgets=at.budgets)
+    prices = replace(prices, summary=lead_words(prices.budgets, step_wan))
     return replace(plan, shadow_prices=prices)
 
 

@@ -11,7 +11,7 @@ from allocator.catalogue import say, word
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import Alternatives
-    from allocator.findings import Diagnosis, ShadowPrices
+    from allocator.findings import BudgetPrice, Diagnosis, ShadowPrices
     from allocator.plan import Plan
 
 
@@ -127,6 +127,52 @@ def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
         )
     out.print(targets)
     out.print(say("price.trust_note"))
+
+
+def buys_something(budgets: tuple[BudgetPrice, ...]) -> bool:
+    """Whether some budget buys something at its step: the re-solve's figures where there is
+    one (what the whole step does), else the LP price."""
+    return any(v > 1e-6 for b in budgets for v in _bought(b))
+
+
+def _bought(b: BudgetPrice) -> tuple[float, float]:
+    """(weighted shortfall cut, 万元 saved) for the whole step of a budget's entry."""
+    fd = b.finite_difference
+    if fd is not None and fd.feasible:
+        return (fd.shortfall_m2 or 0.0) * fd.step, (fd.cost_wan or 0.0) * fd.step
+    if fd is not None:
+        return 0.0, 0.0
+    return b.lp.shortfall_m2 or 0.0, b.lp.cost_wan or 0.0
+
+
+def lead_words(budgets: tuple[BudgetPrice, ...], asked_wan: float) -> str:
+    """What money buys at the step the budgets were priced at, most first; when that step is
+    larger than the one asked, say that the step asked buys nothing."""
+    step = next((b.finite_difference.step for b in budgets if b.finite_difference), asked_wan)
+    valuable = sorted(
+        ((b, *_bought(b)) for b in budgets if any(v > 1e-6 for v in _bought(b))),
+        key=lambda t: (-t[1], -t[2]),
+    )
+    if not valuable:
+        return say("price.nothing", asked=f"{asked_wan:g}")
+    county = [t for t in valuable if t[0].unit == "county"]
+    units = [t for t in valuable if t[0].unit != "county"]
+    parts = [_bought_words(*t) for t in (county or units)[:3]]
+    if county and units:
+        parts.append(say("price.units_too", count=len(units)))
+    lead = say("price.buys", step=f"{step:g}", what=say("sep").join(parts))
+    if step > asked_wan + 1e-9:
+        return say("price.asked_nothing", asked=f"{asked_wan:g}") + lead
+    return lead
+
+
+def _bought_words(b: BudgetPrice, cut: float, saving: float) -> str:
+    where = b.source_name
+    if b.unit != "county":
+        where = say("price.in_unit", name=b.source_name, unit=b.unit)
+    if cut > 1e-6:
+        return say("price.cuts", where=where, m2=f"{cut:,.3g}")
+    return say("price.saves", where=where, wan=f"{saving:,.3g}")
 
 
 def print_no_plan(
