@@ -22,17 +22,22 @@ the area, and counting them too would reward routes added for no reason.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulp
 
+from allocator.findings import CutShort
 from allocator.model.costs import kept_shortfall_m2
 from allocator.model.reference import build_model
-from allocator.plan import Plan
+from allocator.plan import Plan, Status
 from allocator.scenario.edits import with_locks
 from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs
+from allocator.solving.status import StageStatus
+
+if TYPE_CHECKING:
+    from allocator.solving.worker import Deadline
 
 DEFAULT_WITHIN = 0.05
 DEFAULT_COUNT = 3
@@ -82,15 +87,19 @@ class Alternatives:
     within: float
     count: int
     summary: str
+    cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "optimal": self.optimal.to_dict(),
             "alternatives": [a.to_dict() for a in self.alternatives],
             "within": self.within,
             "count": self.count,
             "summary": self.summary,
         }
+        if self.cut_short:
+            data["cut_short"] = [asdict(c) for c in self.cut_short]
+        return data
 
 
 def alternatives(
@@ -101,16 +110,25 @@ def alternatives(
     solver: str = "highs",
     time_limit: float | None = None,
     optimal: Plan | None = None,
+    deadline: Deadline | None = None,
 ) -> Alternatives:
     """Up to `count` plans as short of targets as the optimum, costing at most `within`
     (a share: 0.05 is 5%) above it, each leaving out as many routes of the optimum and of
-    each other as it can. `time_limit` (seconds) bounds each search and each re-solve."""
-    from allocator.solving.lexicographic import solve
+    each other as it can.
+
+    `time_limit` (seconds, or a `deadline` shared with a command) bounds all of it, the
+    optimum's solve included: the search runs in a worker process ended at the deadline
+    (`allocator.solving.worker`), the alternatives found by then are kept, and `cut_short`
+    says the search was cut short (more may exist)."""
+    from allocator.analysis.diagnosis import solve
+    from allocator.solving.worker import Deadline, cut_note
+    from allocator.solving.worker import within as run_within
 
     if within < 0:
         raise ValueError("within must be >= 0 (a share of the optimal cost: 0.05 is 5%)")
+    deadline = Deadline.of(time_limit) if deadline is None else deadline
     if optimal is None:
-        optimal = solve(scenario, solver=solver, time_limit=time_limit)
+        optimal = solve(scenario, solver=solver, deadline=deadline)
     if not optimal.status.has_plan:
         return Alternatives(
             optimal=optimal,
@@ -119,15 +137,44 @@ def alternatives(
             count=count,
             summary="No plan, so no alternatives.",
         )
+    call = run_within(deadline, _search, scenario, optimal, within, count, solver)
+    found, cut = call.value if call.done else (call.partial or [], True)
+    cut_short = ()
+    if cut:
+        cut_short = (cut_note(deadline, call.how or "time_limit", "alternatives"),)
+    return Alternatives(
+        optimal=optimal,
+        alternatives=tuple(found),
+        within=within,
+        count=count,
+        summary=_summary(optimal, found, within, count, cut=bool(cut)),
+        cut_short=cut_short,
+    )
+
+
+def _search(
+    scenario: Scenario, optimal: Plan, within: float, count: int, solver: str
+) -> tuple[list[Alternative], bool]:
+    """The alternatives, one after another, and whether the time limit cut the search short
+    (each found so far is reported, `allocator.solving.worker.report`)."""
+    from allocator.solving.lexicographic import solve
+    from allocator.solving.worker import left_s, out_of_time, report
+
     search = _Search.build(scenario, optimal, within)
     found: list[Alternative] = []
     routes = [_routes(optimal)]
+    limited = left_s(None) is not None
     while len(found) < count:
-        dropped = search.next_drop(routes, time_limit)
+        if out_of_time():
+            return found, True
+        dropped = search.next_drop(routes, left_s(None))
         if dropped is None:
-            break
+            return found, limited and search.status == StageStatus.UNKNOWN
         locks = {oid: "rejected" for oid in dropped}
-        plan = solve(with_locks(scenario, locks), solver=solver, time_limit=time_limit)
+        limit = left_s(None, len(scenario.communities))
+        plan = solve(with_locks(scenario, locks), solver=solver, time_limit=limit)
+        if limited and plan.status in (Status.TIME_LIMIT, Status.NO_PLAN, Status.NOT_PROVEN):
+            return found, True  # not settled in time: it may yet be one
         if not plan.status.has_plan or plan.total_cost > search.cap_wan + 1e-6:
             break
         plan = replace(
@@ -142,13 +189,8 @@ def alternatives(
         )
         routes.append(_routes(plan))
         found.append(_alternative(optimal, plan))
-    return Alternatives(
-        optimal=optimal,
-        alternatives=tuple(found),
-        within=within,
-        count=count,
-        summary=_summary(optimal, found, within, count),
-    )
+        report(list(found))
+    return found, False
 
 
 @dataclass
@@ -161,6 +203,7 @@ class _Search:
     cost: dict[str, float]
     cap_wan: float
     rows: int = 0
+    status: StageStatus | None = None  # of the last search
 
     @classmethod
     def build(cls, scenario: Scenario, optimal: Plan, within: float) -> _Search:
@@ -201,7 +244,7 @@ class _Search:
         for column, coef in self.cost.items():
             objective[column] = objective.get(column, 0.0) - weight / (self.cap_wan + 1.0) * coef
         self.lp.set_objective(objective, sense=pulp.LpMaximize)
-        status = self.lp.run(time_limit)
+        status = self.status = self.lp.run(time_limit)
         if status == "infeasible" or not self.lp.has_solution():
             return None
         values = self.lp.values()
@@ -240,11 +283,20 @@ def _alternative(optimal: Plan, plan: Plan) -> Alternative:
     )
 
 
-def _summary(optimal: Plan, found: list[Alternative], within: float, count: int) -> str:
+def _summary(
+    optimal: Plan, found: list[Alternative], within: float, count: int, *, cut: bool = False
+) -> str:
     head = (
         f"Optimal plan: {optimal.total_cost:.2f} 万元, weighted shortfall "
         f"{optimal.weighted_shortfall:g} m2."
     )
+    if cut:
+        head += (
+            f" The search was cut short by the time limit after {len(found)} alternatives: "
+            "more may exist."
+        )
+    if not found and cut:
+        return head
     if not found:
         return f"{head} No other plan at that shortfall costs within {within:.1%} of it."
     lines = [head]
@@ -255,6 +307,6 @@ def _summary(optimal: Plan, found: list[Alternative], within: float, count: int)
             f"({alt.cost_above_optimum:+.1%}), {alt.routes_changed} route choices "
             f"differ, in {places}."
         )
-    if len(found) < count:
+    if len(found) < count and not cut:
         lines.append(f"Only {len(found)} distinct alternatives exist within {within:.1%}.")
     return " ".join(lines)

@@ -19,15 +19,18 @@ A plain-language paragraph comes first (`Explanation.paragraph`), the numbers af
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.analysis import explanation_words as words
 from allocator.analysis.binding import BindingRule, binding_rules
 from allocator.catalogue import say, word
-from allocator.findings import Diagnosis, TargetPrice
-from allocator.plan import CommunityResult, Plan
+from allocator.findings import CutShort, Diagnosis, TargetPrice
+from allocator.plan import CommunityResult, Plan, Status
 from allocator.scenario.edits import find_community, with_options
 from allocator.scenario.schema import Community, Option, Scenario
+
+if TYPE_CHECKING:
+    from allocator.solving.worker import Deadline
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Explanation:
     binding: tuple[BindingRule, ...] = ()
     marginal: TargetPrice | None = None  # None when there is no plan to price
     diagnosis: Diagnosis | None = None
+    cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,7 +81,7 @@ class Explanation:
             "binding": [asdict(b) for b in self.binding],
             "marginal": self.marginal.to_dict() if self.marginal else {},
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
-        }
+        } | ({"cut_short": [asdict(c) for c in self.cut_short]} if self.cut_short else {})
 
     def __str__(self) -> str:
         return self.paragraph
@@ -91,15 +95,25 @@ def explain(
     solver: str = "highs",
     time_limit: float | None = None,
     lang: str | None = None,
+    deadline: Deadline | None = None,
 ) -> Explanation:
     """Explain the plan for one community (KeyError when the scenario has no such community).
 
     `plan` is the optimal plan to explain (solved here when not given); every forced route
     is re-solved with the same `solver` and `time_limit`. The paragraph is in `lang` (zh or
     en; the current language of `allocator.catalogue` when None).
+
+    With `time_limit` (or a `deadline` shared with a command) the whole explanation keeps it:
+    it runs in a worker process ended at the deadline (`allocator.solving.worker`), each
+    re-solve gets what is left, routes not re-solved in time say so, and `cut_short` says what
+    the limit cut short.
     """
     from allocator.solving.lexicographic import solve
+    from allocator.solving.worker import Deadline, in_worker, left_s
 
+    deadline = Deadline.of(time_limit) if deadline is None else deadline
+    if deadline.limited and not in_worker():
+        return _explain_within(scenario, community_id, plan, solver, deadline, lang)
     community = find_community(scenario, community_id)
     if plan is None:
         plan = solve(scenario, solver=solver, time_limit=time_limit)
@@ -122,11 +136,15 @@ def explain(
         if option.id not in chosen
     )
     runner_up = _runner_up(forced)
-    binding = tuple(binding_rules(scenario, plan, community, result, solver, time_limit))
+    limit = left_s(time_limit, len(scenario.communities))
+    binding = tuple(binding_rules(scenario, plan, community, result, solver, limit))
     marginal = _marginal(scenario, plan, community)
     paragraph = words.paragraph(
         scenario, plan, community, result, (forced, runner_up, binding), marginal, lang
     )
+    cut = [f for f in forced if f.note_code == "time_limit"]
+    if cut:
+        paragraph = say("explain.cut_short", lang, count=len(cut)) + " " + paragraph
     return Explanation(
         community=community.id,
         name=community.name,
@@ -137,7 +155,58 @@ def explain(
         runner_up=runner_up,
         binding=binding,
         marginal=marginal,
+        cut_short=_cut_short(cut, len(forced), marginal),
     )
+
+
+def _explain_within(
+    scenario: Scenario,
+    community_id: str,
+    plan: Plan | None,
+    solver: str,
+    deadline: Deadline,
+    lang: str | None,
+) -> Explanation:
+    """`explain` in the worker, under `deadline`; the plan solved first when not given. An
+    explanation ended at the deadline says so and claims nothing."""
+    from allocator.analysis.diagnosis import solve
+    from allocator.solving.worker import within
+
+    community = find_community(scenario, community_id)
+    if plan is None:
+        plan = solve(scenario, solver=solver, deadline=deadline)
+    call = within(deadline, explain, scenario, community_id, plan=plan, solver=solver,
+                  lang=lang, deadline=deadline)  # fmt: skip
+    if call.done:
+        return call.value
+    from allocator.solving.worker import cut_note
+
+    cut = cut_note(deadline, call.how, f"explanation of {community.id}")
+    return Explanation(
+        community=community.id,
+        name=community.name,
+        paragraph=say("explain.stopped", lang, note=cut.note),
+        status=plan.status.value,
+        community_result=None,
+        diagnosis=plan.diagnosis,
+        cut_short=(cut,),
+    )
+
+
+def _cut_short(
+    cut: list[ForcedRoute], forced: int, marginal: TargetPrice | None
+) -> tuple[CutShort, ...]:
+    notes = []
+    if cut:
+        said = f"{len(cut)} of {forced} routes not chosen were not re-solved in the time given"
+        notes.append(CutShort("forced routes", "time_limit", said))
+    if marginal is not None and marginal.finite_difference is None:
+        from allocator.solving.worker import out_of_time
+
+        if out_of_time():
+            said = "the marginal cost has no re-solve: the time limit was reached"
+            notes.append(CutShort("marginal", "time_limit", said))
+    return tuple(notes)
 
 
 def _result(plan: Plan, community_id: str) -> CommunityResult:
@@ -156,6 +225,7 @@ def _force(
     """The plan with `option` forced (solved with `how`: solver, time limit), and which
     communities would lose or gain the standard by it; its note in `lang`."""
     from allocator.solving.lexicographic import solve
+    from allocator.solving.worker import left_s, out_of_time
 
     solver, time_limit = how
     least = max(option.min_area_m2, min(1.0, option.max_area_m2))
@@ -166,7 +236,13 @@ def _force(
         key, fields = clash
         note = words.forced_note(key, lang, **fields)
         return ForcedRoute(option.id, option.kind, option.locked, False, note=note, note_code=key)
-    other = solve(forced, solver=solver, time_limit=time_limit)
+    limit = left_s(time_limit, len(scenario.communities))
+    other = None if out_of_time() else solve(forced, solver=solver, time_limit=limit)
+    if other is None or (limit is not None and other.status == Status.NO_PLAN):
+        note = words.forced_note("time_limit", lang)
+        return ForcedRoute(
+            option.id, option.kind, option.locked, False, note=note, note_code="time_limit"
+        )
     if not other.status.has_plan:
         why = other.diagnosis.summary if other.diagnosis else other.status.value
         note = words.forced_note("no_plan", lang, why=why)
@@ -219,6 +295,10 @@ def _runner_up(forced: tuple[ForcedRoute, ...]) -> str | None:
 # --- marginal cost of the target ----------------------------------------------------------
 def _marginal(scenario: Scenario, plan: Plan, community: Community) -> TargetPrice | None:
     from allocator.analysis.shadow import shadow_prices
+    from allocator.solving.worker import left_s
 
-    prices = shadow_prices(scenario, plan, communities=[community.id], budgets=[])
+    limit = left_s(None, len(scenario.communities))
+    prices = shadow_prices(
+        scenario, plan, communities=[community.id], budgets=[], time_limit_s=limit
+    )
     return prices.targets[0] if prices.targets else None

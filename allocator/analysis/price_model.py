@@ -195,6 +195,8 @@ def finite_difference_solves(
         lp.set_row_bounds(move.row, low + raise_low, high + raise_high)
         solved = prices.lexicographic(_start_after(prices, start, move), deadline)
         lp.set_row_bounds(move.row, low, high)
+        if solved is None and deadline is not None and time.monotonic() > deadline:
+            break  # out of time: not a move without a plan
         if solved is None:
             results[move.row] = MoveResult(move.step, feasible=False)
             continue

@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from allocator.analysis.price_model import (
     LpDuals,
@@ -37,6 +38,7 @@ from allocator.analysis.price_model import (
 )
 from allocator.findings import (
     BudgetPrice,
+    CutShort,
     LpPrice,
     PriceEntry,
     PricingMethod,
@@ -47,6 +49,9 @@ from allocator.findings import (
 )
 from allocator.plan import Plan
 from allocator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from allocator.solving.worker import Deadline
 
 STEP_WAN = 1.0
 STEP_M2 = 1.0
@@ -70,20 +75,69 @@ def shadow_prices(
     time_limit_s: float | None = None,
     communities: Collection[str] | None = None,
     budgets: Collection[tuple[str, str]] | None = None,
+    deadline: Deadline | None = None,
 ) -> ShadowPrices:
     """Prices of every budget unit and every community target, LP and finite difference.
 
     `plan` is the plan to price (solved here when not given); its route choices are the ones
     the LP prices hold fixed. Finite differences re-solve with HiGHS whatever `solver` made
-    the plan; `time_limit_s` bounds them (entries left without one say so). `communities`
-    and `budgets` ((source, unit) pairs) limit the entries to those named.
-    """
-    from allocator.solving.lexicographic import solve
+    the plan. `communities` and `budgets` ((source, unit) pairs) limit the entries to those
+    named.
 
+    `time_limit_s` (or a `deadline` shared with a command) bounds all of it, the solve of a
+    plan not given included: the work runs in a worker process ended at the deadline
+    (`allocator.solving.worker`); entries left without a finite difference say so, and
+    `cut_short` says what the limit cut short (everything, when the worker was ended).
+    """
+    from allocator.solving.worker import Deadline, cut_note, within
+
+    deadline = Deadline.of(time_limit_s) if deadline is None else deadline
+    if plan is None:
+        from allocator.analysis.diagnosis import solve
+
+        plan = solve(scenario, solver=solver, deadline=deadline)
+    if not plan.status.has_plan:
+        return ShadowPrices(status=plan.status.value, summary="No plan, so no prices.")
+    options = {"communities": communities, "budgets": budgets}
+    call = within(deadline, _prices_here, scenario, plan, step_wan, step_m2, finite_differences,
+                  deadline, options)  # fmt: skip
+    if call.done:
+        return call.value
+    cut = cut_note(deadline, call.how, "shadow_prices")
+    return ShadowPrices(status=plan.status.value, summary=_NOT_PRICED, cut_short=(cut,))
+
+
+_NOT_PRICED = "No prices: the time limit was reached before they were computed."
+
+
+def _prices_here(
+    scenario: Scenario,
+    plan: Plan,
+    step_wan: float,
+    step_m2: float,
+    finite_differences: bool,
+    deadline: Deadline,
+    options: dict[str, Any],
+) -> ShadowPrices:
+    """The prices, in this process, with the finite differences bounded by `deadline`."""
+    from allocator.solving.worker import solver_seconds
+
+    limit = solver_seconds(deadline, len(scenario.communities))
+    return _prices(scenario, plan, step_wan, step_m2, finite_differences, limit, **options)
+
+
+def _prices(
+    scenario: Scenario,
+    plan: Plan,
+    step_wan: float,
+    step_m2: float,
+    finite_differences: bool,
+    time_limit_s: float | None,
+    communities: Collection[str] | None,
+    budgets: Collection[tuple[str, str]] | None,
+) -> ShadowPrices:
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s
-    if plan is None:
-        plan = solve(scenario, solver=solver)
     if not plan.status.has_plan:
         return ShadowPrices(status=plan.status.value, summary="No plan, so no prices.")
     prices = PriceModel.build(scenario)
@@ -98,6 +152,7 @@ def shadow_prices(
         moved = finite_difference_solves(prices, base, moves, deadline)
     budget_entries = tuple(_budget_entry(prices, plan, k, duals, moved, step_wan) for k in units)
     targets = tuple(_target_entry(prices, plan, c, duals, moved, step_m2) for c in places)
+    missing = len(moves) - len(moved) if finite_differences and deadline is not None else 0
     return ShadowPrices(
         status=plan.status.value,
         summary=_summary(budget_entries, targets),
@@ -107,7 +162,15 @@ def shadow_prices(
         weighted_shortfall=duals.w,
         total_cost=duals.c,
         runtime_s=round(time.monotonic() - began, 3),
+        cut_short=_unpriced(missing, len(moves)),
     )
+
+
+def _unpriced(missing: int, moves: int) -> tuple[CutShort, ...]:
+    if not missing:
+        return ()
+    note = f"{missing} of {moves} entries have no finite difference: the time limit was reached"
+    return (CutShort("shadow_prices", "time_limit", note),)
 
 
 def _method(step_wan: float, step_m2: float, resolved: bool) -> PricingMethod:

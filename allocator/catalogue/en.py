@@ -152,6 +152,12 @@ WORDS: dict[str, str] = {
     "forced.time_limit": "not re-solved: the time limit was reached (what forcing it does is "
     "not known)",
     "cut_short.line": "Cut short by the time limit: {parts}",
+    "explain.cut_short": "Cut short by the time limit: {count} routes not chosen were not "
+    "re-solved; what follows covers only those that were.",
+    "explain.stopped": "Not explained, for the time limit: {note}",
+    "forced.time_limit": "not re-solved: the time limit was reached (what forcing it does is "
+    "not known)",
+    "cut_short.line": "Cut short by the time limit: {parts}",
     "alt.optimal": "Optimal plan: {cost} 万元, weighted shortfall {short} m2. {count} alternative(s) at the same shortfall within {within} of its cost (cheapest first).",
     "alt.title": "Alternative {n}: {cost} 万元 ({above}), {changed} route choice(s) differ, weighted shortfall {short} m2",
     "alt.col_community": "Community",

@@ -34,6 +34,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -128,10 +129,38 @@ def within(deadline: Deadline | None, fn: Callable[..., Any], /, *args: Any, **k
     name (a module-level function) and its arguments and result picklable. An exception in
     `fn` is raised here again."""
     if deadline is None or not deadline.limited or _IN_WORKER:
-        return Call(fn(*args, **kwargs))
+        return Call(bounded(deadline, fn, args, kwargs))
     if deadline.passed():
         return Call(done=False, how="skipped")
-    return _shared().call(deadline, fn, args, kwargs)
+    return _shared().call(deadline, bounded, (deadline, fn, args, kwargs), {})
+
+
+_CURRENT: ContextVar[Deadline | None] = ContextVar("deadline", default=None)
+
+
+def bounded(deadline: Deadline | None, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """`fn(*args, **kwargs)` with `deadline` as the deadline of the work at hand, which the
+    solves inside it that take a plain time limit read (`left_s`, `out_of_time`)."""
+    token = _CURRENT.set(deadline)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _CURRENT.reset(token)
+
+
+def left_s(time_limit: float | None, communities: int = 0) -> float | None:
+    """The time limit for a solve inside work under a deadline: what is left of it now (less
+    the read-back reserve), else `time_limit` as given."""
+    deadline = _CURRENT.get()
+    if deadline is None or not deadline.limited:
+        return time_limit
+    return solver_seconds(deadline, communities)
+
+
+def out_of_time() -> bool:
+    """The deadline of the work at hand has passed."""
+    deadline = _CURRENT.get()
+    return deadline is not None and deadline.passed()
 
 
 def report(partial: Any) -> None:
@@ -338,13 +367,13 @@ def _ran(deadline: Deadline) -> float:
 
 
 def cut_note(deadline: Deadline | None, how: str, part: str) -> CutShort:
-    """A part of a command cut short: ended at the deadline, or skipped for want of time."""
+    """A part of a command cut short: `how` "skipped" (no time left to start it), "stopped"
+    (ended at the deadline) or "time_limit" (it ran out of time and kept what it had)."""
     limit = f"{deadline.limit_s:g} s" if deadline and deadline.limit_s is not None else "limit"
-    said = (
-        f"no time was left after the parts before it ({limit})"
-        if how == "skipped"
-        else f"{STOPPED} ({limit}): ended before it finished"
-    )
+    said = {
+        "skipped": f"no time was left after the parts before it ({limit})",
+        "stopped": f"{STOPPED} ({limit}): ended before it finished",
+    }.get(how, f"the time limit ({limit}) was reached before it finished")
     return CutShort(part, how, said)
 
 
