@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from allocator.cli.common import app, fail
+from allocator.catalogue import say
+from allocator.cli.common import Lang, LangOption, app, fail
 
 
 @app.command()
@@ -19,6 +20,7 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Scenario file to write (YAML).")] = Path(
         "province.yaml"
     ),
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Write a synthetic province: groups of 5-40 communities, every route and funding rule,
     budgets that bind (all money covers about 70% of full compliance)."""
@@ -32,9 +34,15 @@ def generate(
     try:
         write_scenario(data, out, header)
     except OSError as error:
-        fail(f"{out}: cannot write the scenario: {error}")
+        fail(say("generate.unwritten", out=out, error=error))
     options = sum(len(c["options"]) for c in data["communities"])
     typer.echo(
-        f"{out}: {communities} communities in {len(data['groups'])} groups, {options} options, "
-        f"{len(data['funding'])} funding sources."
+        say(
+            "generate.written",
+            out=out,
+            communities=communities,
+            groups=len(data["groups"]),
+            options=options,
+            sources=len(data["funding"]),
+        )
     )

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from allocator.catalogue import say, yes_no
 from allocator.cli.common import (
     EXIT_WRITE,
     Format,
     FormatOption,
     GapOption,
+    Lang,
+    LangOption,
     OutOption,
     Solver,
     SolverOption,
@@ -61,6 +64,7 @@ def compare(
         ),
     ] = False,
     strict: StrictOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file.
@@ -96,10 +100,7 @@ def compare(
 def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
     if len(paths) > 1:
         if variants is not None:
-            fail(
-                "--variants takes the variants of one file; with several files, each file's "
-                "scenario is compared as it is"
-            )
+            fail(say("compare.variants_one_file"))
         scenarios = [load_or_exit(p) for p in paths]
         labels = [p.stem for p in paths]
         if len(set(labels)) < len(labels):
@@ -112,7 +113,7 @@ def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:
         else [v.name for v in base.variants]
     )
     if variants is not None and not names:
-        fail("--variants: give variant names separated by commas, e.g. --variants a,b")
+        fail(say("compare.variants_empty"))
     chosen = {BASE: base}
     for name in names:
         if name != BASE:
@@ -126,14 +127,10 @@ def _print_comparison(frames: dict[str, pd.DataFrame], payers_note: str) -> None
     from allocator.whatif.comparison import labelled, shown
 
     screen = console()
-    titles = {
-        "scenarios": "方案对比 Scenarios side by side",
-        "communities": "各社区差异 What differs per community",
-        "inputs": "输入变化 Input changes behind them",
-    }
+    titles = {name: say(f"compare.title_{name}") for name in ("scenarios", "communities", "inputs")}
     for name, frame in frames.items():
         if frame.empty:
-            screen.print(f"{titles[name]}: none")
+            screen.print(say("compare.none", title=titles[name]))
         else:
             screen.print(_table(labelled(shown(frame)), titles[name]))
         if name == "communities" and payers_note:
@@ -170,6 +167,7 @@ def sweep(
     time_limit: TimeLimitOption = None,
     gap: GapOption = 1e-6,
     strict: StrictOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Solve the scenario over a grid of one or two parameters: one row per point."""
     from allocator.errors import ScenarioError
@@ -178,7 +176,7 @@ def sweep(
     from allocator.whatif.sweeping import sweep as run_sweep
 
     if len(vary) > 2:
-        fail("--vary: at most two parameters (a frontier or a heat map)")
+        fail(say("sweep.two_at_most"))
     try:
         parameters = [parse_vary(spec) for spec in vary]
     except ValueError as error:
@@ -204,7 +202,7 @@ def sweep(
         try:
             save(plot_sweep(frame), plot)
         except (OSError, ValueError) as error:
-            fail(f"{plot}: cannot draw the plot: {error}")
+            fail(say("sweep.plot_failed", plot=plot, error=error))
     if out is not None:
         _write(
             out, {"sweep.csv": _csv(labelled(frame)), "sweep.json": _json(_frame_records(frame))}
@@ -214,7 +212,7 @@ def sweep(
     elif fmt == Format.csv:
         sys.stdout.write(_csv(labelled(frame)))
     else:
-        console().print(_table(labelled(frame), "扫描 Sweep: one row per point"))
+        console().print(_table(labelled(frame), say("sweep.title")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +241,7 @@ def _write(out: Path, files: dict[str, str]) -> None:
     except OutFolderRefused as error:
         fail(str(error))
     except OSError as error:
-        fail(f"{out}: cannot write the files: {error}; the folder keeps what it had", EXIT_WRITE)
+        fail(say("out.whatif_unwritten", out=out, error=error), EXIT_WRITE)
 
 
 def _table(frame: pd.DataFrame, title: str) -> object:
@@ -263,13 +261,13 @@ def _cell(value: object, column: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+        return yes_no(value)
     if isinstance(value, float):
-        if "m2" in column:
+        if "m2" in column or "m²" in column:
             return f"{value:,.1f}"
         if "runtime" in column:
             return f"{value:.2f}"
-        if "万元" in column or column.endswith("_wan") or "Cost" in column or "fall" in column:
+        if "万元" in column or column.endswith("_wan") or "Cost" in column or "缺口" in column:
             return f"{value:,.2f}"
         return f"{value:g}"
     return str(value)

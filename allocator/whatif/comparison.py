@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from allocator.analysis.diagnosis import solve
-from allocator.plan import LABELS, Plan, communities_table
+from allocator.catalogue import say, word, yes_no
+from allocator.findings import CutShort
+from allocator.plan import Plan, column_label, communities_table
 from allocator.scenario.differences import side_by_side
 from allocator.scenario.schema import Scenario
 from allocator.solving.lexicographic import DEFAULT_GAP
+from allocator.solving.worker import Deadline
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed
 # (areas to 0.1 m2, money to 0.01 万元), so that solver noise is not a difference.
@@ -48,6 +51,7 @@ class Comparison:
     inputs: pd.DataFrame
     payers_only: tuple[str, ...] = ()  # ids of communities that differ only in who pays
     payers_shown: bool = True  # False: their rows are left out of `communities`
+    cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short, part "label: part"
 
     @property
     def identical(self) -> bool:
@@ -59,17 +63,13 @@ class Comparison:
         """How many communities are left out of `communities` because only who pays differs."""
         return 0 if self.payers_shown else len(self.payers_only)
 
-    def payers_note(self, how: str = "payers=True") -> str:
+    def payers_note(self, how: str = "payers=True", lang: str | None = None) -> str:
         """The line under the per-community table that says what was left out and how to list
         it ('' when nothing was); `how` is the switch to name (`--payers` on the command line)."""
         hidden = self.payers_hidden
         if not hidden:
             return ""
-        return (
-            f"另有 {hidden} 个社区只有资金来源不同（路径、面积和费用都相同），未列出；"
-            f"加 {how} 可列出。 {hidden} more communities differ only in who pays (same routes, "
-            f"areas and cost) and are not listed; add {how} to list them."
-        )
+        return say("compare.payers_hidden", lang, count=hidden, how=how)
 
     def plan(self, label: str) -> Plan:
         return self.plans[self.labels.index(label)]
@@ -81,7 +81,7 @@ class Comparison:
             "inputs": _records(self.inputs),
             "payers_only": list(self.payers_only),
             "payers_shown": self.payers_shown,
-        }
+        } | ({"cut_short": [asdict(c) for c in self.cut_short]} if self.cut_short else {})
 
     def __repr__(self) -> str:
         hidden = f" ({self.payers_hidden} communities differing only in who pays not listed)"
@@ -92,17 +92,17 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         parts = [
-            ("方案对比 Scenarios", self.summary),
-            ("各社区差异 What differs per community", self.communities),
-            ("输入变化 Input changes", self.inputs),
+            (say("compare.title_scenarios"), self.summary),
+            (say("compare.title_communities"), self.communities),
+            (say("compare.title_inputs"), self.inputs),
         ]
-        notes = {"各社区差异 What differs per community": self.payers_note()}
+        notes = {say("compare.title_communities"): self.payers_note()}
         return "".join(
             f"<h4>{html.escape(title)}</h4>"
             + (
                 labelled(shown(frame)).to_html(index=False, na_rep="-")
                 if not frame.empty
-                else "<p>none</p>"
+                else f"<p>{html.escape(say('none'))}</p>"
             )
             + (f"<p><i>{html.escape(notes[title])}</i></p>" if notes.get(title) else "")
             for title, frame in parts
@@ -123,6 +123,10 @@ def compare(
     Labels are the mapping's keys, else each scenario's `label` (a variant's name). A community
     whose plans differ only in who pays is left out of `communities` unless `payers` is true;
     `payers_only` names those communities either way.
+
+    `time_limit` (seconds) is for the whole comparison: each scenario's solve gets an equal
+    share of what is left when it starts (in a worker process ended at its share,
+    `allocator.solving.worker`), and `cut_short` names what the limit cut short.
     """
     if isinstance(scenarios, Mapping):
         labels, items = list(scenarios), list(scenarios.values())
@@ -132,7 +136,11 @@ def compare(
     if not items:
         raise ValueError("compare needs at least one scenario")
     if plans is None:
-        plans = [solve(s, solver=solver, time_limit=time_limit, gap=gap) for s in items]
+        deadline = Deadline.of(time_limit)
+        plans = [
+            solve(s, solver=solver, deadline=deadline.share(len(items) - i), gap=gap)
+            for i, s in enumerate(items)
+        ]
     elif len(plans) != len(items):
         raise ValueError(f"{len(plans)} plans for {len(items)} scenarios")
     differences = community_differences(labels, list(plans))
@@ -149,6 +157,11 @@ def compare(
         inputs=side_by_side(dict(zip(labels, items, strict=True))),
         payers_only=payers_only,
         payers_shown=payers,
+        cut_short=tuple(
+            replace(c, part=f"{label}: {c.part}")
+            for label, plan in zip(labels, plans, strict=True)
+            for c in plan.cut_short
+        ),
     )
 
 
@@ -248,28 +261,38 @@ def _value(table: dict[str, dict[str, Any]], cid: str, aspect: str, plan: Plan) 
     return bool(value) if aspect == "meets_target" else value
 
 
-_ASPECT_LABELS = {
-    "aspect": "方面 Aspect",
-    "scenario": "方案 Scenario",
-    "status": "状态 Status",
-    "communities_meeting_target": "达标社区 Meeting target",
-    "total_shortfall_m2": "总缺口 Shortfall m2",
-    "weighted_shortfall": "加权缺口 Weighted shortfall",
-    "total_cost_wan": "总费用 Cost 万元",
-    "entry": "条目 Entry",
-    "field": "字段 Field",
-}
+_OWN_LABELS = (
+    "aspect",
+    "scenario",
+    "status",
+    "communities_meeting_target",
+    "total_shortfall_m2",
+    "weighted_shortfall",
+    "total_cost_wan",
+    "entry",
+    "field",
+)
 
 
-def labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column labels for people (Chinese, then English); aspects named the same way."""
+def labelled(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """Column labels for people in the catalogue's language; aspects and statuses in words."""
     frame = frame.copy()
     if "aspect" in frame.columns:
-        frame["aspect"] = frame["aspect"].map(lambda a: LABELS.get(a, a))
-    return frame.rename(columns=lambda c: _ASPECT_LABELS.get(c, LABELS.get(c, _used_label(c))))
+        frame["aspect"] = frame["aspect"].map(lambda a: column_label(a, lang))
+    if "status" in frame.columns:
+        frame["status"] = frame["status"].map(lambda s: word("status", s, lang))
+    return frame.rename(columns=lambda c: _label(c, lang))
 
 
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
+def _label(column: str, lang: str | None) -> str:
+    if column in _OWN_LABELS:
+        return say(f"compare.col_{column}", lang)
+    if column.startswith("used_") and column.endswith("_wan"):
+        return say("compare.col_used", lang, source=column[5:-4])
+    return column_label(column, lang)
+
+
+def shown(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """The per-community differences as text, numbers printed to their precision."""
     if "aspect" not in frame.columns:
         return frame
@@ -277,22 +300,20 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
     values = [c for c in frame.columns if c not in ("community_id", "community", "aspect")]
     for index, aspect in frame["aspect"].items():
         for column in values:
-            frame.at[index, column] = _text(frame.at[index, column], aspect)
+            frame.at[index, column] = _text(frame.at[index, column], aspect, lang)
     return frame
 
 
-def _text(value: Any, aspect: str) -> str:
+def _text(value: Any, aspect: str, lang: str | None) -> str:
     if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+        return yes_no(value, lang)
     if isinstance(value, float):
         return f"{value:,.{_DIGITS.get(aspect, 2)}f}"
+    if value == NO_PLAN:
+        return say("compare.no_plan", lang)
+    if value == "absent":
+        return say("compare.absent", lang)
     return str(value)
-
-
-def _used_label(column: str) -> str:
-    if column.startswith("used_") and column.endswith("_wan"):
-        return f"{column[5:-4]} 已用 used 万元"
-    return column
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
