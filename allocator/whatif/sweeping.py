@@ -19,7 +19,7 @@ import math
 import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
@@ -157,6 +157,11 @@ def sweep(
 
     Every point is built and validated before any is solved, so a bad path or value stops the
     sweep at once (ScenarioError naming the point). `jobs` > 1 solves in that many processes.
+
+    `time_limit` (seconds) is for each point: its solve runs in a worker process ended at the
+    limit (`allocator.solving.worker`), so the sweep in all takes at most the limit (plus its
+    grace) times the points each process solves, ceil(points / jobs). What the limit cut short
+    is listed in `frame.attrs["cut_short"]` (point, part, how, note).
     """
     parameters = as_parameters(vary)
     points = grid(parameters)
@@ -165,11 +170,17 @@ def sweep(
     scenarios = [_point_scenario(scenario, parameters, point) for point in points]
     options = {"solver": solver, "time_limit": time_limit, "gap": gap}
     rows = _run(scenarios, options, jobs=max(1, int(jobs)), progress=progress)
+    cut = [
+        {"point": point, **note}
+        for point, row in zip(points, rows, strict=True)
+        for note in row.pop(_CUT, [])
+    ]
     frame = pd.DataFrame([{**point, **row} for point, row in zip(points, rows, strict=True)])
     frame = frame.astype(
         {c: "float64" for c in frame.columns if c.endswith(("_wan", "_m2", "fall"))}
     )
     frame.attrs["parameters"] = [p.column for p in parameters]
+    frame.attrs["cut_short"] = cut
     return frame
 
 
@@ -200,8 +211,12 @@ def point_row(plan: Plan) -> dict[str, Any]:
     }
 
 
+_CUT = "_cut_short"
+
+
 def _solve_point(index: int, scenario: Scenario, options: dict[str, Any]) -> tuple[int, dict]:
-    return index, point_row(solve(scenario, **options))
+    plan = solve(scenario, **options)
+    return index, {**point_row(plan), _CUT: [asdict(c) for c in plan.cut_short]}
 
 
 def _run(
