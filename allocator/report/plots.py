@@ -6,19 +6,24 @@
   total shortfall against the parameter); two parameters: a heat map of communities meeting.
 - `plot_comparison(comparison)`: communities meeting and total shortfall per scenario.
 
-Each returns a `matplotlib.figure.Figure`; `figure.savefig("x.png")` writes it. Chinese labels
-are used when a CJK font is installed, English ones otherwise.
+Each returns a `matplotlib.figure.Figure`; `figure.savefig("x.png")` writes it. Labels come from
+the catalogue in the run's language. Chinese needs a CJK font: one installed where matplotlib
+has not seen it yet is added to its font list (`cjk_font`); when there is none, the pictures
+are labelled in English and a warning says how to install one (`apt install fonts-noto-cjk`).
 """
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from allocator.plan import KIND_LABELS
+from allocator.catalogue import current, say, word
+from allocator.plan import kind_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,17 +56,56 @@ _KIND_COLOURS = {
 }
 
 
+_CJK_FILES = (
+    "notosanscjk",
+    "notoserifcjk",
+    "sourcehansans",
+    "wqy",
+    "simhei",
+    "msyh",
+    "droidsansfallback",
+    "pingfang",
+)
+NO_CJK_FONT = (
+    "未找到中文字体，图中文字改用英文。No CJK font found: the pictures are labelled in English. "
+    "Install one (Debian/Ubuntu: apt install fonts-noto-cjk; Windows has Microsoft YaHei) and "
+    "draw again."
+)
+
+
 @cache
 def cjk_font() -> str | None:
-    """The name of an installed font with Chinese characters, if any."""
+    """The name of an installed font with Chinese characters, if any. A font file on the
+    system that matplotlib's cached font list does not know yet (installed after the cache was
+    built) is added to it; when there is none, a warning says how to install one, once."""
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+    found = _known_cjk(font_manager.fontManager)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name.lower().replace("-", "") for part in _CJK_FILES):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = _known_cjk(font_manager.fontManager)
+    if found is None:
+        warnings.warn(NO_CJK_FONT, UserWarning, stacklevel=3)
+    return found
+
+
+def _known_cjk(manager: Any) -> str | None:
+    installed = {font.name for font in manager.ttflist}
     return next((name for name in _CJK_FAMILIES if name in installed), None)
 
 
-def _say(chinese: str, english: str) -> str:
-    return f"{chinese} {english}" if cjk_font() else english
+def _lang() -> str:
+    """The run's language, or English when Chinese has no font to be drawn in."""
+    return "en" if current() == "zh" and cjk_font() is None else current()
+
+
+def _say(key: str) -> str:
+    return say(key, _lang())
 
 
 def _plain(text: str, fallback: str) -> str:
@@ -100,7 +144,7 @@ def plot_plan(plan: Plan, *, title: str | None = None) -> Figure:
         axes.text(
             0.5,
             0.5,
-            f"{_say('无解', 'no plan')}: {plan.status.value}",
+            say("plot.no_plan_status", _lang(), status=word("status", plan.status.value, _lang())),
             ha="center",
             va="center",
             transform=axes.transAxes,
@@ -112,11 +156,12 @@ def plot_plan(plan: Plan, *, title: str | None = None) -> Figure:
     # Existing premises still counted: the final area less what the routes add (zero where a
     # swap or a new building replaced them).
     kept = [max(c.final_area_m2 - sum(o.counted_area_m2 for o in c.options), 0.0) for c in results]
-    _stack(axes, positions, bottoms, kept, "existing", _say("现有", "existing"))
-    for kind, label in KIND_LABELS.items():
+    _stack(axes, positions, bottoms, kept, "existing", _say("plot.existing"))
+    for kind in (k for k in _KIND_COLOURS if k != "existing"):
+        label = kind_label(kind, _lang())
         heights = [sum(o.counted_area_m2 for o in c.options if o.kind == kind) for c in results]
         if any(heights):
-            _stack(axes, positions, bottoms, heights, kind, label if cjk_font() else kind)
+            _stack(axes, positions, bottoms, heights, kind, label)
     for x, c in zip(positions, results, strict=True):
         axes.hlines(
             c.target_area_m2,
@@ -124,7 +169,7 @@ def plot_plan(plan: Plan, *, title: str | None = None) -> Figure:
             x + 0.45,
             colors="black",
             linewidth=1.6,
-            label=_say("标准", "target") if x == 0 else None,
+            label=_say("plot.target") if x == 0 else None,
         )
         if c.shortfall_m2 > 0:
             axes.text(
@@ -138,8 +183,8 @@ def plot_plan(plan: Plan, *, title: str | None = None) -> Figure:
             )
     names = [c.name if cjk_font() else c.id for c in results]
     axes.set_xticks(positions, names, rotation=60, ha="right", fontsize=8)
-    axes.set_ylabel(_say("面积", "area") + " m2")
-    axes.set_title(title or _say("各社区建成面积与标准", "Area per community against the target"))
+    axes.set_ylabel(_say("plot.area"))
+    axes.set_title(title or _say("plot.plan_title"))
     handles, labels = axes.get_legend_handles_labels()
     figure.legend(
         handles,
@@ -184,14 +229,14 @@ def plot_funding(plan: Plan, *, title: str | None = None) -> Figure:
         [totals[s][0] for s in sources],
         height=0.4,
         color="#c7d7e8",
-        label=_say("预算", "budget"),
+        label=_say("plot.budget"),
     )
     axes.barh(
         [p - 0.2 for p in positions],
         [totals[s][1] for s in sources],
         height=0.4,
         color="#1f77b4",
-        label=_say("已用", "used"),
+        label=_say("plot.used"),
     )
     for p, s in zip(positions, sources, strict=True):
         budget, used = totals[s]
@@ -199,8 +244,8 @@ def plot_funding(plan: Plan, *, title: str | None = None) -> Figure:
     labels = [f"{names[s]}\n{s}" if cjk_font() else s for s in sources]
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlabel(_say("万元", "10,000 yuan (wan)"))
-    axes.set_title(title or _say("各资金来源：预算与使用", "Money by source: budget and used"))
+    axes.set_xlabel(_say("plot.wan"))
+    axes.set_title(title or _say("plot.funding_title"))
     axes.legend(fontsize=8, loc="lower right")
     axes.margins(x=0.25)
     return _finish(figure)
@@ -232,19 +277,19 @@ def _frontier(frame: pd.DataFrame, x: str, title: str | None) -> Figure:
         color="#1f77b4",
         marker="o",
         markersize=3,
-        label=_say("达标社区", "communities meeting target"),
+        label=_say("plot.meeting"),
     )
     left.set_xlabel(_wrapped(x))
-    left.set_ylabel(_say("达标社区数", "communities meeting target"), color="#1f77b4")
+    left.set_ylabel(_say("plot.meeting_count"), color="#1f77b4")
     right = left.twinx()
     right.plot(
         solved[x],
         solved["total_shortfall_m2"],
         color="#d62728",
         marker=".",
-        label=_say("总缺口", "total shortfall m2"),
+        label=_say("plot.shortfall"),
     )
-    right.set_ylabel(_say("总缺口", "total shortfall") + " m2", color="#d62728")
+    right.set_ylabel(_say("plot.shortfall"), color="#d62728")
     failed = data[~data["status"].isin(["optimal", "time_limit", "not_proven"])]
     if not failed.empty:
         left.scatter(
@@ -253,12 +298,12 @@ def _frontier(frame: pd.DataFrame, x: str, title: str | None) -> Figure:
             marker="x",
             color="black",
             zorder=3,
-            label=_say("无解", "no plan (demonstration sites cannot be paid)"),
+            label=_say("plot.no_plan_long"),
         )
     handles = [h for axes in (left, right) for h in axes.get_legend_handles_labels()[0]]
     left.legend(handles=handles, fontsize=8, loc="center right")
     left.grid(alpha=0.3)
-    left.set_title(title or _say("预算前沿", "Frontier: what the money buys"))
+    left.set_title(title or _say("plot.frontier_title"))
     return _finish(figure)
 
 
@@ -283,8 +328,8 @@ def _heat_map(frame: pd.DataFrame, x: str, y: str, title: str | None) -> Figure:
     axes.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index], fontsize=8)
     axes.set_xlabel(_wrapped(x))
     axes.set_ylabel(_wrapped(y))
-    figure.colorbar(image, ax=axes, label=_say("达标社区", "communities meeting target"))
-    axes.set_title(title or _say("达标社区数", "Communities meeting target"))
+    figure.colorbar(image, ax=axes, label=_say("plot.meeting"))
+    axes.set_title(title or _say("plot.meeting_count"))
     return _finish(figure)
 
 
@@ -314,7 +359,7 @@ def plot_comparison(comparison: Comparison, *, title: str | None = None) -> Figu
         meeting,
         width=0.4,
         color="#1f77b4",
-        label=_say("达标社区", "communities meeting"),
+        label=_say("plot.meeting"),
     )
     right = left.twinx()
     right.bar(
@@ -322,16 +367,16 @@ def plot_comparison(comparison: Comparison, *, title: str | None = None) -> Figu
         shortfall,
         width=0.4,
         color="#d62728",
-        label=_say("总缺口 m2", "total shortfall m2"),
+        label=_say("plot.shortfall"),
     )
     for p, status in zip(positions, summary["status"], strict=True):
         if status not in ("optimal", "time_limit", "not_proven"):
-            left.text(p, 0.5, _say("无解", "no plan"), ha="center", rotation=90, fontsize=8)
+            left.text(p, 0.5, _say("plot.no_plan"), ha="center", rotation=90, fontsize=8)
     labels = [_plain(str(s), f"#{i + 1}") for i, s in enumerate(summary["scenario"])]
     left.set_xticks(list(positions), labels, rotation=20, ha="right")
-    left.set_ylabel(_say("达标社区", "communities meeting"), color="#1f77b4")
-    right.set_ylabel(_say("总缺口", "total shortfall") + " m2", color="#d62728")
-    left.set_title(title or _say("方案对比", "Scenarios side by side"))
+    left.set_ylabel(_say("plot.meeting"), color="#1f77b4")
+    right.set_ylabel(_say("plot.shortfall"), color="#d62728")
+    left.set_title(title or _say("plot.compare_title"))
     return _finish(figure)
 
 
