@@ -70,3 +70,24 @@ def test_a_limit_before_the_relaxation_leaves_the_first_plan(
     assert check_plan(province, plan.to_dict()) == []
     first = plan.solver.stages[0]
     assert direct.FIRST_PLAN_STANDS in first.note
+
+
+def test_the_decomposition_falls_back_on_the_first_plan(
+    monkeypatch: pytest.MonkeyPatch, province: dict[str, Any]
+) -> None:
+    """Decomposed, with a time limit: when its first stage ends without a plan, the first plan
+    of the whole model is the plan, checked, and said."""
+    from allocator.solving import decompose
+    from allocator.solving.status import StageRun
+
+    def no_plan(work: Any, began: float) -> list[StageRun]:
+        return [StageRun.without_plan(StageStatus.NO_PLAN, 0.1, "no plan: cut short")]
+
+    monkeypatch.setattr(lexicographic, "DECOMPOSE_FROM", 10)
+    monkeypatch.setattr(decompose, "_stages", no_plan)
+    scenario = scenario_from_dict(province)
+    plan = lexicographic.solve(scenario, formulation="sets", gap=1e-3, time_limit=120)
+    assert plan.status.has_plan
+    assert check_plan(province, plan.to_dict()) == []
+    note = plan.solver.stages[0].note
+    assert direct.FIRST_PLAN_STANDS in note and "cut short" in note

@@ -37,6 +37,7 @@ from allocator.model.sets import build_matrix
 from allocator.scenario.schema import FundingSource, Scenario
 from allocator.solving.chunks import SHORTFALL, Chunk, Decomposed, Key, split
 from allocator.solving.direct import (
+    FIRST_PLAN_STANDS,
     Readout,
     fix_and_solve,
     keep_at_most,
@@ -45,6 +46,7 @@ from allocator.solving.direct import (
     solve_stage,
     w_tolerance,
 )
+from allocator.solving.first_plan import whole_first_plan
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
@@ -68,13 +70,21 @@ def solve_decomposed(
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages by decomposition; the plan's decisions and each stage's run."""
     deadline = None if time_limit is None else began + time_limit
+    fallback = None if deadline is None else whole_first_plan(scenario, deadline)
     with large_blocks_apart():
         work = split(scenario, gap=gap, deadline=deadline, chunk_communities=CHUNK_COMMUNITIES)
         stages = _stages(work, began)
         for chunk in work.chunks:  # the models in HiGHS are done with: free them before the plan
             chunk.model.free()
     if not stages[0].status.has_plan:
-        return None, stages
+        if fallback is None or stages[0].status == StageStatus.INFEASIBLE:
+            return None, stages
+        matrix, values = fallback
+        w = float(matrix.objective("weighted_shortfall") @ values)
+        # the chunks stop a little before the deadline: the limit cut it when 5% or less was left
+        on_time = deadline - time.monotonic() <= 0.05 * (time_limit or 0.0)
+        run = StageRun(unproven(on_time), w, None, None, stages[0].runtime_s, stages[0].note)
+        return readout(scenario, matrix, values), [run.noted(FIRST_PLAN_STANDS)]
     return _readout(scenario, work), stages
 
 

@@ -21,11 +21,12 @@ import numpy as np
 
 from allocator.model.arrays import Matrix
 from allocator.model.costs import largest_cost_wan
-from allocator.model.sets import largest_area_m2
-from allocator.scenario.schema import Community
-from allocator.solving.highs import HighsModel
+from allocator.model.sets import build_matrix, largest_area_m2
+from allocator.scenario.schema import Community, Scenario
+from allocator.solving.highs import HighsModel, from_matrix
 
 SHARE_OF_TIME = 0.25  # of the time left: the first plan is a fallback, not the answer
+WHOLE_MODEL_MOST = 20_000  # communities: above, no whole model is built beside the chunks
 GIVE_UP = 5  # moves refused one after another: the money is spent
 _Set = tuple[float, float, tuple[int, ...], int]  # weighted shortfall, cost, positions, column
 
@@ -49,6 +50,22 @@ def first_plan(model: HighsModel, matrix: Matrix, years: int) -> np.ndarray | No
             break
         best = found
     return best
+
+
+def whole_first_plan(scenario: Scenario, deadline: float) -> tuple[Matrix, np.ndarray] | None:
+    """For the decomposition, which never builds the whole model: the whole sets formulation
+    built for a first plan (its share of the time to `deadline`), then freed; the matrix and
+    the plan's values, or None (too large, or no plan in time)."""
+    if len(scenario.communities) > WHOLE_MODEL_MOST:
+        return None
+    matrix = build_matrix(scenario)
+    model = from_matrix(matrix, gap=1.0, deadline=deadline)
+    try:
+        model.set_cost(matrix.objective("weighted_shortfall"))
+        values = first_plan(model, matrix, scenario.horizon_years)
+    finally:
+        model.free()
+    return None if values is None else (matrix, values)
 
 
 def _pass(
