@@ -9,7 +9,8 @@ JSON keeps its codes and values as they are: it is for programs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -25,9 +26,11 @@ def current() -> str:
     return _CURRENT.get()
 
 
-def set_lang(lang: str) -> None:
-    """Make `lang` the language of the rest of this run (the command line's `--lang`)."""
-    _CURRENT.set(_checked(lang))
+def set_lang(lang: str) -> Callable[[], None]:
+    """Make `lang` the language of the rest of this run (the command line's `--lang`); returns
+    what puts the language before it back (a command calls it when it ends)."""
+    token = _CURRENT.set(_checked(lang))
+    return lambda: _CURRENT.reset(token)
 
 
 @contextmanager
@@ -60,6 +63,16 @@ def word(table: str, code: object, lang: str | None = None) -> str:
 
 def yes_no(value: bool, lang: str | None = None) -> str:
     return say("yes" if value else "no", lang)
+
+
+_ENTRY = re.compile(r"\b(funding source|community|option|group|variant|change) '")
+
+
+def entries(text: str, lang: str | None = None) -> str:
+    """A scenario entry as the scenario layer names it ("funding source 'county'") in the words
+    of `lang` ("资金来源 'county'"): for the screen, where the entry names come from the
+    scenario's descriptions of what changed."""
+    return _ENTRY.sub(lambda m: say("entry." + m.group(1).replace(" ", "_"), lang) + " '", text)
 
 
 def _checked(lang: str) -> str:

@@ -5,12 +5,10 @@ The words for the scenario's codes (route kinds, street/town, scopes, locks) are
 
 from __future__ import annotations
 
-from allocator.labels import GROUP_KIND_ZH, LOCKED_ZH, OPTION_KIND_ZH, SCOPE_ZH
+from allocator.labels import LOCKED_ZH, OPTION_KIND_ZH
 
 WORDS: dict[str, str] = {
     **{f"kind.{code}": text for code, text in OPTION_KIND_ZH.items()},
-    **{f"group_kind.{code}": text for code, text in GROUP_KIND_ZH.items()},
-    **{f"scope.{code}": text for code, text in SCOPE_ZH.items()},
     **{f"locked.{code}": text for code, text in LOCKED_ZH.items()},
     "yes": "是",
     "no": "否",
@@ -288,4 +286,10 @@ WORDS: dict[str, str] = {
     "plot.compare_title": "方案对比",
     "plot.no_plan_status": "无解：{status}",
     "plot.existing": "现有",
+    "entry.community": "社区",
+    "entry.option": "路径",
+    "entry.group": "街镇",
+    "entry.funding_source": "资金来源",
+    "entry.variant": "变体",
+    "entry.change": "改动",
 }

@@ -66,11 +66,11 @@ class Lang(StrEnum):
     en = "en"
 
 
-def _use_lang(value: Lang | None) -> Lang | None:
-    """The option's callback: texts of the rest of the run in this language."""
+def _use_lang(ctx: typer.Context, value: Lang | None) -> Lang | None:
+    """The option's callback: texts of the command in this language, until it ends."""
     from allocator.catalogue import set_lang
 
-    set_lang((value or Lang.zh).value)
+    ctx.call_on_close(set_lang((value or Lang.zh).value))
     return value
 
 
@@ -157,7 +157,7 @@ def variant_or_exit(scenario: Scenario, name: str) -> Scenario:
 def report_variants(scenario: Scenario) -> None:
     """Print, for each variant, what it changes (entry, field, old -> new); exit 2 if any
     variant has problems (all of them are listed)."""
-    from allocator.catalogue import say
+    from allocator.catalogue import entries, say
     from allocator.errors import ScenarioError
     from allocator.scenario.differences import scenario_diff
 
@@ -171,9 +171,11 @@ def report_variants(scenario: Scenario) -> None:
         count = len(changed)
         description = variant.description.strip() or say("validate.no_description")
         typer.echo(say("validate.variant", name=variant.name, description=description))
-        typer.echo(say("validate.variant_valid" if count else "validate.variant_same", count=count))
+        typer.echo(
+            "  " + say("validate.variant_valid" if count else "validate.variant_same", count=count)
+        )
         for row in changed.itertuples(index=False):
-            typer.echo(f"    {row.entry}: {row.field}: {row.old} -> {row.new}")
+            typer.echo(f"    {entries(row.entry)}: {row.field}: {row.old} -> {row.new}")
     if problems:
         head = say("validate.variant_problems", path=scenario.path, count=len(problems))
         fail("\n".join([head, *problems]))

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.analysis.diagnosis import solve
-from allocator.catalogue import say, word, yes_no
+from allocator.catalogue import entries, say, word, yes_no
 from allocator.findings import CutShort
 from allocator.plan import Plan, column_label, communities_table
 from allocator.scenario.differences import side_by_side
@@ -281,6 +281,8 @@ def labelled(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
         frame["aspect"] = frame["aspect"].map(lambda a: column_label(a, lang))
     if "status" in frame.columns:
         frame["status"] = frame["status"].map(lambda s: word("status", s, lang))
+    if "entry" in frame.columns:
+        frame["entry"] = frame["entry"].map(lambda e: entries(str(e), lang))
     return frame.rename(columns=lambda c: _label(c, lang))
 
 
