@@ -41,7 +41,7 @@ from allocator.cli.printing import (
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
-    from allocator.findings import Diagnosis, TargetPrice
+    from allocator.findings import CutShort, Diagnosis, ShadowPrices, TargetPrice
     from allocator.plan import Plan
     from allocator.scenario.schema import Scenario
 
@@ -96,21 +96,21 @@ def explain_command(
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
     from allocator.analysis.diagnosis import solve
     from allocator.analysis.explanation import explain
+    from allocator.solving.worker import Deadline, warm
 
+    deadline = warm(Deadline.of(time_limit))
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
     if community is not None:
         community = community_id(scenario, community, path)
-    plan = solve(scenario, solver=solver.value, time_limit=time_limit)
+    plan = solve(scenario, solver=solver.value, deadline=deadline)
     if not plan.status.has_plan:
         diagnosis = plan.diagnosis.to_dict() if plan.diagnosis else None
         data = {"status": plan.status.value, "diagnosis": diagnosis}
         _no_plan(plan.status.value, plan.diagnosis, fmt, data)
     chosen = known if community is None else [community]
     results = [
-        explain(
-            scenario, cid, plan=plan, solver=solver.value, time_limit=time_limit, lang=lang.value
-        )
+        explain(scenario, cid, plan=plan, solver=solver.value, deadline=deadline, lang=lang.value)
         for cid in chosen
     ]
     if fmt == TextFormat.json:
@@ -120,6 +120,7 @@ def explain_command(
     out = console()
     for result in results:
         print_explanation(result, out, scenario, plan)
+    print_cut_short([*plan.cut_short, *(c for r in results for c in r.cut_short)], out)
 
 
 def community_id(scenario: Scenario, written: str, path: Path) -> str:
@@ -264,11 +265,13 @@ def alternatives_command(
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
     from allocator.analysis.alternatives import alternatives
+    from allocator.solving.worker import Deadline, warm
 
+    deadline = warm(Deadline.of(time_limit))
     share = parse_share(within)
     scenario = _scenario(path, variant)
     result = alternatives(
-        scenario, within=share, count=count, solver=solver.value, time_limit=time_limit
+        scenario, within=share, count=count, solver=solver.value, deadline=deadline
     )
     if not result.optimal.status.has_plan:
         optimal = result.optimal
@@ -277,34 +280,86 @@ def alternatives_command(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print_alternatives(result, console())
+        print_cut_short([*result.optimal.cut_short, *result.cut_short], console())
     raise typer.Exit(exit_code(result.optimal))
 
 
 # --- solve --explain, and a scenario without a plan ---------------------------------------
-def with_shadow_prices(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -> Plan:
-    """The plan with its shadow prices attached (under `shadow_prices` in its JSON). When no
-    budget buys anything at `step_wan`, the budgets are priced at the first larger step that
-    buys something (`allocator.analysis.first_step`), and the summary leads with it."""
+def with_shadow_prices(
+    plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0, deadline: Any = None
+) -> Plan:
+    """The plan with its shadow prices attached (under `shadow_prices` in its JSON), within
+    what is left of `deadline` (an `allocator.solving.worker.Deadline`; None: no limit): in
+    the worker, ended at the deadline; what the limit cut short is added to `cut_short`."""
+    from dataclasses import replace
+
+    from allocator.findings import ShadowPrices
+    from allocator.solving.worker import cut_note, within
+
+    if not plan.status.has_plan:
+        return plan
+    call = within(deadline, priced, plan, scenario, solver, step_wan)
+    if call.done:
+        prices = call.value
+    else:
+        cut = cut_note(deadline, call.how, "shadow_prices")
+        prices = ShadowPrices(status=plan.status.value, summary=cut.note, cut_short=(cut,))
+    cut_short = (*plan.cut_short, *prices.cut_short)
+    return replace(plan, shadow_prices=prices, cut_short=cut_short)
+
+
+def priced(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -> ShadowPrices:
+    """The plan's shadow prices. When no budget buys anything at `step_wan`, the budgets are
+    priced at the first larger step that buys something (`allocator.analysis.first_step`), and
+    the summary leads with it. Each pricing gets what is left of the deadline at hand."""
     from dataclasses import replace
 
     from allocator.analysis.first_step import first_buying_step
     from allocator.analysis.shadow import shadow_prices
     from allocator.cli.printing import buys_something, lead_words
+    from allocator.findings import CutShort
+    from allocator.solving.worker import left_s, out_of_time
 
-    if not plan.status.has_plan:
-        return plan
-    prices = shadow_prices(scenario, plan, solver=solver, step_wan=step_wan)
+    n = len(scenario.communities)
+    prices = shadow_prices(
+        scenario, plan, solver=solver, step_wan=step_wan, time_limit_s=left_s(None, n)
+    )
     if prices.budgets and not buys_something(prices.budgets):
-        found = first_buying_step(scenario, plan, above_wan=step_wan)
+        found = first_buying_step(scenario, plan, above_wan=step_wan, time_limit_s=left_s(None, n))
+        if found is None and out_of_time():
+            said = "the larger steps of money were not all tried in the time given"
+            cut = CutShort("shadow_prices", "time_limit", said)
+            return replace(prices, cut_short=(*prices.cut_short, cut))
         if found is not None:
-            at = shadow_prices(scenario, plan, solver=solver, step_wan=found[0], communities=[])
+            at = shadow_prices(scenario, plan, solver=solver, step_wan=found[0], communities=[],
+                               time_limit_s=left_s(None, n))  # fmt: skip
             prices = replace(prices, budgets=at.budgets)
-    prices = replace(prices, summary=lead_words(prices.budgets, step_wan))
-    return replace(plan, shadow_prices=prices)
+    return replace(prices, summary=lead_words(prices.budgets, step_wan))
+
+
+def with_explanations_cut(plan: Plan, explanations: dict[str, Explanation]) -> Plan:
+    """The plan with one `cut_short` entry for the explanations the time limit cut short."""
+    from dataclasses import replace
+
+    from allocator.findings import CutShort
+
+    cut = [cid for cid, e in explanations.items() if e.cut_short]
+    if not cut:
+        return plan
+    note = f"{len(cut)} of {len(explanations)} communities not fully explained: {', '.join(cut)}"
+    return replace(plan, cut_short=(*plan.cut_short, CutShort("explanations", "time_limit", note)))
+
+
+def print_cut_short(cut: list[CutShort] | tuple[CutShort, ...], out: Any) -> None:
+    """One line naming what the time limit cut short (nothing when nothing was)."""
+    if cut:
+        parts = "; ".join(f"{c.part}: {c.note}" for c in cut)
+        out.print(say("cut_short.line", parts=parts), markup=False)
 
 
 def print_plan_extras(plan: Plan, out: Any) -> None:
     """What `emit_plan` prints after the plan's own tables: shadow prices, or why no plan."""
+    print_cut_short(plan.cut_short, out)
     if plan.shadow_prices:
         print_shadow_prices(plan.shadow_prices, out)
     if plan.diagnosis and not plan.status.has_plan:

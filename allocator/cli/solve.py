@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
     from allocator.plan import Plan
     from allocator.scenario.schema import Scenario
+    from allocator.solving.worker import Deadline
 
 
 def emit_plan(
@@ -92,16 +93,17 @@ def _write_out(
         typer.echo(say("out.no_plan_written", out=out, file=out / NO_PLAN_FILE), err=True)
 
 
-def explain_all(plan: Plan, scenario: Scenario, solver: str, time_limit: float | None) -> dict:
+def explain_all(plan: Plan, scenario: Scenario, solver: str, deadline: Deadline) -> dict:
     """Why each community gets its routes, for the ledgers of plan.xlsx (`--explain --out`),
-    up to the number of communities that get a ledger sheet each."""
+    up to the number of communities that get a ledger sheet each, within `deadline` (those it
+    leaves no time for say so)."""
     from allocator.analysis.explanation import explain
     from allocator.report.ledger import LEDGER_SHEETS_MAX
 
     if not plan.status.has_plan or len(scenario.communities) > LEDGER_SHEETS_MAX:
         return {}
     return {
-        c.id: explain(scenario, c.id, plan=plan, solver=solver, time_limit=time_limit)
+        c.id: explain(scenario, c.id, plan=plan, solver=solver, deadline=deadline)
         for c in scenario.communities
     }
 
@@ -142,20 +144,23 @@ def solve(
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
+    from allocator.solving.worker import Deadline, warm
 
+    deadline = warm(Deadline.of(time_limit))
     scenario = load_or_exit(path)
     if variant is not None:
         scenario = variant_or_exit(scenario, variant)
     if out is not None:
         check_out(out)
-    plan = solve_scenario(scenario, solver=solver.value, time_limit=time_limit, gap=gap)
+    plan = solve_scenario(scenario, solver=solver.value, deadline=deadline, gap=gap)
     explanations = {}
     if explain:
-        from allocator.cli.explain import with_shadow_prices
+        from allocator.cli.explain import with_explanations_cut, with_shadow_prices
 
-        plan = with_shadow_prices(plan, scenario, solver.value, price_step)
+        plan = with_shadow_prices(plan, scenario, solver.value, price_step, deadline)
         if out is not None:
-            explanations = explain_all(plan, scenario, solver.value, time_limit)
+            explanations = explain_all(plan, scenario, solver.value, deadline)
+            plan = with_explanations_cut(plan, explanations)
     emit_plan(plan, fmt, out, scenario, explanations, wide=wide)
 
 

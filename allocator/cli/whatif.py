@@ -94,7 +94,10 @@ def compare(
     elif fmt == Format.csv:
         sys.stdout.write(_csv(labelled(result.summary)))
     else:
+        from allocator.cli.explain import print_cut_short
+
         _print_comparison(frames, result.payers_note("--payers"))
+        print_cut_short(result.cut_short, console())
 
 
 def _compared(paths: list[Path], variants: str | None) -> dict[str, Scenario]:

@@ -163,6 +163,21 @@ def out_of_time() -> bool:
     return deadline is not None and deadline.passed()
 
 
+def warm(deadline: Deadline) -> Deadline:
+    """Start the worker now when `deadline` is limited (its imports then overlap the command's
+    own loading); `deadline` as it is."""
+    if deadline.limited and not _IN_WORKER:
+        _shared().start()
+    return deadline
+
+
+def ready(limited: bool = True) -> None:
+    """With `limited`, have the worker started and through its imports before a clock starts
+    (a sweep's point: its limit is for its own solve)."""
+    if limited and not _IN_WORKER:
+        _shared().wait_ready()
+
+
 def report(partial: Any) -> None:
     """In the worker, send `partial` (what is done so far) to the command, which keeps the
     last one it gets if the work is stopped; elsewhere nothing."""
@@ -180,6 +195,22 @@ class Worker:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._frames: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._ready = False
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Start the worker if need be and wait until it has made its imports."""
+        self.start()
+        ends = time.monotonic() + timeout_s
+        while not self._ready and time.monotonic() < ends:
+            try:
+                kind, value = self._frames.get(timeout=max(ends - time.monotonic(), 0.0))
+            except queue.Empty:
+                return
+            if kind == "ready":
+                self._ready = True
+            elif kind == "gone":
+                self.stop()
+                return
 
     @property
     def pid(self) -> int | None:
@@ -188,7 +219,7 @@ class Worker:
     def call(
         self, deadline: Deadline, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]
     ) -> Call:
-        process = self._start()
+        process = self.start()
         assert process.stdin is not None
         try:
             _send(process.stdin, (fn, args, kwargs))
@@ -203,7 +234,9 @@ class Worker:
             except queue.Empty:
                 self.stop()
                 return Call(done=False, how="stopped", partial=partial)
-            if kind == "partial":
+            if kind == "ready":
+                self._ready = True
+            elif kind == "partial":
                 partial = value
             elif kind == "done":
                 return Call(value)
@@ -213,10 +246,11 @@ class Worker:
                 self.stop()
                 raise RuntimeError(f"the solver's worker process ended unexpectedly: {value}")
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def start(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._frames = queue.Queue()
+        self._ready = False
         flags = {"start_new_session": True} if _POSIX else {"creationflags": _NEW_GROUP}
         process = subprocess.Popen(  # noqa: S603 - this very interpreter, this very module
             [sys.executable, "-m", "allocator.solving.worker"],
@@ -391,6 +425,9 @@ def _serve() -> None:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
     jobs = sys.stdin.buffer
     sys.path[:] = pickle.load(jobs)
+    import allocator.solving.lexicographic  # noqa: F401 - the solver's imports, before any job
+
+    _send(_OUT, ("ready", None))
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     while True:
         try:

@@ -179,6 +179,9 @@ def sweep(
     frame = frame.astype(
         {c: "float64" for c in frame.columns if c.endswith(("_wan", "_m2", "fall"))}
     )
+    if cut:  # a column only when the time limit cut some point short
+        frame["cut_short"] = ["; ".join(f"{c['part']}: {c['note']}" for c in row_cut)
+                              for row_cut in _by_point(cut, points)]  # fmt: skip
     frame.attrs["parameters"] = [p.column for p in parameters]
     frame.attrs["cut_short"] = cut
     return frame
@@ -214,7 +217,14 @@ def point_row(plan: Plan) -> dict[str, Any]:
 _CUT = "_cut_short"
 
 
+def _by_point(cut: list[dict[str, Any]], points: list[dict[str, Any]]) -> list[list[dict]]:
+    return [[c for c in cut if c["point"] is point] for point in points]
+
+
 def _solve_point(index: int, scenario: Scenario, options: dict[str, Any]) -> tuple[int, dict]:
+    from allocator.solving.worker import ready
+
+    ready(options.get("time_limit") is not None)  # the point's limit is for its own solve
     plan = solve(scenario, **options)
     return index, {**point_row(plan), _CUT: [asdict(c) for c in plan.cut_short]}
 
