@@ -316,3 +316,19 @@ def test_a_plan_that_cannot_be_names_the_cells_of_its_conflict(tmp_path: Path) -
     assert all(f"县.xlsx, {c.place}" in c.where for c in plan.diagnosis.conflicts)
     shown = CliRunner().invoke(app, ["solve", str(book)])
     assert shown.exit_code == 3 and places["must_meet"] in shown.output
+
+
+def test_implausible_cells_are_named_in_the_units_of_the_workbook(tmp_path: Path) -> None:
+    """A workbook's warnings name the cell and give the value as the cell holds it (元), and
+    suggest no figure in 万元: the planner wrote the column's unit."""
+    from allocator import warnings_of
+
+    data = {**SMALL, "variants": []}
+    data["funding"] = [{"id": "county", "name": "县财政", "budget": 0.045}]  # 450 元
+    book = tmp_path / "县.xlsx"
+    write_workbook(book, scenario_from_dict(data))
+    [doubt] = warnings_of(load_scenario(book))
+    assert doubt.place.startswith("预算!") and doubt.value == pytest.approx(450)
+    said = doubt.describe()
+    assert "县.xlsx, 预算!" in said and "450 元" in said and "不到 1,000 元" in said
+    assert "请改为" not in said and "万元" not in said.split("（")[0]

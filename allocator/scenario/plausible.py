@@ -13,7 +13,9 @@ rule below names what it finds implausible, the likely mistake and the value to 
 | annual_cost_per_m2 | above 100 | 元/m2 a year | value / 10,000 |
 | annual_cost_per_m2 | 0.1 to 1 | (ask) | |
 | annual_cost_per_m2 | below 0.004 (40 元/m2 a year) | 万元/m2 a month | value x 12 |
+| cost_per_m2 | below 0.001 万元/m2 (10 元/m2) | (ask) | |
 | money | above 10,000 万元, or 100 万元 a community (a budget) | 元 | value / 10,000 |
+| money of a source | below 0.1 万元 (1,000 元) | (ask) | |
 | area of one community | above 5,000 m2 | one digit too many | value / 10 |
 
 `warnings_of(scenario)` lists them, each naming the file, line, entry (in Chinese words) and
@@ -35,6 +37,8 @@ from allocator.scenario.schema import Scenario
 Loc = tuple[str | int, ...]
 
 COST_PER_M2_MAX = 1.0  # 万元/m2: 10,000 元/m2 is above any fit-out or building cost here
+COST_PER_M2_MIN = 0.001  # 万元/m2: 10 元/m2 is below any (a cost in 万元 typed as 元 in a workbook)
+MONEY_MIN = 0.1  # 万元: a source's budget or cap below 1,000 元
 RENT_MAX = 0.1  # 万元/m2 a year: 1,000 元/m2 a year, 83 元/m2 a month
 RENT_MIN = 0.004  # 万元/m2 a year: 40 元/m2 a year, 3.3 元/m2 a month
 MONEY_MAX = 10_000.0  # 万元: 1 亿元, for a county
@@ -56,6 +60,8 @@ class Doubt:
     origin: str = ""
     line: int | None = None
     entry: str = ""
+    place: str = ""  # in a workbook: the cell and its column header, instead of the line
+    reason: str = ""  # why the value is implausible, whatever the unit it was written in
 
     @property
     def field(self) -> str:
@@ -65,6 +71,8 @@ class Doubt:
 
     def describe(self) -> str:
         """'2024.yaml 第 113 行, 社区 nanqiao 路径 nanqiao_heighten, 字段 cost_per_m2: 值 35 ...'"""
+        if self.place:  # the value as the cell holds it, in the column's unit
+            return printable(f"{self.origin}, {self.place}: 值 {_plain(self.value)} {self.message}")
         where = f"{self.origin} 第 {self.line} 行" if self.line else self.origin
         parts = [p for p in (where, self.entry, f"字段 {self.field}") if p]
         return printable(f"{', '.join(parts)}: 值 {_plain(self.value)} {self.message}")
@@ -78,7 +86,30 @@ def warnings_of(scenario: Scenario) -> list[Doubt]:
     source = scenario._source
     origin = scenario.path or "<scenario>"
     named = [replace(d, origin=origin, entry=_entry(source, d.loc)) for d in doubts]
+    if scenario._cells is not None:
+        return [_on_cell(d, scenario._cells) for d in named]
     return _with_lines(named, scenario.path)
+
+
+# How a workbook shows each field (allocator.scenario.workbook_columns): 元, 元/m2/月, m2.
+_SHEET_UNITS = {
+    "cost_per_m2": (1e4, "元/m²"),
+    "annual_cost_per_m2": (1e4 / 12, "元/m²/月"),
+    **{key: (1e4, "元") for key in (*_MONEY_FIELDS, "budget", "max_per_option")},
+    **{key: (1e4, "元") for key in ("budget_by_kind", "budgets")},
+}
+
+
+def _on_cell(doubt: Doubt, cells: Any) -> Doubt:
+    """A doubt of a workbook's value: on its cell, the value in the column's unit, and the
+    reason without a fix in 万元 (the planner wrote the column's unit)."""
+    place, _ = cells.place_of(doubt.loc)
+    if place is None:
+        return doubt
+    field = next((k for k in reversed(doubt.loc) if k in _SHEET_UNITS), None)
+    factor, unit = _SHEET_UNITS.get(field, (1.0, "m²"))
+    message = f"{unit} 不合常理（{doubt.reason}），请核对单位和位数 (implausible in its unit)"
+    return replace(doubt, place=str(place), value=doubt.value * factor, message=message)
 
 
 def report(doubts: list[Doubt]) -> str:
@@ -121,17 +152,26 @@ def _doubts(scenario: Scenario) -> Iterator[Doubt]:
 
 
 def _cost(loc: Loc, value: float) -> Iterator[Doubt]:
+    if 0 < value < COST_PER_M2_MIN:
+        yield Doubt(
+            loc,
+            value,
+            reason="每平方米不到 10 元",
+            message="按 万元/m² 计太低（每平方米不到 10 元），请核对单位 (cost per m2 is in 万元)",
+        )
     if value > COST_PER_M2_MAX:
         yield Doubt(
             loc,
             value,
-            "按 万元/m² 计不合常理（每平方米超过 1 万元），疑为以 元/m² 填写；若是，请改为 "
+            reason="每平方米超过 1 万元",
+            message="按 万元/m² 计不合常理（每平方米超过 1 万元），疑为以 元/m² 填写；若是，请改为 "
             f"{_plain(value / 1e4)} (cost per m2 is in 万元: {_plain(value)} 元/m² is "
             f"{_plain(value / 1e4)} 万元/m²)",
         )
 
 
 def _rent(loc: Loc, value: float) -> Iterator[Doubt]:
+    reason = "每平方米每年超过 1,000 元" if value > RENT_MAX else "每平方米每年不到 40 元"
     if 1 <= value <= 100:
         yearly = value * 12 / 1e4
         message = (
@@ -155,15 +195,23 @@ def _rent(loc: Loc, value: float) -> Iterator[Doubt]:
         )
     else:
         return
-    yield Doubt(loc, value, message)
+    yield Doubt(loc, value, message, reason=reason)
 
 
 def _money(loc: Loc, value: float | None, most: float) -> Iterator[Doubt]:
+    if value is not None and 0 < value < MONEY_MIN and loc[0] == "funding":
+        yield Doubt(
+            loc,
+            value,
+            reason="一笔资金不到 1,000 元",
+            message="按 万元 计太低（不到 1,000 元），请核对单位 (money is in 万元, 10,000 yuan)",
+        )
     if value is not None and value > most:
         yield Doubt(
             loc,
             value,
-            f"按 万元 计不合常理（超过 {most:,.0f} 万元），疑为以 元 填写；若是，请改为 "
+            reason=f"超过 {most:,.0f} 万元",
+            message=f"按 万元 计不合常理（超过 {most:,.0f} 万元），疑为以 元 填写；若是，请改为 "
             f"{_plain(value / 1e4)} (money is in 万元, 10,000 yuan)",
         )
 
@@ -173,8 +221,10 @@ def _area(loc: Loc, value: float) -> Iterator[Doubt]:
         yield Doubt(
             loc,
             value,
-            f"m²：一个社区超过 {AREA_MAX:,.0f} m² 不合常理（标准为 500 m²），请核对是否多写了一位；"
-            f"若是，请改为 {_plain(value / 10)} (area of one community, in m2)",
+            reason=f"一个社区超过 {AREA_MAX:,.0f} m²",
+            message=f"m²：一个社区超过 {AREA_MAX:,.0f} m² 不合常理（标准为 500 m²），"
+            f"请核对是否多写了一位；若是，请改为 {_plain(value / 10)} "
+            "(area of one community, in m2)",
         )
 
 
