@@ -75,6 +75,7 @@ def one_problem(result: Any) -> str:
             "多写了一位；若是，请改为 2800",
         ),
         ("budget: 450", "budget: 0.045", "budget", "太低（不到 1,000 元）"),
+        ("existing_area_m2: 280 ", "existing_area_m2: 2.8e-7 ", "existing_area_m2", "不到 1 m²"),
     ],
 )
 def test_implausible_values_warn_and_strict_refuses(

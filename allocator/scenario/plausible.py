@@ -17,6 +17,7 @@ rule below names what it finds implausible, the likely mistake and the value to 
 | money | above 10,000 万元, or 100 万元 a community (a budget) | 元 | value / 10,000 |
 | money of a source | below 0.1 万元 (1,000 元) | (ask) | |
 | area of one community | above 5,000 m2 | one digit too many | value / 10 |
+| an area (community or route) | below 1 m2 | (ask) | |
 
 `warnings_of(scenario)` lists them, each naming the file, line, entry (in Chinese words) and
 field; the command line prints them on stderr and `--strict` makes them errors (exit 2).
@@ -44,6 +45,7 @@ RENT_MIN = 0.004  # 万元/m2 a year: 40 元/m2 a year, 3.3 元/m2 a month
 MONEY_MAX = 10_000.0  # 万元: 1 亿元, for a county
 MONEY_PER_COMMUNITY = 100.0  # 万元: 500 m2 built new at 0.2 万元/m2; a province's budgets scale
 AREA_MAX = 5_000.0  # m2 for one community, against a standard of 500
+AREA_MIN = 1.0  # m2: no room or route is smaller (and 1e-9 m2 is below the solver's tolerances)
 
 _MONEY_FIELDS = ("fixed_cost", "annual_cost")
 _AREA_FIELDS = ("existing_area_m2", "target_area_m2")
@@ -217,6 +219,14 @@ def _money(loc: Loc, value: float | None, most: float) -> Iterator[Doubt]:
 
 
 def _area(loc: Loc, value: float) -> Iterator[Doubt]:
+    if 0 < value < AREA_MIN:
+        yield Doubt(
+            loc,
+            value,
+            reason=f"不到 {AREA_MIN:g} m²",
+            message=f"m²：不到 {AREA_MIN:g} m² 不合常理（标准为 500 m²），请核对单位 "
+            "(an area in m2; amounts this small are below what the solver resolves)",
+        )
     if value > AREA_MAX:
         yield Doubt(
             loc,
