@@ -96,9 +96,9 @@ def explain_command(
     """Why a community gets its routes: runner-up, binding rules, marginal cost."""
     from allocator.analysis.diagnosis import solve
     from allocator.analysis.explanation import explain
-    from allocator.solving.worker import Deadline, warm
+    from allocator.solving.worker import Deadline, process_began, warm
 
-    deadline = warm(Deadline.of(time_limit))
+    deadline = warm(Deadline.of(time_limit, began=process_began()))
     scenario = _scenario(path, variant)
     known = [c.id for c in scenario.communities]
     if community is not None:
@@ -265,9 +265,9 @@ def alternatives_command(
 ) -> None:
     """Plans nearly as cheap, at the same shortfall, that differ in as many routes as can be."""
     from allocator.analysis.alternatives import alternatives
-    from allocator.solving.worker import Deadline, warm
+    from allocator.solving.worker import Deadline, process_began, warm
 
-    deadline = warm(Deadline.of(time_limit))
+    deadline = warm(Deadline.of(time_limit, began=process_began()))
     share = parse_share(within)
     scenario = _scenario(path, variant)
     result = alternatives(

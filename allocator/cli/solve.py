@@ -144,9 +144,9 @@ def solve(
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
-    from allocator.solving.worker import Deadline, warm
+    from allocator.solving.worker import Deadline, process_began, warm
 
-    deadline = warm(Deadline.of(time_limit))
+    deadline = warm(Deadline.of(time_limit, began=process_began()))
     scenario = load_or_exit(path)
     if variant is not None:
         scenario = variant_or_exit(scenario, variant)

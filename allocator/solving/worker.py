@@ -96,6 +96,21 @@ class Deadline:
         return Deadline(own, now + own, min(self.stop_at, now + own + grace_s(own)))
 
 
+def process_began(*, at_most_s: float = 5.0) -> float:
+    """When this process started, on the clock of `time.monotonic` (Linux), so that a command's
+    deadline counts its imports too; now when that is not known or more than `at_most_s` ago
+    (a notebook, a test runner: a command run in them counts from its own start)."""
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # field 22 of proc(5): starttime, in clock ticks after boot
+        ago = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - ago if 0.0 <= ago <= at_most_s else now
+
+
 def grace_s(limit_s: float) -> float:
     return GRACE_S + GRACE_SHARE * limit_s
 
