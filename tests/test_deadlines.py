@@ -268,3 +268,34 @@ def test_compare_shares_one_limit() -> None:
     assert time.monotonic() - began < bound_s(3)
     for c in result.cut_short:
         assert c.part.split(":")[0] in scenarios
+
+
+def _diagnosis_stuck(scenario, deadline):  # noqa: ANN001, ANN202 - runs in the worker
+    time.sleep(600)
+
+
+def _infeasible() -> dict:
+    """A demonstration site 200 m2 short whatever the money."""
+    lease = {"id": "a-lease", "kind": "lease", "max_area_m2": 300, "annual_cost_per_m2": 0.01}
+    site = {"id": "a", "name": "a 社区", "group": "g", "existing_area_m2": 0, "must_meet": True}
+    return {
+        "name": "short site",
+        "groups": [{"id": "g", "name": "城南街道", "kind": "street"}],
+        "communities": [{**site, "options": [lease]}],
+        "funding": [{"id": "county", "name": "县财政", "budget": 100}],
+    }
+
+
+def test_the_diagnosis_gets_what_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = scenario_from_dict(_infeasible())
+    plan = solve(scenario, time_limit=10)
+    assert plan.status == Status.INFEASIBLE and plan.diagnosis is not None
+    assert plan.diagnosis.short_m2 and plan.cut_short == ()
+    from allocator.analysis import diagnosis
+
+    monkeypatch.setattr(diagnosis, "_diagnose_here", _diagnosis_stuck)
+    began = time.monotonic()
+    plan = solve(scenario, time_limit=2)
+    assert time.monotonic() - began < bound_s(2)
+    assert plan.status == Status.INFEASIBLE and plan.diagnosis is None
+    assert [(c.part, c.how) for c in plan.cut_short] == [("diagnosis", "stopped")]
