@@ -334,6 +334,8 @@ def solve(scenario: Scenario, *, deadline: Deadline | None = None, **options: An
     cut = list(plan.cut_short)
     if plan.status == Status.TIME_LIMIT:
         cut.append(_at_the_limit(plan))
+    elif plan.status == Status.NO_PLAN and deadline.limited and not cut:
+        cut.append(_no_plan_found(plan))
     if plan.status == Status.INFEASIBLE and not deadline.limited:
         return replace(plan, diagnosis=diagnose(scenario))
     if plan.status == Status.INFEASIBLE:
@@ -356,6 +358,12 @@ def _diagnose_here(scenario: Scenario, deadline: Deadline) -> Diagnosis:
     from allocator.solving.worker import solver_seconds
 
     return diagnose(scenario, time_limit_s=solver_seconds(deadline))
+
+
+def _no_plan_found(plan: Plan) -> CutShort:
+    notes = [s.note for s in plan.solver.stages if s.note]
+    said = "; ".join(notes) or "no plan was found in the time given"
+    return CutShort("solve", "time_limit", said)
 
 
 def _at_the_limit(plan: Plan) -> CutShort:
