@@ -116,6 +116,9 @@ class Plan:
     diagnosis: Diagnosis | None = None  # why there is no plan (allocator.solve adds it)
     audit: dict[str, Any] = field(default_factory=dict)
     shadow_prices: ShadowPrices | None = None  # allocator.analysis.shadow, `solve --explain`
+    # 万元 of the county's own money (general money of county scope) the plan spends; None
+    # when there is no plan.
+    county_money_used: float | None = None
     cut_short: tuple[CutShort, ...] = ()  # parts cut short by the time limit
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +130,7 @@ class Plan:
             "total_shortfall_m2": self.total_shortfall_m2,
             "weighted_shortfall": self.weighted_shortfall,
             "communities_meeting_target": self.communities_meeting_target,
+            "county_money_used": self.county_money_used,
             "communities": [asdict(c) for c in self.community_results],
             "funding": [asdict(f) for f in self.funding_results],
             "solver": asdict(self.solver),

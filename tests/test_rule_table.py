@@ -36,6 +36,7 @@ ORACLE_TAG = {
     "one_replacing": "replacing",
     "target": "final-area",
     "must_meet": "must-meet",
+    "meets_target": "communities-meeting",
 }
 
 

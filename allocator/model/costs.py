@@ -30,6 +30,27 @@ def kept_shortfall_m2(
     return max(room, read_back_rel * abs(shortfall_m2))
 
 
+def kept_money_wan(money_wan: float, *, read_back_rel: float = 0.0) -> float:
+    """How far a later stage may let a sum of money (total cost C, county money K) exceed the
+    least an earlier stage found (万元): 1e-6 of it, at least 1e-6 万元 (8 yuan in 824 万元),
+    with a solver's read-back precision (`read_back_rel`) added as for W."""
+    return max(1e-6 * max(1.0, abs(money_wan)), read_back_rel * abs(money_wan))
+
+
+def kept_room(
+    kind: str, value: float, *, arrays: bool = False, read_back_rel: float = 0.0
+) -> float:
+    """How far a later stage may let a measure of `kind` ("m2", "money", "count"; see
+    `allocator.model.rules.MEASURES`) exceed the value an earlier stage found: a count is kept
+    exactly (half a community below the next whole count), m2 by `kept_shortfall_m2`, money
+    by `kept_money_wan`."""
+    if kind == "count":
+        return 0.5
+    if kind == "m2":
+        return kept_shortfall_m2(value, arrays=arrays, read_back_rel=read_back_rel)
+    return kept_money_wan(value, read_back_rel=read_back_rel)
+
+
 def capital_coefs(option: Option) -> tuple[float, float]:
     """(万元 when chosen, 万元 per m2) of the one-off cost."""
     return option.fixed_cost, option.cost_per_m2

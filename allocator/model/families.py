@@ -17,6 +17,7 @@ from allocator.model.terms import (
     Sense,
     Var,
     f,
+    meets,
     name_of,
     short,
     x,
@@ -422,3 +423,36 @@ def _unit_kind(scenario: Scenario, scope: str, unit: str) -> str | None:
         return groups.get(unit)
     community = next((c for c in scenario.communities if c.id == unit), None)
     return groups.get(community.group) if community else None
+
+
+# --- (18): the communities meeting their target, when the objective counts them -----------
+COUNTED = "communities_meeting"
+
+
+def counts_meeting(scenario: Scenario) -> bool:
+    """Does the scenario's objective count the communities meeting their target?"""
+    return COUNTED in (scenario.objective or ())
+
+
+def meets_columns(layout: Layout) -> Iterator[Column]:
+    """meets_c in {0, 1} per community, only when the objective counts them."""
+    if counts_meeting(layout.scenario):
+        for c in layout.scenario.communities:
+            yield Column(meets(c), 0.0, 1.0, True)
+
+
+def meets_target_rules(layout: Layout) -> Iterator[Instance]:
+    """(18) shortfall_c <= target_c * (1 - meets_c): a community counts only at no shortfall."""
+    if not counts_meeting(layout.scenario):
+        return
+    for ci, c in enumerate(layout.scenario.communities):
+        terms = ((short(c), 1.0), (meets(c), c.target_area_m2))
+        row = Row(name_of("meets", c.id), terms, Sense.LE, c.target_area_m2)
+        yield Instance(
+            "meets_target",
+            (c.id,),
+            ("communities", ci, "target_area_m2"),
+            f"{c.name} ({c.id}) counts as meeting its target only with no m2 short",
+            rows=(row,),
+            community=c.id,
+        )

@@ -16,7 +16,7 @@ import pulp
 from pulp import LpAffineExpression, LpConstraint, LpVariable
 
 from allocator.model.families import capital_terms, columns, cost_terms, running_terms
-from allocator.model.rules import FAMILIES
+from allocator.model.rules import FAMILIES, MEASURE
 from allocator.model.terms import Instance, Layout, Sense, Var, f, name_of, short, x, y
 from allocator.scenario.schema import Community, Option, Scenario
 
@@ -140,7 +140,8 @@ def _columns(
     """The variables, each bounded by its definition and by every rule's bound on it."""
     bounds = {}
     integer = {}
-    for column in columns(layout):
+    own = [column for family in FAMILIES if family.columns for column in family.columns(layout)]
+    for column in [*columns(layout), *own]:
         bounds[column.var] = (column.lower, column.upper)
         integer[column.var] = column.integer
     for rule in rules:
@@ -287,3 +288,24 @@ def _makers() -> tuple[Any, Any]:
         return constraint
 
     return fast_variable, fast_row
+
+
+def measure_expression(model: Model, name: str) -> LpAffineExpression:
+    """The measure `name` of the objective (`allocator.model.rules.MEASURES`), as minimised:
+    W and C as the model has them; the others from the table's terms over the variables (the
+    sets formulation's columns, `allocator.model.sets.measure_vector`, for a "sets" model)."""
+    if name == "weighted_shortfall":
+        return model.weighted_shortfall
+    if name == "total_cost":
+        return model.total_cost
+    variables = model.problem.variablesDict()
+    if model.matrix is not None:
+        from allocator.model.sets import measure_vector
+
+        vector = measure_vector(model.matrix, model.scenario, name)
+        names = model.matrix.col_names
+        return LpAffineExpression(
+            [(variables[names[j]], float(vector[j])) for j in vector.nonzero()[0]]
+        )
+    terms = MEASURE[name].terms(Layout.of(model.scenario))
+    return LpAffineExpression([(variables[name_of(*label)], coef) for label, coef in terms])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from allocator.model.families import (
+    Column,
     area_when_chosen_rules,
     budget_linking,
     budget_rules,
@@ -36,6 +37,8 @@ from allocator.model.families import (
     max_options_rules,
     max_per_option_rules,
     max_share_rules,
+    meets_columns,
+    meets_target_rules,
     min_area_rules,
     must_meet_rules,
     one_replacing_allows,
@@ -43,7 +46,13 @@ from allocator.model.families import (
     paid_rules,
     target_rules,
 )
-from allocator.model.terms import Instance, Layout
+from allocator.model.measures import (
+    communities_meeting_terms,
+    county_money_terms,
+    total_cost_terms,
+    weighted_shortfall_terms,
+)
+from allocator.model.terms import Instance, Layout, Var
 from allocator.scenario.schema import Community, Scenario
 
 
@@ -71,6 +80,9 @@ class Family:
     # For the rules on which routes a community may combine: may these routes (ids) be taken
     # together? The sets formulation and the diagnosis enumerate combinations with it.
     allows: Callable[[Community, frozenset[str]], bool] | None = None
+    # Columns of its own that the family's rows use (binaries of a measure), made by both
+    # formulations alongside those of `allocator.model.families.columns`.
+    columns: Callable[[Layout], Iterator[Column]] | None = None
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -196,6 +208,15 @@ FAMILIES: tuple[Family, ...] = (
         must_meet_rules,
         drop_rank=11,
     ),
+    Family(
+        "meets_target",
+        "(18)",
+        "shortfall_c <= target_c * (1 - meets_c), meets_c in {0, 1}: a community counts as "
+        "meeting its target only with no m2 short (only when the objective counts them)",
+        meets_target_rules,
+        role=Role.STRUCTURE,
+        columns=meets_columns,
+    ),
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}
@@ -246,18 +267,75 @@ VARIABLES = (
     "cost_o = capital_o + running_o (`allocator.model.costs`).",
 )
 
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure an objective may order: its terms (minimised) over the reference formulation's
+    variables, and what a later stage keeps of it (`allocator.model.costs.kept_room`)."""
+
+    name: str
+    equation: str
+    summary: str
+    terms: Callable[[Layout], list[tuple[Var, float]]]
+    kept: str  # "m2", "money" or "count"
+    maximised: bool = False  # the terms are minus the measure (a count to maximise)
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "communities_meeting",
+        "(18)",
+        "maximise N = sum_c meets_c, the communities that reach their target (达标社区数)",
+        communities_meeting_terms,
+        "count",
+        maximised=True,
+    ),
+    Measure(
+        "weighted_shortfall",
+        "(15)",
+        "minimise W = sum_c priority_c * shortfall_c",
+        weighted_shortfall_terms,
+        "m2",
+    ),
+    Measure("total_cost", "(16)", "minimise C = sum_o cost_o", total_cost_terms, "money"),
+    Measure(
+        "county_money",
+        "(19)",
+        "minimise K = sum_o f_os over the county's own money s (general money of county "
+        "scope; a grant with rules is not the county's)",
+        county_money_terms,
+        "money",
+    ),
+)
+MEASURE = {measure.name: measure for measure in MEASURES}
+DEFAULT_OBJECTIVE = ("weighted_shortfall", "total_cost")
+
+
+def objective_of(scenario: Scenario) -> tuple[str, ...]:
+    """The order of the scenario's objective: its `objective`, else today's (W, then C)."""
+    return tuple(scenario.objective or DEFAULT_OBJECTIVE)
+
+
 # The objective and its stages: documented with the families, solved by `allocator.solving`.
 OBJECTIVES = (
-    ("(15)", "minimise W = sum_c priority_c * shortfall_c"),
     (
-        "(16)",
-        "then, with W <= W* + 1e-6 m2 (the first stage's value), minimise C = sum_o cost_o",
+        "(15)-(19)",
+        "in the order of the scenario's `objective` (default: weighted_shortfall, then "
+        "total_cost), each measure of the table below optimised with every earlier one kept: "
+        "a count exactly, m2 and money within `allocator.model.costs.kept_room` (1e-6 m2; "
+        "1e-6 of the money)",
     ),
     (
         "(17)",
-        "then, with the routes y fixed, W <= W* and C <= C*, minimise sum_os rank_s * f_os: "
+        "then, with the routes y fixed and every measure kept, minimise sum_os rank_s * f_os: "
         "money tied to one community first, then a street's or town's, then the county's; "
         "earmarked money (a grant with rules) before general money",
+    ),
+    (
+        "(20)",
+        "with `--keep-close-to PLAN.json`, before (17): the fewest changes from that plan, "
+        "sum_o 10 * |y_o - y0_o| + sum_os |p_os - p0_os| (p_os: s pays towards o), every "
+        "measure kept",
     ),
 )
 BEGIN = (
@@ -284,6 +362,8 @@ def model_doc() -> str:
         )
     lines += ["", "Objective, lexicographic (`allocator.solving.lexicographic`):", ""]
     lines += [f"- {equation} {text}" for equation, text in OBJECTIVES]
+    lines += ["", "| equation | measure | kept as |", "|---|---|---|"]
+    lines += [f"| {m.equation} | `{m.name}`: {m.summary} | {m.kept} |" for m in MEASURES]
     return "\n".join([*lines, "", END])
 
 

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import numpy as np
+
 from allocator.model.arrays import INF, Matrix, no_gc
 from allocator.model.costs import (
     capital_coefs,
@@ -53,7 +55,8 @@ from allocator.model.costs import (
     largest_cost_wan,
     running_coefs,
 )
-from allocator.model.rules import FAMILIES, may_combine
+from allocator.model.families import counts_meeting
+from allocator.model.rules import FAMILIES, MEASURE, may_combine
 from allocator.model.terms import Layout, Sense, Var, name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
@@ -81,7 +84,51 @@ def _build_matrix(scenario: Scenario) -> Matrix:
         first += count
     _add_budgets(m, scenario)
     _add_other_families(m, scenario)
+    if counts_meeting(scenario):
+        _add_meeting_sets(m, scenario)
     return m
+
+
+def _add_meeting_sets(m: Matrix, scenario: Scenario) -> None:
+    """(18) from the sets: a community meets its target only with a set that can reach it,
+    meets_c <= sum_{S reaching the target at its largest areas} lambda_cS (tighter than the
+    family's row alone, which the table adds as for the reference formulation)."""
+    position = {name: j for j, name in enumerate(m.col_names)}
+    for community in scenario.communities:
+        sets = m.sets.get(community.id)
+        if not sets:
+            continue
+        reaching = [
+            (weight, -1.0)
+            for chosen, weight in sets
+            if largest_area_m2(community, chosen) >= community.target_area_m2
+        ]
+        meets_column = position[name_of("meets", community.id)]
+        m.row(f"meets_sets_{community.id}", [(meets_column, 1.0), *reaching], -INF, 0.0)
+
+
+def measure_vector(m: Matrix, scenario: Scenario, name: str) -> np.ndarray:
+    """The measure `name` of the objective (`allocator.model.rules.MEASURES`, as minimised) as
+    a cost vector over this formulation's columns: the table's terms read through its columns;
+    money of a pooled source (C3) is its community's g_cs, counted once per community."""
+    if name in ("weighted_shortfall", "total_cost"):
+        return m.objective(name)
+    column = _columns_by_label(m)
+    position = {label: j for j, label in enumerate(m.col_names)}
+    community_of = {o.id: c.id for c, o in m.options}
+    vector = np.zeros(m.columns)
+    pooled_seen: set[int] = set()
+    for label, coef in MEASURE[name].terms(Layout.of(scenario)):
+        if label in column:
+            vector[column[label]] += coef
+        elif label[0] == "f" and (community_of[label[1]], label[2]) in m.pooled:
+            pooled = m.pooled[(community_of[label[1]], label[2])]
+            if pooled not in pooled_seen:  # the same money of the community, once
+                pooled_seen.add(pooled)
+                vector[pooled] += coef
+        else:
+            vector[position[name_of(*label)]] += coef
+    return vector
 
 
 # The families this formulation writes itself (as the reference does, or tighter: (C1)-(C5)).
@@ -103,6 +150,8 @@ def _add_other_families(m: Matrix, scenario: Scenario) -> None:
     column = _columns_by_label(m)
     layout = Layout.of(scenario)
     for family in others:
+        for own in family.columns(layout) if family.columns else ():
+            column[own.var] = m.column(name_of(*own.var), own.lower, own.upper, own.integer)
         for rule in family.instances(layout):
             for row in rule.rows:
                 terms = [(_column(column, label, family.name), coef) for label, coef in row.terms]

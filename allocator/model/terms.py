@@ -12,7 +12,8 @@ from allocator.model.costs import pays_for
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 # ("y", option_id) · ("x", option_id) · ("f", option_id, source_id) · ("z", option_id,
-# source_id) · ("short", community_id)
+# source_id) · ("short", community_id) · ("meets", community_id), only when the objective counts
+# the communities meeting their target
 Var = tuple[str, ...]
 Loc = tuple[str | int, ...]  # a path into the scenario file: ("funding", 0, "budget")
 
@@ -124,3 +125,7 @@ def z(option: Option, source: FundingSource) -> Var:
 
 def short(community: Community) -> Var:
     return ("short", community.id)
+
+
+def meets(community: Community) -> Var:
+    return ("meets", community.id)

@@ -82,6 +82,9 @@ COUNTY_UNIT = "county"
 
 # Chinese characters, letters, digits, _ and - (see words.check_id for what is refused, and why).
 Id = Annotated[str, Field(json_schema_extra={"pattern": ID_PATTERN}), AfterValidator(check_id)]
+ObjectiveMeasure = Literal[
+    "communities_meeting", "weighted_shortfall", "total_cost", "county_money"
+]  # fmt: skip
 
 
 class _Entry(BaseModel):
@@ -276,6 +279,23 @@ class Scenario(_Entry):
     changes: tuple[dict[str, Any], ...] = Field(
         (), description="With `extends`: the changes to the base scenario, as in a variant."
     )
+    objective: tuple[ObjectiveMeasure, ...] | None = Field(
+        None,
+        exclude_if=lambda order: order is None,
+        description="目标顺序 The order of the plan's objectives, each kept while the next is "
+        "optimised: communities_meeting (most communities reaching their target, 达标社区数), "
+        "weighted_shortfall (least priority-weighted m2 short), total_cost (least 万元), "
+        "county_money (least money of county-scope sources). Left out: [weighted_shortfall, "
+        "total_cost]. `solve --objective` overrides it.",
+    )
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_once_each(cls, order: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if order is not None and (not order or len(set(order)) != len(order)):
+            raise ValueError("name each measure once, at least one: e.g. [communities_meeting, "
+                             "weighted_shortfall, total_cost]")  # fmt: skip
+        return order
 
     _source: dict[str, Any] = PrivateAttr(default_factory=dict)
     _path: str | None = PrivateAttr(default=None)

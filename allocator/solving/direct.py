@@ -21,11 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model.arrays import Matrix, no_gc
-from allocator.model.costs import kept_shortfall_m2
-from allocator.model.sets import build_matrix
+from allocator.model.closeness import Previous
+from allocator.model.costs import kept_room, kept_shortfall_m2
+from allocator.model.rules import MEASURE, objective_of
+from allocator.model.sets import build_matrix, measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.first_plan import first_plan
 from allocator.solving.highs import INF, HighsModel, from_matrix
+from allocator.solving.replan import closeness_vector
 from allocator.solving.resolve import (
     Outcome,
     read_mip,
@@ -138,18 +141,29 @@ def polish(
     """With the plan's choices fixed: the least shortfall they allow, then the least cost
     at exactly that shortfall (row `kept_row` keeps it). Stage 2's tolerance never shows as
     area traded for money."""
+    return polish_order(model, values, [shortfall, cost], [kept_row])
+
+
+def polish_order(
+    model: HighsModel, values: np.ndarray, costs: list[np.ndarray], kept_rows: list[int]
+) -> np.ndarray:
+    """With the plan's choices fixed, each measure of the order in turn at its least (an LP),
+    kept by its row `kept_rows[k]` at exactly that value, then the last measure at its least.
+    The stages' tolerances never show as one measure traded for a later one."""
     if model.time_left() <= 0:
         return values
     columns = model.integer_columns()
     model.fix_columns(columns, np.round(values[columns]))
-    model.set_row_bounds(kept_row, -INF, INF)
     try:
-        model.set_cost(shortfall)
-        least = model.relaxation().values
-        if least is None:
-            return values
-        allowed = float(shortfall @ least)
-        model.set_row_bounds(kept_row, -INF, allowed + 1e-9 * max(1.0, abs(allowed)))
+        for measure, row in zip(costs, kept_rows, strict=False):
+            model.set_row_bounds(row, -INF, INF)
+            model.set_cost(measure)
+            least = model.relaxation().values
+            if least is None:
+                return values
+            allowed = float(measure @ least)
+            model.set_row_bounds(row, -INF, allowed + 1e-9 * max(1.0, abs(allowed)))
+        cost = costs[-1]
         model.set_cost(cost)
         polished = model.relaxation().values
     finally:
@@ -188,29 +202,46 @@ class Readout:
 
 @no_gc()
 def solve_direct(
-    scenario: Scenario, *, gap: float, time_limit: float | None, began: float
+    scenario: Scenario,
+    *,
+    gap: float,
+    time_limit: float | None,
+    began: float,
+    previous: Previous | None = None,
 ) -> tuple[Readout | None, list[StageRun]]:
-    """Both stages on the combinations formulation; the plan's decisions and each stage's run."""
+    """The stages of the scenario's objective (W then C by default; then the fewest changes from
+    `previous` when given) on the combinations formulation; the plan's decisions and each
+    stage's run. Each stage keeps the earlier ones' values (`kept_room`) and starts from the
+    plan before it with its routes exact (`exact_routes`); the plan is then polished."""
     matrix = build_matrix(scenario)
+    order = objective_of(scenario)
+    changes = None if previous is None else closeness_vector(matrix, previous)
+    costs = [measure_vector(matrix, scenario, name) for name in order]
+    costs += [] if changes is None else [changes]
     deadline = None if time_limit is None else began + time_limit
     model = from_matrix(matrix, gap=gap, deadline=deadline)
-    shortfall = matrix.objective("weighted_shortfall")
     fallback = None
     if deadline is not None:  # a plan to give whatever the limit cuts short
-        model.set_cost(shortfall)
+        model.set_cost(costs[0])
         fallback = first_plan(model, matrix, scenario.horizon_years)
-    first = solve_stage(model, matrix, shortfall, gap=gap, fallback=fallback)
+    first = solve_stage(model, matrix, costs[0], gap=gap, fallback=fallback)
     stages = [first.run]
     values = first.values
-    if values is not None:
-        values = exact_routes(model, values, shortfall)
-        first_w = float(shortfall @ values)
-        kept_row = keep_at_most(model, shortfall, first_w + w_tolerance(first_w))
-        total_cost = matrix.objective("total_cost")
-        second = solve_stage(model, matrix, total_cost, gap=gap, start=values)
-        stages.append(second.run)
-        if second.values is not None:
-            values = polish(model, second.values, shortfall, total_cost, kept_row)
+    kept_rows: list[int] = []
+    for k in range(1, len(costs)):
+        if values is None:
+            break
+        values = exact_routes(model, values, costs[k - 1])
+        value = float(costs[k - 1] @ values)
+        room = kept_room(MEASURE[order[k - 1]].kept, value, arrays=True)
+        kept_rows.append(keep_at_most(model, costs[k - 1], value + room))
+        later = solve_stage(model, matrix, costs[k], gap=gap, start=values)
+        stages.append(later.run)
+        if later.values is None:
+            break
+        values = later.values
+        if k == len(costs) - 1:
+            values = polish_order(model, values, costs, kept_rows)
     if values is None:
         return None, stages
     return readout(scenario, matrix, values), stages

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pulp
 
+from allocator.model.closeness import Previous, changes, previous_of
 from allocator.model.costs import payer_rank
-from allocator.model.reference import Model, build_model
+from allocator.model.measures import is_county_money
+from allocator.model.reference import Model, build_model, measure_expression
+from allocator.model.rules import DEFAULT_OBJECTIVE, MEASURE, objective_of
 from allocator.plan import (
     CommunityResult,
     FundingResult,
@@ -20,7 +25,14 @@ from allocator.plan import (
 )
 from allocator.scenario.schema import Option, Scenario
 from allocator.solving import cbc, highs
-from allocator.solving.pulp_stages import Stages, exact_routes, settle_payers, w_tolerance
+from allocator.solving.pulp_stages import (
+    KEEP_ROW,
+    Stages,
+    exact_routes,
+    kept_room_of,
+    settle_payers,
+)
+from allocator.solving.replan import closeness_expression
 from allocator.solving.status import StageRun, StageStatus
 from allocator.version import __version__
 
@@ -50,8 +62,16 @@ def solve(
     time_limit: float | None = None,
     gap: float = DEFAULT_GAP,
     formulation: str = "auto",
+    objective: Sequence[str] | None = None,
+    keep_close_to: Any = None,
 ) -> Plan:
-    """Least weighted shortfall, then least cost at that shortfall.
+    """Least weighted shortfall, then least cost at that shortfall: or the order `objective`
+    gives (the scenario's `objective`, else that one; measures of
+    `allocator.model.rules.MEASURES`), each measure kept while the next is optimised.
+
+    `keep_close_to` (a Plan, its JSON as a dict, or the path of a plan.json): after the
+    objective's stages, among the plans equal on every measure, the one with the fewest
+    changes of routes, then of payers, from that plan (`allocator.model.closeness`).
 
     `time_limit` (seconds, wall clock) covers every stage; a plan found at the limit has
     status time_limit and carries its proven gap. A plan without proof for any other reason
@@ -71,42 +91,75 @@ def solve(
     began = time.monotonic()
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    scenario = with_objective(scenario, objective)
+    previous = None if keep_close_to is None else previous_of(keep_close_to, scenario)
     if formulation == "auto":
         small = len(scenario.communities) < SETS_FROM_COMMUNITIES
         formulation = "naive" if small else "sets"
     if solver == "highs" and formulation == "sets":
         from allocator.solving.direct import solve_direct
 
-        solver_of = solve_direct
-        if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP:
-            from allocator.solving.decompose import solve_decomposed as solver_of
-        decisions, runs = solver_of(scenario, gap=gap, time_limit=time_limit, began=began)
-        info = _solver_info(solver, gap, time_limit, began, runs)
-        return _plan_from(decisions or _NoPlan(scenario), runs, info)
+        options: dict[str, Any] = {"gap": gap, "time_limit": time_limit, "began": began}
+        # The decomposition solves today's order only (W, then C), without a plan to keep to.
+        plain = scenario.objective is None and previous is None
+        if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP and plain:
+            from allocator.solving.decompose import solve_decomposed
+
+            decisions, runs = solve_decomposed(scenario, **options)
+        else:
+            decisions, runs = solve_direct(scenario, previous=previous, **options)
+        info = _solver_info(solver, gap, time_limit, began, runs, scenario, previous)
+        return _plan_from(decisions or _NoPlan(scenario), runs, info, previous)
     model = build_model(scenario, formulation=formulation)
-    stages = _reference_stages(Stages(model, solver, gap, time_limit, began))
-    info = _solver_info(solver, gap, time_limit, began, stages)
+    stages = _reference_stages(Stages(model, solver, gap, time_limit, began), previous)
+    info = _solver_info(solver, gap, time_limit, began, stages, scenario, previous)
     if model.matrix is not None and stages[0].status.has_plan:
-        return _plan_from(_readout_of(model), stages, info)
-    return _plan_from(model, stages, info)
+        return _plan_from(_readout_of(model), stages, info, previous)
+    return _plan_from(model, stages, info, previous)
 
 
-def _reference_stages(stages: Stages) -> list[StageRun]:
-    """(15), then (16) from stage 1's plan with its routes made exact and its W kept, then
-    (17) on the reference formulation; each stage's run (`allocator.solving.pulp_stages`)."""
+def with_objective(scenario: Scenario, objective: Sequence[str] | None) -> Scenario:
+    """The scenario with the objective order asked for (None: its own, from the file)."""
+    if objective is None:
+        return scenario
+    order = tuple(objective)
+    unknown = [name for name in order if name not in MEASURE]
+    if unknown or not order or len(set(order)) != len(order):
+        raise ValueError(
+            f"目标顺序有误 objective {list(order)}: name each measure once, from "
+            f"{', '.join(MEASURE)} (e.g. communities_meeting,weighted_shortfall,total_cost)"
+        )
+    kept = None if order == DEFAULT_OBJECTIVE else order
+    return (
+        scenario if kept == scenario.objective else scenario.model_copy(update={"objective": kept})
+    )
+
+
+def _reference_stages(stages: Stages, previous: Previous | None = None) -> list[StageRun]:
+    """The measures of the objective in order ((15) then (16) by default), each from the plan
+    before it with its routes made exact and its value kept; the fewest changes from
+    `previous` (20) when given; then (17) on the reference formulation. Each stage's run
+    (`allocator.solving.pulp_stages`)."""
     model = stages.model
-    first = stages.solve(model.weighted_shortfall)
+    order = objective_of(model.scenario)
+    measures = [(name, measure_expression(model, name)) for name in order]
+    stepping = [(MEASURE[name].kept, expr) for name, expr in measures]
+    if previous is not None:
+        stepping.append(("count", closeness_expression(model, previous)))
+    first = stages.solve(stepping[0][1])
     if not first.status.has_plan:
         return [first]
-    start, shortfall = exact_routes(stages)
-    allowed = shortfall + w_tolerance(stages.solver, shortfall)
-    model.problem += pulp.LpConstraint(
-        model.weighted_shortfall, pulp.LpConstraintLE, "keep_shortfall", allowed
-    )
-    runs = [first, stages.solve(model.total_cost, start)]
+    runs = [first]
+    for k in range(1, len(stepping)):
+        kind, before = stepping[k - 1]
+        start, value = exact_routes(stages, before)
+        allowed = value + kept_room_of(stages.solver, kind, value)
+        name = KEEP_ROW[order[k - 1]] if k - 1 < len(order) else "keep_changes"
+        model.problem += pulp.LpConstraint(before, pulp.LpConstraintLE, name, allowed)
+        runs.append(stages.solve(stepping[k][1], start))
     if model.matrix is None:
         ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
-        settled = settle_payers(stages, ranks)
+        settled = settle_payers(stages, ranks, measures)
         if settled is not None:
             runs.append(settled)
     return runs
@@ -124,15 +177,25 @@ def _readout_of(model: Model) -> Readout:
 
 
 def _solver_info(
-    solver: str, gap: float, time_limit: float | None, began: float, stages: list[StageRun]
+    solver: str,
+    gap: float,
+    time_limit: float | None,
+    began: float,
+    stages: list[StageRun],
+    scenario: Scenario,
+    previous: Previous | None = None,
 ) -> SolverInfo:
-    names = ("weighted_shortfall", "total_cost", "payer_rank")
+    order = objective_of(scenario)
+    mips = (*order, *(() if previous is None else ("keep_close_to",)))
+    names = (*mips, "payer_rank")
     results = tuple(
-        StageResult(name, run.status, run.objective, run.bound, run.gap, run.note)
+        StageResult(
+            name, run.status, *_shown_values(name, run), run.gap, _noted(name, run, previous)
+        )
         for name, run in zip(names, stages, strict=False)
     )
-    # The plan's gap is the worst of its two MIP stages; unknown if either proved none.
-    gaps = [run.gap for run in stages[:2]]
+    # The plan's gap is the worst of its MIP stages; unknown if any proved none.
+    gaps = [run.gap for run in stages[: len(mips)]]
     worst = None if any(g is None for g in gaps) else max(gaps)
     return SolverInfo(
         name=solver,
@@ -143,6 +206,21 @@ def _solver_info(
         runtime_s=round(time.monotonic() - began, 3),
         stages=results,
     )
+
+
+def _shown_values(name: str, run: StageRun) -> tuple[float | None, float | None]:
+    """A stage's value and bound as the measure reads: a count maximised as minus itself is
+    shown as the count."""
+    if name in MEASURE and MEASURE[name].maximised:
+        return tuple(None if v is None else -v for v in (run.objective, run.bound))  # type: ignore[return-value]
+    return run.objective, run.bound
+
+
+def _noted(name: str, run: StageRun, previous: Previous | None) -> str | None:
+    """The stage's note; the stage keeping close to a plan adds what it left out of it."""
+    if name != "keep_close_to" or previous is None or not previous.ignored:
+        return run.note
+    return "; ".join([*previous.ignored, *([run.note] if run.note else [])])
 
 
 def _overall_status(stages: list[StageRun]) -> Status:
@@ -166,7 +244,12 @@ class _NoPlan:
         self.scenario = scenario
 
 
-def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: SolverInfo) -> Plan:
+def _plan_from(
+    model: Model | Readout | _NoPlan,
+    stages: list[StageRun],
+    info: SolverInfo,
+    previous: Previous | None = None,
+) -> Plan:
     scenario = model.scenario
     status = _overall_status(stages)
     if not status.has_plan:
@@ -184,6 +267,8 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
             audit=audit_record(scenario, info),
         )
     communities = _community_results(model)
+    if previous is not None:
+        info = _with_changes(info, previous, communities)
     return Plan(
         scenario=scenario.name,
         status=status,
@@ -196,12 +281,39 @@ def _plan_from(model: Model | Readout | _NoPlan, stages: list[StageRun], info: S
             )
         ),
         communities_meeting_target=sum(c.meets_target for c in communities),
+        county_money_used=_county_money(scenario, communities),
         community_results=communities,
         funding_results=_funding_results(model, communities),
         solver=info,
         input_sha256=scenario.sha256(),
         audit=audit_record(scenario, info),
     )
+
+
+def _county_money(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> float:
+    """K of (19): what the plan spends of the county's own money (万元)."""
+    county = {s.id for s in scenario.funding if is_county_money(s)}
+    return _round(
+        sum(v for c in communities for o in c.options for s, v in o.funding.items() if s in county)
+    )
+
+
+def _with_changes(
+    info: SolverInfo, previous: Previous, communities: tuple[CommunityResult, ...]
+) -> SolverInfo:
+    """The stage keeping close to a plan says how many routes and payers changed, counted on
+    the plan as read back."""
+    routes = {o.id for c in communities for o in c.options}
+    payers = {(o.id, s) for c in communities for o in c.options for s in o.funding}
+    moved, paid = changes(previous, routes, payers)
+    said = f"与原方案相比：{moved}项路径、{paid}项出资变动 {moved} routes and {paid} payers changed"
+    stages = tuple(
+        replace(stage, note="; ".join(filter(None, [said, stage.note])))
+        if stage.objective == "keep_close_to"
+        else stage
+        for stage in info.stages
+    )
+    return replace(info, stages=stages)
 
 
 def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:

@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 
 import pulp
 
-from allocator.model.costs import kept_shortfall_m2
+from allocator.model.costs import kept_room, kept_shortfall_m2
 from allocator.model.reference import Model
+from allocator.model.rules import MEASURE
 from allocator.solving import cbc, pulp_highs
 from allocator.solving.status import (
     StageRun,
@@ -43,8 +44,6 @@ from allocator.solving.status import (
     unproven,
 )
 
-# Settling who pays keeps the cost within this share of itself (8 yuan in 824 万元).
-COST_TOLERANCE = 1e-6
 SETTLE_GAP = 1e-9  # the LPs of (17): the gap plays no part in an LP
 Values = dict[str, float]
 
@@ -288,14 +287,18 @@ def w_tolerance(solver: str, shortfall: float) -> float:
     return kept_shortfall_m2(shortfall, read_back_rel=read_back)
 
 
-def exact_routes(stages: Stages) -> tuple[Values, float]:
-    """The plan in the variables with its routes rounded to exact 0/1 and the least W those
-    routes allow (an LP): its values and W. The plan as it was when that LP gives no plan."""
+def exact_routes(
+    stages: Stages, measure: pulp.LpAffineExpression | None = None
+) -> tuple[Values, float]:
+    """The plan in the variables with its routes rounded to exact 0/1 and the least of
+    `measure` (W when None) those routes allow (an LP): its values and that measure. The plan
+    as it was when that LP gives no plan."""
     model = stages.model
+    measure = model.weighted_shortfall if measure is None else measure
     values = values_of(model)
-    shortfall = pulp.value(model.weighted_shortfall) or 0.0
+    shortfall = pulp.value(measure) or 0.0
     with integers_fixed(model.problem, values):
-        run = stages.run_once(model.weighted_shortfall, gap=SETTLE_GAP)
+        run = stages.run_once(measure, gap=SETTLE_GAP)
     if run.status != StageStatus.OPTIMAL:
         _restore(model, values)
         return values, shortfall
@@ -304,10 +307,30 @@ def exact_routes(stages: Stages) -> tuple[Values, float]:
         if var.cat == pulp.LpInteger:
             exact[var.name] = float(round(values.get(var.name) or 0.0))
     _restore(model, exact)
-    return exact, pulp.value(model.weighted_shortfall) or 0.0
+    return exact, pulp.value(measure) or 0.0
 
 
-def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
+# The row that keeps each measure once its stage is done (stage 2's W row, (17)'s cost row).
+KEEP_ROW = {
+    "weighted_shortfall": "keep_shortfall",
+    "total_cost": "keep_cost",
+    "county_money": "keep_county_money",
+    "communities_meeting": "keep_communities_meeting",
+}
+
+
+def kept_room_of(solver: str, kind: str, value: float) -> float:
+    """The room a stage after this one leaves on a measure of `kind` at `value`
+    (`allocator.model.costs.kept_room`), with CBC's read-back error."""
+    read_back = cbc.READ_BACK_REL if solver == "cbc" else 0.0
+    return kept_room(kind, value, read_back_rel=read_back)
+
+
+def settle_payers(
+    stages: Stages,
+    ranks: dict[str, float],
+    measures: list[tuple[str, pulp.LpAffineExpression]] | None = None,
+) -> StageRun | None:
     """Stage (17): with the routes fixed, the least W they allow, the least cost at that W, then
     the money split by `ranks` (source id -> rank; lower is spent first), each an LP. Equal-cost
     plans may split a route's cost between sources in many ways; without this the split would
@@ -322,8 +345,13 @@ def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
         return StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, f"not run: {as_left}")
     values = values_of(model)
     spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
+    if measures is None:
+        measures = [
+            ("weighted_shortfall", model.weighted_shortfall),
+            ("total_cost", model.total_cost),
+        ]
     with integers_fixed(model.problem, values):
-        run, step = _settle(stages, spending)
+        run, step = _settle(stages, spending, measures)
     runtime = time.monotonic() - began
     if run.status == StageStatus.OPTIMAL:
         return replace(run, runtime_s=runtime)
@@ -333,23 +361,56 @@ def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
     return StageRun(status, None, None, None, runtime, f"{note}; {as_left}")
 
 
-def _settle(stages: Stages, spending: pulp.LpAffineExpression) -> tuple[StageRun, str]:
-    """The three LPs of (17) on the model with its routes fixed: the last run, and its step."""
+def _settle(
+    stages: Stages,
+    spending: pulp.LpAffineExpression,
+    measures: list[tuple[str, pulp.LpAffineExpression]],
+) -> tuple[StageRun, str]:
+    """The LPs of (17) on the model with its routes fixed: each measure of the objective in
+    its order at its least (its row, when a stage kept it, opened first: the routes may need a
+    hair more than before), kept; then the money split by rank. The last run, and its step."""
     model, problem = stages.model, stages.model.problem
-    keep_w = problem.get_constraint_by_name("keep_shortfall")
-    most_w = sum(c.priority * c.target_area_m2 for c in model.scenario.communities)
-    keep_w.changeRHS(most_w + 1.0)  # W's own bound: the routes may need a hair more than before
-    least_w = stages.solve(model.weighted_shortfall, gap=SETTLE_GAP, feasible=True)
-    if least_w.status != StageStatus.OPTIMAL:
-        return least_w, "the least shortfall of the plan's routes"
-    shortfall = least_w.objective or 0.0
-    keep_w.changeRHS(shortfall + w_tolerance(stages.solver, shortfall))
-    least_cost = stages.solve(model.total_cost, gap=SETTLE_GAP, feasible=True)
-    if least_cost.status != StageStatus.OPTIMAL:
-        return least_cost, "the least cost of the plan's routes"
-    cost = least_cost.objective or 0.0
-    allowed = cost + COST_TOLERANCE * max(1.0, abs(cost))
-    problem += pulp.LpConstraint(model.total_cost, pulp.LpConstraintLE, "keep_cost", allowed)
+    runs = []
+    for name, measure in measures:
+        kept = problem.get_constraint_by_name(KEEP_ROW[name])
+        if kept is not None:
+            kept.changeRHS(_opened(model, name))
+        least = stages.solve(measure, gap=SETTLE_GAP, feasible=True)
+        runs.append(least)
+        if least.status != StageStatus.OPTIMAL:
+            return least, f"the least {_WORDS[name]} of the plan's routes"
+        value = least.objective or 0.0
+        if kept is not None:
+            kept.changeRHS(value + _settle_room(stages.solver, name, value))
+        else:
+            allowed = value + _settle_room(stages.solver, name, value)
+            problem += pulp.LpConstraint(measure, pulp.LpConstraintLE, KEEP_ROW[name], allowed)
     settled = stages.solve(spending, gap=SETTLE_GAP, feasible=True)
-    note = "; ".join(r.note for r in (least_w, least_cost, settled) if r.note) or None
+    note = "; ".join(r.note for r in (*runs, settled) if r.note) or None
     return replace(settled, note=note), "settling who pays by rank"
+
+
+_WORDS = {
+    "weighted_shortfall": "shortfall",
+    "total_cost": "cost",
+    "county_money": "county money",
+    "communities_meeting": "count of communities short",
+}
+
+
+def _opened(model: Model, name: str) -> float:
+    """A kept row's bound that keeps nothing: the measure's own largest value, and 1 more."""
+    if name == "weighted_shortfall":
+        return sum(c.priority * c.target_area_m2 for c in model.scenario.communities) + 1.0
+    if name == "communities_meeting":
+        return 1.0
+    return sum(sum(model.scenario.units(s).values()) for s in model.scenario.funding) + 1.0
+
+
+def _settle_room(solver: str, name: str, value: float) -> float:
+    """(17)'s room on a measure: W as stage 2 keeps it; money 1e-6 of itself, as (17) has kept
+    the cost since before the order could be chosen; a count exactly."""
+    kind = MEASURE[name].kept
+    if kind == "m2":
+        return w_tolerance(solver, value)
+    return kept_room(kind, value)

@@ -1,0 +1,137 @@
+"""Re-planning without churn, equation (20) of docs/model.md: among the plans equal on every
+measure of the objective, the one that changes the fewest routes and payers from a plan given.
+
+    changes = R * sum_o |y_o - y0_o| + sum_{o,s} |p_os - p0_os|,      R = (pairs o,s) + 1
+    p_os in {0, 1}:  f_os <= M_os * p_os,  f_os >= PAYER_FLOOR_WAN * p_os,  p_os <= y_o
+
+y0 and p0 are the plan given (a route chosen; a source paying more than nothing towards it).
+R makes one route change weigh more than every payer change together: the fewest routes
+changed first, then the fewest payers. Ids of the plan given that the scenario lacks (a plan
+of another version of the file) are left out and said. The sets formulation pools general
+money per community (C3), so there its payers per route are not decisions: only the payers
+with a rule per route count there.
+
+Both formulations read the one definition here (`Closeness`), as PuLP variables
+(`allocator.solving.lexicographic`) or as columns of the sets formulation's arrays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from allocator.scenario.schema import Scenario
+
+PAYER_FLOOR_WAN = 1e-3  # 10 yuan: a source pays towards a route when it pays at least this
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The plan to keep close to: its routes and who pays them, by id, and what was left out."""
+
+    routes: frozenset[str]
+    payers: frozenset[tuple[str, str]]  # (option id, source id)
+    ignored: tuple[str, ...] = ()  # notes on ids the scenario does not have
+
+
+def previous_of(plan: Any, scenario: Scenario) -> Previous:
+    """The plan given (a Plan, its JSON as a dict, or the path of a plan.json) as routes and
+    payers of `scenario`; ids the scenario lacks are left out, with a note."""
+    data = _plan_dict(plan)
+    options = {o.id for c in scenario.communities for o in c.options}
+    sources = {s.id for s in scenario.funding}
+    routes, payers, unknown_options, unknown_sources = set(), set(), set(), set()
+    for community in data.get("communities") or ():
+        for option in community.get("options") or ():
+            oid = str(option.get("id"))
+            if oid not in options:
+                unknown_options.add(oid)
+                continue
+            routes.add(oid)
+            for sid, amount in (option.get("funding") or {}).items():
+                if sid not in sources:
+                    unknown_sources.add(sid)
+                elif float(amount or 0.0) > 0:
+                    payers.add((oid, sid))
+    ignored = []
+    if unknown_options:
+        ignored.append(_note("routes", unknown_options))
+    if unknown_sources:
+        ignored.append(_note("funding sources", unknown_sources))
+    return Previous(frozenset(routes), frozenset(payers), tuple(ignored))
+
+
+def _note(what: str, ids: set[str]) -> str:
+    shown = ", ".join(sorted(ids)[:5]) + (", ..." if len(ids) > 5 else "")
+    return (
+        f"原方案中{len(ids)}个{'路径' if what == 'routes' else '资金来源'}不在本情景中，已忽略 "
+        f"{len(ids)} {what} of the plan given are not in this scenario, ignored: {shown}"
+    )
+
+
+def _plan_dict(plan: Any) -> Mapping[str, Any]:
+    if hasattr(plan, "to_dict"):
+        return plan.to_dict()
+    if isinstance(plan, Mapping):
+        return plan
+    path = Path(plan)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"{path}: 无法读取原方案 cannot read the plan to keep close to: {error}. Give the "
+            "plan.json that `solve --out` wrote (or `solve --format json`)."
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("communities"), list):
+        raise ValueError(
+            f"{path}: 不是方案文件 not a plan: no list 'communities'. Give the plan.json that "
+            "`solve --out` wrote (or `solve --format json`)."
+        )
+    return data
+
+
+@dataclass(frozen=True)
+class Closeness:
+    """Equation (20) over handles of the formulation's own columns: the flags p_os to add (as
+    ("pays", option, source)), their rows, and the changes as terms plus a constant."""
+
+    flags: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, tuple[tuple[Hashable, float], ...], float, float], ...]
+    terms: tuple[tuple[Hashable, float], ...]
+    constant: float
+
+
+def closeness(
+    previous: Previous,
+    chosen: Mapping[str, Hashable],
+    money: Mapping[tuple[str, str], tuple[Hashable, float]],
+) -> Closeness:
+    """(20) for routes `chosen` (option id -> its y) and money `money` ((option id, source id)
+    -> (its f, the most it can be)); rows are (name, terms, lower, upper)."""
+    inf = float("inf")
+    rows = []
+    terms: list[tuple[Hashable, float]] = []
+    constant = 0.0
+    for (oid, sid), (paid, most) in money.items():
+        flag = ("pays", oid, sid)
+        rows.append((f"pays_most_{oid}_{sid}", ((paid, 1.0), (flag, -most)), -inf, 0.0))
+        rows.append((f"pays_least_{oid}_{sid}", ((paid, 1.0), (flag, -PAYER_FLOOR_WAN)), 0.0, inf))
+        rows.append((f"pays_chosen_{oid}_{sid}", ((flag, 1.0), (chosen[oid], -1.0)), -inf, 0.0))
+        was = (oid, sid) in previous.payers
+        terms.append((flag, -1.0 if was else 1.0))
+        constant += 1.0 if was else 0.0
+    weight = len(money) + 1.0
+    for oid, y in chosen.items():
+        was = oid in previous.routes
+        terms.append((y, -weight if was else weight))
+        constant += weight if was else 0.0
+    return Closeness(tuple(money), tuple(rows), tuple(terms), constant)
+
+
+def changes(previous: Previous, routes: set[str], payers: set[tuple[str, str]]) -> tuple[int, int]:
+    """Route changes and payer changes of a plan (its routes and (option, source) payers) from
+    the plan given, counted over the ids both know."""
+    return len(routes ^ previous.routes), len(payers ^ previous.payers)
