@@ -24,7 +24,7 @@ def rules(explanation: Any) -> set[tuple[str, str | None]]:
 
 def explain_raw(raw: dict[str, Any], community_id: str) -> Any:
     plan = solve_checked(raw)
-    return explain(scenario_from_dict(copy.deepcopy(raw)), community_id, plan=plan)
+    return explain(scenario_from_dict(copy.deepcopy(raw)), community_id, plan=plan, lang="en")
 
 
 def test_runner_up_and_its_price_gap() -> None:
@@ -59,7 +59,7 @@ def test_runner_up_and_its_price_gap() -> None:
     assert forced.feasible and forced.cost_difference == pytest.approx(15)
     assert forced.shortfall_difference == pytest.approx(0)
     assert forced.community_routes == ("a-build 500.0 m2",)
-    assert "The runner-up is a-build (allocate_build)" in explanation.paragraph
+    assert "The runner-up is a-build (new build)" in explanation.paragraph
     assert "+15.00 万元" in explanation.paragraph
     assert ("max_area", "a-lease") in rules(explanation)
     marginal = explanation.marginal
@@ -89,7 +89,7 @@ def test_must_meet_binds_where_the_money_would_go_elsewhere() -> None:
     assert must.value == pytest.approx(500)
     assert "would fall 500 m2 short" in must.text and "by 500 m2" in must.text
     assert ("budget", "county") in rules(explanation)
-    assert "must_meet binds" in explanation.paragraph
+    assert "without that rule it would fall 500.0 m2 short" in explanation.paragraph
 
 
 def test_locked_and_excluded_routes() -> None:
@@ -133,7 +133,7 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     short, weighted 1.5 (its priority). Forcing the build re-solves to a plan that is no
     better (W grows)."""
     scenario = load_scenario("scenarios/2024.yaml")
-    explanation = explain(scenario, "dongmen")
+    explanation = explain(scenario, "dongmen", lang="en")
     found = rules(explanation)
     assert {
         ("budget", "startup"),
@@ -154,7 +154,7 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     raw = copy.deepcopy(county_raw)
     forced_plan = solve_checked_locked(raw, scenario, {"dongmen_build": "chosen"})
     assert forced_plan.total_cost == pytest.approx(forced.total_cost, abs=1e-4)
-    assert "dongmen_lease excludes dongmen_build" in explanation.paragraph
+    assert "dongmen_lease (lease) excludes dongmen_build (new build)" in explanation.paragraph
 
 
 def solve_checked_locked(raw: dict[str, Any], scenario: Any, locks: dict[str, str]) -> Any:
@@ -174,22 +174,26 @@ def solve_checked_locked(raw: dict[str, Any], scenario: Any, locks: dict[str, st
 
 def test_cli_explain_json_and_table() -> None:
     runner = CliRunner()
-    data = runner.invoke(app, ["explain", "scenarios/2024.yaml", "nanqiao", "-f", "json"])
+    data = runner.invoke(
+        app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nanqiao", "-f", "json"]
+    )
     assert data.exit_code == 0
     explained = json.loads(data.output)
     assert explained["community"] == "nanqiao" and explained["paragraph"].startswith("南桥社区")
     assert {"forced", "binding", "marginal", "runner_up"} <= explained.keys()
-    table = runner.invoke(app, ["explain", "scenarios/2024.yaml", "nanqiao"])
+    table = runner.invoke(app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nanqiao"])
     assert table.exit_code == 0 and "Rules that bind here" in table.output
-    unknown = runner.invoke(app, ["explain", "scenarios/2024.yaml", "nowhere"])
+    unknown = runner.invoke(app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nowhere"])
     assert unknown.exit_code == 2 and "no community 'nowhere'" in unknown.output
 
 
 def test_cli_explain_without_a_plan(demo_file: Path) -> None:
     """A site that cannot reach its target: explain exits 3 and prints the diagnosis."""
-    out = CliRunner().invoke(app, ["explain", str(demo_file), "demo"])
+    out = CliRunner().invoke(app, ["explain", "--lang", "en", str(demo_file), "demo"])
     assert out.exit_code == 3 and "lacks 200.0 m2" in out.output
-    data = CliRunner().invoke(app, ["explain", str(demo_file), "demo", "-f", "json"])
+    data = CliRunner().invoke(
+        app, ["explain", "--lang", "en", str(demo_file), "demo", "-f", "json"]
+    )
     assert data.exit_code == 3
     assert json.loads(data.output)["diagnosis"]["short_m2"][0]["missing_m2"] == 200
 

@@ -188,6 +188,10 @@ def rule_words(
         return say("rule.locked", lang, lock=word("locked", option.locked, lang), **fields)
     if rule.rule == "max_options":
         return say("rule.max_options", lang, count=community.max_options)
+    if rule.rule == "excludes" and option:
+        return say(
+            "rule.excludes", lang, taken=_excluder(plan, community, option.id, lang), **fields
+        )
     if rule.rule in (
         "excludes",
         "min_area",
@@ -198,6 +202,16 @@ def rule_words(
     ):
         return say(f"rule.{rule.rule}", lang, **fields)
     return say("rule.other", lang, rule=rule.rule, **fields)
+
+
+def _excluder(plan: Plan, community: Community, option_id: str, lang: str | None) -> str:
+    """The chosen route that shuts `option_id` out (either side may name the other)."""
+    chosen = {o.id for c in plan.community_results if c.id == community.id for o in c.options}
+    other = next((o for o in community.options if o.id == option_id), None)
+    for o in community.options:
+        if o.id in chosen and (option_id in o.excludes or (other and o.id in other.excludes)):
+            return say("explain.route_named", lang, id=o.id, kind=word("kind", o.kind, lang))
+    return say("explain.route_taken", lang)
 
 
 def marginal_words(marginal: TargetPrice, lang: str | None = None) -> str:

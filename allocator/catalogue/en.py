@@ -128,7 +128,7 @@ WORDS: dict[str, str] = {
     "rule.max_area": "{route} is used to its largest area, {area} m2",
     "rule.locked": "{route} is locked {lock}",
     "rule.max_options": "at most {count} routes combine here, and that many are taken",
-    "rule.excludes": "the route taken excludes {route}",
+    "rule.excludes": "{taken} excludes {route}",
     "rule.min_area": "{route} comes whole or not at all",
     "rule.max_share": "{source} pays its largest share of a route",
     "rule.max_per_option": "{source} pays its most for one route",
@@ -294,4 +294,5 @@ WORDS: dict[str, str] = {
     "entry.funding_source": "funding source",
     "entry.variant": "variant",
     "entry.change": "change",
+    "explain.route_taken": "the route taken",
 }

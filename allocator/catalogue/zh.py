@@ -58,7 +58,7 @@ WORDS: dict[str, str] = {
     "title.plan": "各社区方案",
     "title.funding": "资金使用 万元",
     "title.summary": "小结",
-    "plan.no_plan": "无解（{status}）：",
+    "plan.no_plan": "没有方案（{status}）：",
     "plan.note": "注意：",
     "plan.time_limit": "到达时限即停止；此方案为所找到的最好方案，未证明最优（见最优间隙）。",
     "plan.not_proven": "未证明最优：{notes}",
@@ -128,7 +128,7 @@ WORDS: dict[str, str] = {
     "rule.max_area": "{route}已用到最大面积 {area} m²",
     "rule.locked": "{route}已锁定为{lock}",
     "rule.max_options": "本社区最多组合 {count} 条路径，已用满",
-    "rule.excludes": "已选路径与 {route}互斥，二者只能选一",
+    "rule.excludes": "已选的 {taken}与 {route}互斥，二者只能选一",
     "rule.min_area": "{route}须整体建设",
     "rule.max_share": "{source}对一条路径的最高分担比例已到上限",
     "rule.max_per_option": "{source}对一条路径的最高资助额已到上限",
@@ -292,4 +292,5 @@ WORDS: dict[str, str] = {
     "entry.funding_source": "资金来源",
     "entry.variant": "变体",
     "entry.change": "改动",
+    "explain.route_taken": "已选路径",
 }

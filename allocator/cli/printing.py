@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.catalogue import say, word
+from allocator.report.screen import no_plan_summary
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import Alternatives
@@ -208,30 +209,6 @@ def print_no_plan(
             "  "
             + say("noplan.short_site", name=s.name, id=s.community, missing=f"{s.missing_m2:.1f}")
         )
-
-
-def no_plan_summary(diagnosis: Diagnosis) -> str:
-    """Why there is no plan, in a few sentences of the run's language, from the diagnosis's
-    fields: sites short whatever the money, the rules in conflict, the cheapest repair."""
-    parts = [
-        say("noplan.site", name=s.name, missing=f"{s.missing_m2:.1f}") for s in diagnosis.short_m2
-    ]
-    if diagnosis.conflicts:
-        rules = say("sep").join(dict.fromkeys(word("family", c.rule) for c in diagnosis.conflicts))
-        parts.append(say("noplan.conflict", count=len(diagnosis.conflicts), rules=rules))
-    if diagnosis.repairs:
-        money = say("sep").join(
-            say("noplan.repair", extra=f"{r.extra_budget:.2f}", source=r.source, unit=r.unit)
-            for r in diagnosis.repairs
-        )
-        parts.append(
-            say("noplan.cheapest", money=money, total=f"{diagnosis.repairs_total_wan:.2f}")
-        )
-    elif diagnosis.money_can_repair is False:
-        parts.append(say("noplan.money_cannot"))
-    elif diagnosis.money_can_repair is None:
-        parts.append(say("noplan.money_unsettled"))
-    return say("sentence_gap").join(parts) or say("noplan.none")
 
 
 def _conflict_words(conflict: Any) -> str:

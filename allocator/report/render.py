@@ -94,7 +94,7 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
     from rich.table import Table
 
     if not plan.status.has_plan:
-        why = plan.diagnosis.summary if plan.diagnosis else _no_plan_reason(plan)
+        why = screen.no_plan_summary(plan.diagnosis) if plan.diagnosis else _no_plan_reason(plan)
         status = word("status", plan.status.value)
         console.print(f"[bold]{say('plan.no_plan', status=status)}[/] {why}")
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from allocator.catalogue import say, word
+from allocator.findings import Diagnosis
 from allocator.plan import CommunityResult, OptionResult, Plan
 
 MIDDLE = 110  # columns from which the street or town, existing area and payers are shown
@@ -161,3 +162,27 @@ def _payers(c: CommunityResult, names: dict[str, str]) -> str:
         for source, amount in option.funding.items():
             paid[source] = paid.get(source, 0.0) + amount
     return "\n".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items() if v > 0) or "-"
+
+
+def no_plan_summary(diagnosis: Diagnosis) -> str:
+    """Why there is no plan, in a few sentences of the run's language, from the diagnosis's
+    fields: sites short whatever the money, the rules in conflict, the cheapest repair."""
+    parts = [
+        say("noplan.site", name=s.name, missing=f"{s.missing_m2:.1f}") for s in diagnosis.short_m2
+    ]
+    if diagnosis.conflicts:
+        rules = say("sep").join(dict.fromkeys(word("family", c.rule) for c in diagnosis.conflicts))
+        parts.append(say("noplan.conflict", count=len(diagnosis.conflicts), rules=rules))
+    if diagnosis.repairs:
+        money = say("sep").join(
+            say("noplan.repair", extra=f"{r.extra_budget:.2f}", source=r.source, unit=r.unit)
+            for r in diagnosis.repairs
+        )
+        parts.append(
+            say("noplan.cheapest", money=money, total=f"{diagnosis.repairs_total_wan:.2f}")
+        )
+    elif diagnosis.money_can_repair is False:
+        parts.append(say("noplan.money_cannot"))
+    elif diagnosis.money_can_repair is None:
+        parts.append(say("noplan.money_unsettled"))
+    return say("sentence_gap").join(parts) or say("noplan.none")
