@@ -141,6 +141,23 @@ def solve(
     strict: StrictOption = False,
     wide: WideOption = False,
     lang: LangOption = "zh",
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            "--objective",
+            help="目标顺序 The order of the objectives, comma-separated, from "
+            "communities_meeting, weighted_shortfall, total_cost, county_money (default: the "
+            "file's objective, else weighted_shortfall,total_cost).",
+        ),
+    ] = None,
+    keep_close_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep-close-to",
+            help="贴近原方案 A plan.json: among the plans equal on the objectives, take the one "
+            "that changes the fewest routes, then payers, from it.",
+        ),
+    ] = None,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
@@ -152,7 +169,10 @@ def solve(
         scenario = variant_or_exit(scenario, variant)
     if out is not None:
         check_out(out)
-    plan = solve_scenario(scenario, solver=solver.value, deadline=deadline, gap=gap)
+    scenario, previous = _objective_or_exit(scenario, objective, keep_close_to)
+    plan = solve_scenario(
+        scenario, solver=solver.value, deadline=deadline, gap=gap, keep_close_to=previous
+    )
     explanations = {}
     if explain:
         from allocator.cli.explain import with_explanations_cut, with_shadow_prices
@@ -162,6 +182,28 @@ def solve(
             explanations = explain_all(plan, scenario, solver.value, deadline)
             plan = with_explanations_cut(plan, explanations)
     emit_plan(plan, fmt, out, scenario, explanations, wide=wide)
+
+
+def _objective_or_exit(
+    scenario: Scenario, objective: str | None, keep_close_to: Path | None
+) -> tuple[Scenario, dict | None]:
+    """The scenario with the order of --objective, and the plan of --keep-close-to read (as its
+    JSON); exit 2 with what is wrong before solving."""
+    from allocator.model.closeness import previous_of
+    from allocator.solving.lexicographic import with_objective
+
+    try:
+        if objective is not None:
+            names = [name.strip() for name in objective.replace("，", ",").split(",")]
+            scenario = with_objective(scenario, [name for name in names if name])
+        if keep_close_to is None:
+            return scenario, None
+        previous_of(keep_close_to, scenario)  # a plan it can read, or why not
+    except ValueError as error:
+        fail(str(error))
+    import json
+
+    return scenario, json.loads(keep_close_to.read_text(encoding="utf-8-sig"))
 
 
 @app.command()

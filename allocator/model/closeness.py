@@ -8,8 +8,8 @@ y0 and p0 are the plan given (a route chosen; a source paying more than nothing 
 R makes one route change weigh more than every payer change together: the fewest routes
 changed first, then the fewest payers. Ids of the plan given that the scenario lacks (a plan
 of another version of the file) are left out and said. The sets formulation pools general
-money per community (C3), so there its payers per route are not decisions: only the payers
-with a rule per route count there.
+money per community (C3), so there its payers per route are not decisions: a pooled source
+counts once per community (it pays there or not), the payers with a rule per route per route.
 
 Both formulations read the one definition here (`Closeness`), as PuLP variables
 (`allocator.solving.lexicographic`) or as columns of the sets formulation's arrays.
@@ -104,25 +104,36 @@ class Closeness:
     constant: float
 
 
+@dataclass(frozen=True)
+class Money:
+    """A payer a route (or, for money pooled per community, a community) may have: its money
+    column, the most it can be, the routes it may pay, and whether it paid in the plan given."""
+
+    paid: Hashable
+    most: float
+    routes: tuple[Hashable, ...]
+    was: bool
+
+
 def closeness(
-    previous: Previous,
-    chosen: Mapping[str, Hashable],
-    money: Mapping[tuple[str, str], tuple[Hashable, float]],
+    previous: Previous, chosen: Mapping[str, Hashable], money: Mapping[tuple[str, str], Money]
 ) -> Closeness:
-    """(20) for routes `chosen` (option id -> its y) and money `money` ((option id, source id)
-    -> (its f, the most it can be)); rows are (name, terms, lower, upper)."""
+    """(20) for routes `chosen` (option id -> its y) and payers `money` ((option id, source id),
+    or (community id, source id) for pooled money -> its `Money`); rows are (name, terms,
+    lower, upper)."""
     inf = float("inf")
     rows = []
     terms: list[tuple[Hashable, float]] = []
     constant = 0.0
-    for (oid, sid), (paid, most) in money.items():
+    for (oid, sid), payer in money.items():
         flag = ("pays", oid, sid)
-        rows.append((f"pays_most_{oid}_{sid}", ((paid, 1.0), (flag, -most)), -inf, 0.0))
-        rows.append((f"pays_least_{oid}_{sid}", ((paid, 1.0), (flag, -PAYER_FLOOR_WAN)), 0.0, inf))
-        rows.append((f"pays_chosen_{oid}_{sid}", ((flag, 1.0), (chosen[oid], -1.0)), -inf, 0.0))
-        was = (oid, sid) in previous.payers
-        terms.append((flag, -1.0 if was else 1.0))
-        constant += 1.0 if was else 0.0
+        rows.append((f"pays_most_{oid}_{sid}", ((payer.paid, 1.0), (flag, -payer.most)), -inf, 0.0))
+        least = ((payer.paid, 1.0), (flag, -PAYER_FLOOR_WAN))
+        rows.append((f"pays_least_{oid}_{sid}", least, 0.0, inf))
+        routes = tuple((y, -1.0) for y in payer.routes)
+        rows.append((f"pays_chosen_{oid}_{sid}", ((flag, 1.0), *routes), -inf, 0.0))
+        terms.append((flag, -1.0 if payer.was else 1.0))
+        constant += 1.0 if payer.was else 0.0
     weight = len(money) + 1.0
     for oid, y in chosen.items():
         was = oid in previous.routes

@@ -9,18 +9,21 @@ import numpy as np
 import pulp
 
 from allocator.model.arrays import INF, Matrix
-from allocator.model.closeness import Closeness, Previous, closeness
+from allocator.model.closeness import Closeness, Money, Previous, closeness
 from allocator.model.reference import Model
 from allocator.model.terms import name_of
+from allocator.scenario.schema import Community, Option
 
 
 def closeness_expression(model: Model, previous: Previous) -> pulp.LpAffineExpression:
     """(20) on a PuLP model: its flags and rows added to the problem; the changes to minimise."""
     chosen = {option.id: model.chosen[i] for i, (_, option) in enumerate(model.options)}
-    money = {
-        (model.options[i][1].id, source_id): (paid, float(paid.upBound or 0.0))
-        for (i, source_id), paid in model.funding.items()
-    }
+    money = {}
+    for (i, source_id), paid in model.funding.items():
+        oid = model.options[i][1].id
+        was = (oid, source_id) in previous.payers
+        money[(oid, source_id)] = Money(paid, float(paid.upBound or 0.0), (chosen[oid],), was)
+    money.update(_pooled(model.options, model.pooled, chosen, previous, model_most(model)))
     spec = closeness(previous, chosen, money)
     flags = {
         ("pays", *pair): pulp.LpVariable(name_of("pays", *pair), 0, 1, pulp.LpBinary)
@@ -44,10 +47,13 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
     """(20) on the sets formulation before it goes to HiGHS: its flags, rows and a column fixed
     at 1 that carries the constant; the changes as a cost vector."""
     chosen = {option.id: matrix.chosen[i] for i, (_, option) in enumerate(matrix.options)}
-    money = {
-        (matrix.options[i][1].id, source_id): (j, matrix.col_upper[j])
-        for (i, source_id), j in matrix.funding.items()
-    }
+    money = {}
+    for (i, source_id), j in matrix.funding.items():
+        oid = matrix.options[i][1].id
+        was = (oid, source_id) in previous.payers
+        money[(oid, source_id)] = Money(j, matrix.col_upper[j], (chosen[oid],), was)
+    most = {j: matrix.col_upper[j] for j in matrix.pooled.values()}
+    money.update(_pooled(matrix.options, matrix.pooled, chosen, previous, most))
     spec: Closeness = closeness(previous, chosen, money)
     flags = {
         ("pays", *pair): matrix.column(name_of("pays", *pair), 0.0, 1.0, True)
@@ -65,3 +71,27 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
         cost[column(handle)] += coef
     cost[one] = spec.constant
     return cost
+
+
+def model_most(model: Model) -> dict[Hashable, float]:
+    return {g: float(g.upBound or 0.0) for g in model.pooled.values()}
+
+
+def _pooled(
+    options: list[tuple[Community, Option]],
+    pooled: dict[tuple[str, str], Hashable],
+    chosen: dict[str, Hashable],
+    previous: Previous,
+    most: dict[Hashable, float],
+) -> dict[tuple[str, str], Money]:
+    """Money pooled per community (C3) as payers of the community: it paid in the plan given
+    when it paid any of the community's routes there."""
+    routes: dict[str, list[str]] = {}
+    for community, option in options:
+        routes.setdefault(community.id, []).append(option.id)
+    found = {}
+    for (cid, source_id), g in pooled.items():
+        was = any((oid, source_id) in previous.payers for oid in routes.get(cid, ()))
+        ys = tuple(chosen[oid] for oid in routes.get(cid, ()))
+        found[(cid, source_id)] = Money(g, most[g], ys, was)
+    return found
