@@ -124,7 +124,9 @@ def test_county_alternatives_from_the_command_line(county_raw: dict) -> None:
         assert plan["differences"] and plan["routes_changed"] >= 1
         sets.append(routes(plan))
     assert all(one != other for one, other in combinations(sets, 2))
-    table = CliRunner().invoke(app, ["alternatives", "scenarios/2024.yaml", "--count", "1"])
+    table = CliRunner().invoke(
+        app, ["alternatives", "--lang", "en", "scenarios/2024.yaml", "--count", "1"]
+    )
     assert table.exit_code == 0 and "Alternative 1" in table.output
 
 
@@ -136,7 +138,9 @@ def test_parse_share(text: str, share: float) -> None:
 
 
 def test_a_bad_margin_is_a_usage_error() -> None:
-    result = CliRunner().invoke(app, ["alternatives", "scenarios/2024.yaml", "--within", "lots"])
+    result = CliRunner().invoke(
+        app, ["alternatives", "--lang", "en", "scenarios/2024.yaml", "--within", "lots"]
+    )
     assert result.exit_code == 2 and "not a share" in result.output
 
 

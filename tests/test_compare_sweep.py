@@ -54,12 +54,12 @@ def test_compare_hand_worked() -> None:
     assert summary.loc["cut", "used_county_wan"] == pytest.approx(3)
     rows = {r["aspect"]: (r["test"], r["cut"]) for r in result.communities.to_dict("records")}
     assert rows == {
-        "routes": ("租赁 lease 200.0 m2", "租赁 lease 150.0 m2"),
+        "routes": ("租赁 200.0 m2", "租赁 150.0 m2"),
         "final_m2": (500.0, 450.0),
         "shortfall_m2": (0.0, 50.0),
         "meets_target": (True, False),
         "cost_wan": (4.0, 3.0),
-        "paid_by": ("county 4.00", "county 3.00"),
+        "paid_by": ("县财政 4.00", "县财政 3.00"),
     }
     assert result.inputs.to_dict("records") == [
         {"entry": "funding source 'county'", "field": "budget", "test": "10", "cut": "3"}
@@ -82,7 +82,7 @@ def test_compare_labels_plans_and_no_plan() -> None:
     with pytest.raises(ValueError, match="1 plans for 2 scenarios"):
         compare([base, base], plans=list(result.plans[:1]))
     assert json.dumps(result.to_dict())  # plain JSON, NaN as null
-    assert "no plan" in result._repr_html_()
+    assert "无解" in result._repr_html_()
 
 
 @settings(
@@ -144,7 +144,7 @@ def test_compare_hides_communities_that_differ_only_in_who_pays() -> None:
     }
     assert rows == {
         ("c", "cost_wan"): (4.0, 6.0),
-        ("c", "paid_by"): ("county 4.00", "grant 6.00"),
+        ("c", "paid_by"): ("县财政 4.00", "项目资金 6.00"),
     }
     assert hidden.payers_only == ("a", "b") and hidden.payers_hidden == 2
     assert not hidden.identical
@@ -161,10 +161,10 @@ def test_compare_hides_communities_that_differ_only_in_who_pays() -> None:
         for r in shown_all.communities.to_dict("records")
     }
     assert rows == {
-        ("a", "paid_by"): ("county 4.00", "grant 4.00"),
-        ("b", "paid_by"): ("county 2.00", "grant 2.00"),
+        ("a", "paid_by"): ("县财政 4.00", "项目资金 4.00"),
+        ("b", "paid_by"): ("县财政 2.00", "项目资金 2.00"),
         ("c", "cost_wan"): (4.0, 6.0),
-        ("c", "paid_by"): ("county 4.00", "grant 6.00"),
+        ("c", "paid_by"): ("县财政 4.00", "项目资金 6.00"),
     }
     assert shown_all.payers_only == ("a", "b") and shown_all.payers_hidden == 0
     assert shown_all.payers_note() == "" and "另有" not in shown_all._repr_html_()
@@ -357,25 +357,25 @@ def test_compare_command_one_file(tmp_path: Path) -> None:
     result = invoke("compare", path)
     assert result.exit_code == 0, result.output
     for part in (
-        "方案对比 Scenarios side by side",
+        "方案对比",
         "base",
         "cut",
         "rich",
-        "租赁 lease 150.0 m2",
-        "输入变化 Input changes",
-        "funding source 'county'",
+        "租赁 150.0 m2",
+        "输入变化",
+        "资金来源 'county'",
     ):
         assert part in result.output, part
-    data = json.loads(invoke("compare", path, "--variants", "cut", "--format", "json").stdout)
+    data = json.loads(
+        invoke("compare", "--lang", "en", path, "--variants", "cut", "--format", "json").stdout
+    )
     assert [s["scenario"] for s in data["scenarios"]] == ["base", "cut"]
     assert data["inputs"] == [
         {"entry": "funding source 'county'", "field": "budget", "base": "10", "cut": "3"}
     ]
     assert {r["aspect"] for r in data["communities"]} >= {"routes", "shortfall_m2"}
     csv = invoke("compare", path, "--variants", "base,cut", "--format", "csv").stdout
-    assert (
-        csv.splitlines()[0].startswith("方案 Scenario,状态 Status") and len(csv.splitlines()) == 3
-    )
+    assert csv.splitlines()[0].startswith("方案,状态") and len(csv.splitlines()) == 3
 
 
 def test_compare_command_files_and_out(tmp_path: Path) -> None:
@@ -408,18 +408,20 @@ def test_compare_command_payers(tmp_path: Path) -> None:
     result = invoke("compare", path, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "另有 2 个社区只有资金来源不同" in result.output
-    assert "加 --payers 可列出" in result.output and "add --payers to list them" in result.output
+    assert "加 --payers 可列出" in result.output
     assert "a 社区" not in result.output and "c 社区" in result.output
     communities = (tmp_path / "out" / "communities.csv").read_text(encoding="utf-8-sig")
     assert "c 社区" in communities and "a 社区" not in communities
     saved = json.loads((tmp_path / "out" / "compare.json").read_text(encoding="utf-8"))
     assert saved["payers_only"] == ["a", "b"] and saved["payers_shown"] is False
 
-    listed = invoke("compare", path, "--payers")
+    listed = invoke("compare", "--lang", "en", path, "--payers")
     assert listed.exit_code == 0, listed.output
     assert "a 社区" in listed.output and "b 社区" in listed.output
     assert "另有" not in listed.output and "--payers" not in listed.output
-    data = json.loads(invoke("compare", path, "--payers", "--format", "json").stdout)
+    data = json.loads(
+        invoke("compare", "--lang", "en", path, "--payers", "--format", "json").stdout
+    )
     assert {r["community_id"] for r in data["communities"]} == {"a", "b", "c"}
     assert data["payers_shown"] is True
 
@@ -436,7 +438,7 @@ def test_compare_command_payers(tmp_path: Path) -> None:
 def test_compare_command_errors(tmp_path: Path, args: list[str], message: str) -> None:
     path = county_file(tmp_path)
     filled = [a.format(path=path, missing=tmp_path / "missing.yaml") for a in args]
-    result = invoke("compare", *filled)
+    result = invoke("compare", "--lang", "en", *filled)
     assert result.exit_code == 2 and message in result.output, result.output
 
 
@@ -456,7 +458,7 @@ def test_sweep_command(tmp_path: Path) -> None:
         "1",
     )
     assert result.exit_code == 0, result.output
-    assert "扫描 Sweep" in result.output and "funding[county].budget" in result.output
+    assert "参数扫描" in result.output and "funding[county].budget" in result.output
     assert is_png(plot)
     rows = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [r["total_shortfall_m2"] for r in rows] == pytest.approx([200, 100, 0])
@@ -506,6 +508,6 @@ def test_sweep_command(tmp_path: Path) -> None:
 )
 def test_sweep_command_errors(tmp_path: Path, args: list[str], message: str) -> None:
     out = tmp_path / "out"
-    result = invoke("sweep", county_file(tmp_path), *args, "--out", out)
+    result = invoke("sweep", "--lang", "en", county_file(tmp_path), *args, "--out", out)
     assert result.exit_code == 2 and message in result.output, result.output
     assert not out.exists()

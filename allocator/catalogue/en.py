@@ -295,4 +295,5 @@ WORDS: dict[str, str] = {
     "entry.variant": "variant",
     "entry.change": "change",
     "explain.route_taken": "the route taken",
+    "sweep.progress": "solving",
 }

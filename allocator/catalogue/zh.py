@@ -293,4 +293,5 @@ WORDS: dict[str, str] = {
     "entry.variant": "变体",
     "entry.change": "改动",
     "explain.route_taken": "已选路径",
+    "sweep.progress": "求解",
 }

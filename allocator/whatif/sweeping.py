@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.analysis.diagnosis import solve
+from allocator.catalogue import say
 from allocator.errors import Problem, ScenarioError
 from allocator.plan import Plan
 from allocator.scenario.changes import OPERATIONS, split_operation
@@ -276,7 +277,7 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             self._bar = Progress(
-                "求解 solving",
+                say("sweep.progress"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
