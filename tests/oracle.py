@@ -80,6 +80,8 @@ RULES: dict[str, str] = {
     "total-shortfall": "total_shortfall_m2 is not the sum of shortfalls",
     "weighted-shortfall": "weighted_shortfall is not the sum of priority * shortfall",
     "communities-meeting": "communities_meeting_target is not the number meeting their target",
+    "county-money": "county_money_used is not the money the plan takes from the county's own "
+    "sources (general money of county scope)",
 }
 
 
@@ -340,6 +342,7 @@ def check_plan(
     _check_funding_table(scenario, plan["funding"], used, problems, tol)
     _check_communities(scenario, rows, figures, problems, tol)
     _check_totals(scenario, plan, figures, problems, tol)
+    _check_county_money(scenario, plan, figures, problems, tol)
     return list(problems)
 
 
@@ -821,8 +824,10 @@ def _add_money(
     chosen: list[str],
     area: Mapping[str, int],
     funders: Mapping[str, tuple[str, ...]],
+    money_columns: dict[tuple[str, str], int] | None = None,
 ) -> tuple[dict[int, float], float]:
-    """Money columns and rows; return the cost objective (coefficients, constant)."""
+    """Money columns and rows; return the cost objective (coefficients, constant). The money
+    columns by (option, source) go into ``money_columns`` when given."""
     horizon = scenario["horizon_years"]
     sources = scenario["sources"]
     cost_coefs: dict[int, float] = {}
@@ -840,6 +845,8 @@ def _add_money(
             if oid in funders[sid]:
                 cap = source["max_per_option"]
                 money[sid] = lp.add_col(0.0, highspy.kHighsInf if cap is None else cap)
+                if money_columns is not None:
+                    money_columns[(oid, sid)] = money[sid]
                 share = source["max_share"]
                 lp.add_row(
                     -highspy.kHighsInf,
@@ -905,3 +912,195 @@ def _minimise(highs: highspy.Highs, coefs: Mapping[int, float], constant: float)
     ):
         return None
     raise RuntimeError(f"HiGHS returned {highs.modelStatusToString(status)}")
+
+
+# --------------------------------------------------------------------------------------------
+# The measures an objective may order, and the brute force for any order of them
+# --------------------------------------------------------------------------------------------
+
+MEASURES = ("communities_meeting", "weighted_shortfall", "total_cost", "county_money")
+
+
+def is_county_money(source: Source) -> bool:
+    """The county's own money: a source of county scope with no rule per option (it pays for
+    every kind, any share, no cap, no limit on the options it funds, running costs too). A
+    grant of county scope with rules is the region's earmarked money, not the county's."""
+    return (
+        source["scope"] == "county"
+        and set(source["pays_for"]) >= set(OPTION_KINDS)
+        and source["max_share"] >= 1
+        and source["max_per_option"] is None
+        and source["max_options_funded"] is None
+        and not source["capital_only"]
+    )
+
+
+def county_money_of(raw_scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> float:
+    """万元 of the county's own money in the plan, summed from its options' funding."""
+    sources = normalise(raw_scenario)["sources"]
+    return sum(
+        float(amount)
+        for row in plan["communities"]
+        for option in row["options"]
+        for sid, amount in option["funding"].items()
+        if sid in sources and is_county_money(sources[sid])
+    )
+
+
+def measures_of(raw_scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, float]:
+    """Each measure recomputed from the scenario and the plan's chosen options and money."""
+    scenario = normalise(raw_scenario)
+    meeting = weighted = cost = 0.0
+    for row in plan["communities"]:
+        community = scenario["communities"][row["id"]]
+        options = [scenario["options"][o["id"]] for o in row["options"]]
+        areas = {o["id"]: float(o["area_m2"]) for o in row["options"]}
+        replaced = any(o["replaces_existing"] for o in options)
+        final = (0.0 if replaced else community["existing_area_m2"]) + sum(
+            o["area_factor"] * areas[o["id"]] for o in options
+        )
+        short = max(community["target_area_m2"] - final, 0.0)
+        meeting += short <= AREA_TOL_M2
+        weighted += community["priority"] * short
+        horizon = scenario["horizon_years"]
+        cost += sum(
+            capital_cost(o, areas[o["id"]]) + running_cost(o, areas[o["id"]], horizon)
+            for o in options
+        )
+    return {
+        "communities_meeting": meeting,
+        "weighted_shortfall": weighted,
+        "total_cost": cost,
+        "county_money": county_money_of(raw_scenario, plan),
+    }
+
+
+def _check_county_money(
+    scenario: Scenario,
+    plan: Mapping[str, Any],
+    figures: _Recomputed,
+    problems: _Problems,
+    tol: float,
+) -> None:
+    """county_money_used, where the plan states it, against the money of the county's own
+    sources in its options."""
+    stated = plan.get("county_money_used")
+    if stated is None:
+        return
+    used = sum(
+        float(amount)
+        for option in figures.chosen.values()
+        for sid, amount in option["funding"].items()
+        if sid in scenario["sources"] and is_county_money(scenario["sources"][sid])
+    )
+    if not _close(float(stated), used, tol):
+        problems.add("county-money", f"county_money_used {stated}, recomputed {used}")
+
+
+def brute_force_order(
+    raw_scenario: Mapping[str, Any], order: tuple[str, ...], max_total_options: int = 10
+) -> tuple[float, ...] | None:
+    """The exact lexicographic optimum of a tiny scenario for the objective ``order`` (names of
+    ``MEASURES``; communities_meeting maximised, the others minimised), as values in that
+    order, or None if infeasible.
+
+    Every admissible choice of options and of the options each limited source funds is
+    enumerated as in ``brute_force``, and with it every set of communities made to meet their
+    target (shortfall 0) among those whose options can reach it: the count is that set's size.
+    For each, the other measures are minimised in order by linear programmes, each kept."""
+    scenario = normalise(raw_scenario)
+    if len(scenario["options"]) > max_total_options:
+        raise ValueError(f"brute_force_order is for tiny scenarios: > {max_total_options} options")
+    per_community = [_community_choices(scenario, cid) for cid in scenario["communities"]]
+    found: list[tuple[float, ...]] = []
+    for parts in itertools.product(*per_community):
+        chosen = [oid for part in parts for oid in part]
+        reachable = [cid for cid in scenario["communities"] if _can_reach(scenario, cid, chosen)]
+        for funders in _funding_permissions(scenario, chosen):
+            for size in range(len(reachable) + 1):
+                for meeting in itertools.combinations(reachable, size):
+                    values = _solve_fixed_order(scenario, chosen, funders, set(meeting), order)
+                    if values is not None:
+                        found.append(values)
+    return _lexicographic_best(found, order)
+
+
+def _can_reach(scenario: Scenario, community_id: str, chosen: list[str]) -> bool:
+    community = scenario["communities"][community_id]
+    options = [scenario["options"][o] for o in community["options"] if o in chosen]
+    base = 0.0 if any(o["replaces_existing"] for o in options) else community["existing_area_m2"]
+    most = base + sum(o["area_factor"] * o["max_area_m2"] for o in options)
+    return most >= community["target_area_m2"] - 1e-9
+
+
+def _solve_fixed_order(
+    scenario: Scenario,
+    chosen: list[str],
+    funders: Mapping[str, tuple[str, ...]],
+    meeting: set[str],
+    order: tuple[str, ...],
+) -> tuple[float, ...] | None:
+    lp = _Lp()
+    area = {
+        o: lp.add_col(scenario["options"][o]["min_area_m2"], scenario["options"][o]["max_area_m2"])
+        for o in chosen
+    }
+    money: dict[tuple[str, str], int] = {}
+    cost_coefs, cost_constant = _add_money(scenario, lp, chosen, area, funders, money)
+    shortfall_coefs = _add_shortfalls(scenario, lp, chosen, area)
+    highs = _to_highs(lp)
+    for cid, column in zip(scenario["communities"], shortfall_coefs, strict=True):
+        if cid in meeting:
+            highs.changeColBounds(column, 0.0, 0.0)
+    sources = scenario["sources"]
+    objectives = {
+        "weighted_shortfall": (shortfall_coefs, 0.0),
+        "total_cost": (cost_coefs, cost_constant),
+        "county_money": (
+            {col: 1.0 for (_, sid), col in money.items() if is_county_money(sources[sid])},
+            0.0,
+        ),
+    }
+    values: list[float] = []
+    for name in order:
+        if name == "communities_meeting":
+            values.append(float(len(meeting)))
+            continue
+        coefs, constant = objectives[name]
+        everything = np.arange(len(lp.lower), dtype=np.int32)
+        highs.changeColsCost(len(everything), everything, np.zeros(len(everything)))
+        value = _minimise(highs, coefs, constant) if coefs else 0.0
+        if value is None:
+            return None
+        values.append(value)
+        if coefs:
+            columns = np.array(list(coefs), dtype=np.int32)
+            keep = value - constant + 1e-9 * max(1.0, abs(value))
+            highs.addRow(-highspy.kHighsInf, keep, len(columns), columns,
+                         np.array(list(coefs.values()), dtype=float))  # fmt: skip
+    if not order or all(name == "communities_meeting" for name in order):
+        everything = np.arange(len(lp.lower), dtype=np.int32)
+        highs.changeColsCost(len(everything), everything, np.zeros(len(everything)))
+        if _minimise(highs, {}, 0.0) is None:
+            return None
+    return tuple(values)
+
+
+def _lexicographic_best(
+    found: list[tuple[float, ...]], order: tuple[str, ...]
+) -> tuple[float, ...] | None:
+    """The best of ``found`` measure by measure: a count exactly, others within 1e-6."""
+    left = found
+    for k, name in enumerate(order):
+        if not left:
+            return None
+        if name == "communities_meeting":
+            best = max(v[k] for v in left)
+            left = [v for v in left if v[k] == best]
+        else:
+            best = min(v[k] for v in left)
+            left = [v for v in left if v[k] <= best + TIE_TOL * max(1.0, abs(best))]
+    if not left:
+        return None
+    return tuple(min(v[k] for v in left) if name != "communities_meeting" else left[0][k]
+                 for k, name in enumerate(order))  # fmt: skip

@@ -26,7 +26,7 @@ def closeness_expression(model: Model, previous: Previous) -> pulp.LpAffineExpre
     money.update(_pooled(model.options, model.pooled, chosen, previous, model_most(model)))
     spec = closeness(previous, chosen, money)
     flags = {
-        ("pays", *pair): pulp.LpVariable(name_of("pays", *pair), 0, 1, pulp.LpBinary)
+        ("pays", *pair): model.problem.add_variable(name_of("pays", *pair), 0, 1, cat=pulp.LpBinary)
         for pair in spec.flags
     }
 
