@@ -564,6 +564,11 @@ def _wrong_meeting_count(scenario: Json, plan: Json) -> None:
     plan["communities_meeting_target"] = 2
 
 
+def _wrong_county_money(scenario: Json, plan: Json) -> None:
+    """The plan states more county money than its options take from the county."""
+    plan["county_money_used"] = 999.0
+
+
 def _a_short_of_target(scenario: Json, plan: Json) -> None:
     """A drops the lease: 300 + 150 = 450, 50 m2 short of 500, though it must meet.
 
@@ -625,10 +630,12 @@ MUTATIONS: list[tuple[Mutation, str]] = [
     (_wrong_total_shortfall, "total-shortfall"),
     (_unweighted_shortfall, "weighted-shortfall"),
     (_wrong_meeting_count, "communities-meeting"),
+    (_wrong_county_money, "county-money"),
 ]
 
 # Mutations that leave every other figure consistent, so that exactly one rule fires.
 CLEAN = {
+    _wrong_county_money,
     _other_scenario,
     _a_short_of_target,
     _self_not_for_lease,
