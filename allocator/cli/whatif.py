@@ -69,12 +69,14 @@ def compare(
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file.
     Communities that differ only in who pays are counted under the table, listed with --payers."""
+    from allocator.solving.worker import Deadline, process_began, warm
     from allocator.whatif.comparison import compare as compare_scenarios
     from allocator.whatif.comparison import labelled
 
+    deadline = warm(Deadline.of(time_limit, began=process_began()))
     chosen = _compared(paths, variants)
     result = compare_scenarios(
-        chosen, solver=solver.value, time_limit=time_limit, gap=gap, payers=payers
+        chosen, solver=solver.value, deadline=deadline, gap=gap, payers=payers
     )
     frames = {
         "scenarios": result.summary,

@@ -87,13 +87,15 @@ class Deadline:
         return self.at is not None and time.monotonic() >= self.at
 
     def share(self, parts: int) -> Deadline:
-        """A deadline for one of `parts` parts still to run: an equal share of what is left,
-        ended no later than this deadline ends its own work."""
+        """A deadline for one of `parts` parts still to run: an equal share of what is left to
+        work to, ended from outside only when this deadline ends its own work (a part that
+        overruns its share takes from those after it; ending the worker for it would cost the
+        next part a new worker)."""
         if self.at is None or self.stop_at is None:
             return self
         now = time.monotonic()
         own = self.left() / max(parts, 1)
-        return Deadline(own, now + own, min(self.stop_at, now + own + grace_s(own)))
+        return Deadline(own, now + own, self.stop_at)
 
 
 def process_began(*, at_most_s: float = 5.0) -> float:

@@ -29,7 +29,7 @@ from allocator.plan import Plan, column_label, communities_table
 from allocator.scenario.differences import side_by_side
 from allocator.scenario.schema import Scenario
 from allocator.solving.lexicographic import DEFAULT_GAP
-from allocator.solving.worker import Deadline
+from allocator.solving.worker import Deadline, ready
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed
 # (areas to 0.1 m2, money to 0.01 万元), so that solver noise is not a difference.
@@ -117,6 +117,7 @@ def compare(
     time_limit: float | None = None,
     gap: float = DEFAULT_GAP,
     payers: bool = False,
+    deadline: Deadline | None = None,
 ) -> Comparison:
     """Solve each scenario (unless `plans` are given) and set them side by side.
 
@@ -124,9 +125,10 @@ def compare(
     whose plans differ only in who pays is left out of `communities` unless `payers` is true;
     `payers_only` names those communities either way.
 
-    `time_limit` (seconds) is for the whole comparison: each scenario's solve gets an equal
-    share of what is left when it starts (in a worker process ended at its share,
-    `allocator.solving.worker`), and `cut_short` names what the limit cut short.
+    `time_limit` (seconds, or a `deadline` begun earlier) is for the whole comparison: each
+    scenario's solve gets an equal share of what is left when it starts (in a worker process
+    ended at its share, `allocator.solving.worker`), and `cut_short` names what the limit cut
+    short.
     """
     if isinstance(scenarios, Mapping):
         labels, items = list(scenarios), list(scenarios.values())
@@ -136,7 +138,8 @@ def compare(
     if not items:
         raise ValueError("compare needs at least one scenario")
     if plans is None:
-        deadline = Deadline.of(time_limit)
+        deadline = Deadline.of(time_limit) if deadline is None else deadline
+        ready(deadline.limited)  # the worker's start-up is no one scenario's share
         plans = [
             solve(s, solver=solver, deadline=deadline.share(len(items) - i), gap=gap)
             for i, s in enumerate(items)
