@@ -88,7 +88,7 @@ def test_budgets_bind() -> None:
 def test_generate_command(tmp_path: Path) -> None:
     out = tmp_path / "p.yaml"
     result = CliRunner().invoke(
-        app, ["generate", "--communities", "60", "--seed", "5", "--out", str(out)]
+        app, ["generate", "--lang", "en", "--communities", "60", "--seed", "5", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert "60 communities" in result.output
@@ -99,6 +99,6 @@ def test_generate_command(tmp_path: Path) -> None:
 
 def test_generate_command_cannot_write(tmp_path: Path) -> None:
     out = tmp_path / "missing" / "p.yaml"
-    result = CliRunner().invoke(app, ["generate", "-n", "10", "--out", str(out)])
+    result = CliRunner().invoke(app, ["generate", "--lang", "en", "-n", "10", "--out", str(out)])
     assert result.exit_code == 2
     assert "cannot write" in result.output

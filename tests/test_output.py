@@ -96,7 +96,7 @@ def test_out_writes_the_files_excel_can_read(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == len(plan["communities"]) == 27
-    assert rows[0]["社区 Community"] == plan["communities"][0]["name"]
+    assert rows[0]["社区"] == plan["communities"][0]["name"]
     options = list(csv.DictReader(io.StringIO((out / "options.csv").read_text("utf-8-sig"))))
     chosen = sum(len(c["options"]) for c in plan["communities"])
     assert len(options) == chosen
@@ -108,7 +108,7 @@ def test_table_lines_up_chinese_names() -> None:
 
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE)])
     assert result.exit_code == 0
-    first_table = result.output.split("资金使用 Money by source")[0]
+    first_table = result.output.split("资金使用")[0]
     rows = [line for line in first_table.splitlines() if line.startswith(("│", "┃", "┏", "└"))]
     assert len(rows) > 27 and "新兴社区" in first_table
     assert len({cell_len(line) for line in rows}) == 1
@@ -118,18 +118,15 @@ def test_csv_format_is_the_option_table() -> None:
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE), "--format", "csv"])
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert rows and {"方案编号 Option", "途径 Route", "面积 Area m2"} <= set(rows[0])
+    assert rows and {"路径编号", "途径", "面积 m²"} <= set(rows[0])
+    assert {row["途径"] for row in rows} >= {"无偿划拨新建", "租赁"}  # route kinds in words
+    english = CliRunner().invoke(app, ["solve", str(COUNTY_FILE), "-f", "csv", "--lang", "en"])
+    assert {"Option", "Route", "Area m2"} <= set(next(csv.DictReader(io.StringIO(english.output))))
 
 
 def test_summary_and_money_tables_are_printed() -> None:
     result = CliRunner().invoke(app, ["solve", str(COUNTY_FILE)])
-    for heading in (
-        "各社区方案 Plan per community",
-        "资金使用 Money by source",
-        "小结 Summary",
-        "optimal",
-        "21 / 27",
-    ):
+    for heading in ("各社区方案", "资金使用", "小结", "最优", "21 / 27"):
         assert heading in result.output
 
 
@@ -137,7 +134,7 @@ def test_infeasible_exits_3_and_names_the_site(demo_file: Path) -> None:
     """A demonstration site with 100 m2 and one 200 m2 lease lacks 200 m2 of its 500."""
     result = CliRunner().invoke(app, ["solve", str(demo_file)])
     assert result.exit_code == 3
-    assert "新兴社区 (demo) lacks 200.0 m2" in result.output
+    assert "新兴社区（demo）无论多少钱都缺 200.0 m²" in result.output
     result = CliRunner().invoke(app, ["solve", str(demo_file), "--format", "json"])
     plan = json.loads(result.output)
     assert result.exit_code == 3 and plan["status"] == "infeasible"

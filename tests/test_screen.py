@@ -52,5 +52,5 @@ def test_who_pays_is_said_where_it_is_not_shown() -> None:
 
 def test_wide_shows_every_column(county_plan: dict) -> None:
     shown = _screen(80, "--wide")
-    assert "资金来源 Paid by" in shown and "示范点 Demo site" in shown
+    assert "资金来源（万元）" in shown and "示范点" in shown
     assert all(c["id"] in shown for c in county_plan["communities"])

@@ -587,7 +587,9 @@ def test_format_value() -> None:
 # The command line
 # --------------------------------------------------------------------------------------------
 def test_validate_prints_what_each_variant_changes(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["validate", str(write(tmp_path, "s.yaml", VARIANT_FILE))])
+    result = CliRunner().invoke(
+        app, ["validate", "--lang", "en", str(write(tmp_path, "s.yaml", VARIANT_FILE))]
+    )
     assert result.exit_code == 0, result.output
     assert "variant cut: budget cut\n  valid; 1 input changed" in result.output
     assert "    funding source 'county': budget: 10 -> 2.5\n" in result.output
@@ -599,14 +601,16 @@ def test_validate_reports_every_broken_variant(tmp_path: Path) -> None:
     text = VARIANT_FILE.replace("{scale: 0.25}", "{scale: -1}").replace(
         "funding[county].budget: 12", "funding[nope].budget: 12"
     )
-    result = CliRunner().invoke(app, ["validate", str(write(tmp_path, "s.yaml", text))])
+    result = CliRunner().invoke(
+        app, ["validate", "--lang", "en", str(write(tmp_path, "s.yaml", text))]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "2 problems found in variants" in result.output
     assert "variant 'cut', change" in result.output and "variant 'dearer', change" in result.output
 
 
 def test_validate_the_county_file() -> None:
-    result = CliRunner().invoke(app, ["validate", str(COUNTY_FILE)])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(COUNTY_FILE)])
     assert result.exit_code == 0, result.output
     assert "funding source 'county': budget: 450 -> 360" in result.output
     assert "community 'xinxing': target_area_m2: 500 -> 1260" in result.output

@@ -171,13 +171,13 @@ def report_variants(scenario: Scenario) -> None:
         count = len(changed)
         description = variant.description.strip() or say("validate.no_description")
         typer.echo(say("validate.variant", name=variant.name, description=description))
-        typer.echo(
-            "  " + say("validate.variant_valid" if count else "validate.variant_same", count=count)
-        )
+        key = {0: "validate.variant_same", 1: "validate.variant_valid_one"}.get(count)
+        typer.echo("  " + say(key or "validate.variant_valid", count=count))
         for row in changed.itertuples(index=False):
             typer.echo(f"    {entries(row.entry)}: {row.field}: {row.old} -> {row.new}")
     if problems:
-        head = say("validate.variant_problems", path=scenario.path, count=len(problems))
+        key = "validate.variant_problem" if len(problems) == 1 else "validate.variant_problems"
+        head = say(key, path=scenario.path, count=len(problems))
         fail("\n".join([head, *problems]))
 
 
