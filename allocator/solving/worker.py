@@ -44,8 +44,8 @@ from allocator.plan import Plan, SolverInfo, StageResult, Status
 if TYPE_CHECKING:
     from allocator.scenario.schema import Scenario
 
-GRACE_S = 0.5  # the worker is ended this long after the deadline, plus GRACE_SHARE of the limit
-GRACE_SHARE = 0.04
+GRACE_S = 0.3  # the worker is ended this long after the deadline, plus GRACE_SHARE of the limit
+GRACE_SHARE = 0.03
 # The solve in the worker is told to stop this much before the deadline (plus a little per
 # community, capped at a share of the limit), so that its plan is read back and sent in time.
 RESERVE_S = 0.1
