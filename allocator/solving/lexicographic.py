@@ -159,7 +159,7 @@ def _reference_stages(stages: Stages, previous: Previous | None = None) -> list[
         runs.append(stages.solve(stepping[k][1], start))
     if model.matrix is None:
         ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
-        settled = settle_payers(stages, ranks, measures)
+        settled = settle_payers(stages, ranks)
         if settled is not None:
             runs.append(settled)
     return runs

@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 import pulp
 
 from allocator.model.costs import kept_room, kept_shortfall_m2
-from allocator.model.reference import Model
-from allocator.model.rules import MEASURE
+from allocator.model.reference import Model, measure_expression
+from allocator.model.rules import MEASURE, objective_of
 from allocator.solving import cbc, pulp_highs
 from allocator.solving.status import (
     StageRun,
@@ -326,13 +326,10 @@ def kept_room_of(solver: str, kind: str, value: float) -> float:
     return kept_room(kind, value, read_back_rel=read_back)
 
 
-def settle_payers(
-    stages: Stages,
-    ranks: dict[str, float],
-    measures: list[tuple[str, pulp.LpAffineExpression]] | None = None,
-) -> StageRun | None:
-    """Stage (17): with the routes fixed, the least W they allow, the least cost at that W, then
-    the money split by `ranks` (source id -> rank; lower is spent first), each an LP. Equal-cost
+def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
+    """Stage (17): with the routes fixed, each measure of the objective in order at its least
+    (by default the least W they allow, the least cost at that W), then the money split by
+    `ranks` (source id -> rank; lower is spent first), each an LP. Equal-cost
     plans may split a route's cost between sources in many ways; without this the split would
     be whatever the solver met first. None when there is no money to split. When it fails, the
     money stays as the cost stage left it and the stage says so."""
@@ -345,11 +342,8 @@ def settle_payers(
         return StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, f"not run: {as_left}")
     values = values_of(model)
     spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
-    if measures is None:
-        measures = [
-            ("weighted_shortfall", model.weighted_shortfall),
-            ("total_cost", model.total_cost),
-        ]
+    order = objective_of(model.scenario)
+    measures = [(name, measure_expression(model, name)) for name in order]
     with integers_fixed(model.problem, values):
         run, step = _settle(stages, spending, measures)
     runtime = time.monotonic() - began
