@@ -88,7 +88,7 @@ def test_implausible_values_warn_and_strict_refuses(
     warning = next(w for w in result.stderr.splitlines() if "字段" in w)
     assert f"s.yaml 第 {line} 行" in warning and f"字段 {field}: 值 " in warning, warning
     assert advice in warning, warning
-    assert "valid." in result.stdout
+    assert "检查通过" in result.stdout
     out = tmp_path / "out"
     strict = run(tmp_path, text, "--strict", "--out", str(out), command="solve")
     assert strict.exit_code == 2 and "--strict" in strict.stderr and advice in strict.stderr
@@ -316,15 +316,15 @@ def test_chinese_ids_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "cn.yaml"
     path.write_text(small, encoding="utf-8")
     runner = CliRunner()
-    by_name = runner.invoke(app, ["explain", str(path), "南桥社区"])
-    by_id = runner.invoke(app, ["explain", str(path), "南桥"])
+    by_name = runner.invoke(app, ["explain", "--lang", "en", str(path), "南桥社区"])
+    by_id = runner.invoke(app, ["explain", "--lang", "en", str(path), "南桥"])
     assert by_name.exit_code == 0 and by_name.stdout == by_id.stdout, by_name.output
     assert "南桥-加层" in by_id.stdout
-    near = runner.invoke(app, ["explain", str(path), "南乔"])
+    near = runner.invoke(app, ["explain", "--lang", "en", str(path), "南乔"])
     assert near.exit_code == 2 and "did you mean: 南桥社区 (南桥)" in near.output
-    compared = runner.invoke(app, ["compare", str(path), "--format", "json"])
+    compared = runner.invoke(app, ["compare", "--lang", "en", str(path), "--format", "json"])
     assert compared.exit_code == 0 and '"削减": "100"' in compared.stdout, compared.output
-    other = runner.invoke(app, ["alternatives", str(path), "--format", "json"])
+    other = runner.invoke(app, ["alternatives", "--lang", "en", str(path), "--format", "json"])
     assert other.exit_code == 0 and "新兴-租赁" in other.stdout, other.output
 
 

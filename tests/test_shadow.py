@@ -175,7 +175,7 @@ def test_solve_explain_prints_and_writes_the_prices(tmp_path: Any) -> None:
     assert county["lp"]["shortfall_reduction_m2_per_wan"] == pytest.approx(50)
     written = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert written["shadow_prices"]["budgets"][0]["agree"] is True
-    table = CliRunner().invoke(app, ["solve", str(path), "--explain"])
+    table = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--explain"])
     assert table.exit_code == 0 and "Shadow prices" in table.output
     assert "cuts the weighted shortfall by 50 m2" in table.output
 
