@@ -46,7 +46,7 @@ def test_status_at_a_time_limit_is_honest(province: dict) -> None:
 def test_time_limit_from_the_command_line(tmp_path, province: dict) -> None:
     path = tmp_path / "province.json"
     path.write_text(json.dumps(province), encoding="utf-8")
-    result = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "0.5"])
+    result = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "0.5", "--lang", "en"])
     assert result.exit_code in (0, 4)
     if result.exit_code == 0 and "time_limit" in result.output:
         assert "not proven optimal" in result.output
