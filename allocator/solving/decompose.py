@@ -50,6 +50,7 @@ from allocator.solving.first_plan import whole_first_plan
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
+from allocator.solving.progress import found
 from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
 CHUNK_COMMUNITIES = 500
@@ -71,6 +72,11 @@ def solve_decomposed(
     """Both stages by decomposition; the plan's decisions and each stage's run."""
     deadline = None if time_limit is None else began + time_limit
     fallback = None if deadline is None else whole_first_plan(scenario, deadline)
+    if fallback is not None:
+        matrix, values = fallback
+        w = float(matrix.objective("weighted_shortfall") @ values)
+        run = StageRun(StageStatus.TIME_LIMIT, w, None, None, 0.0).noted(FIRST_PLAN_STANDS)
+        found(lambda: readout(scenario, matrix, values), [run])
     with large_blocks_apart():
         work = split(scenario, gap=gap, deadline=deadline, chunk_communities=CHUNK_COMMUNITIES)
         stages = _stages(work, began)

@@ -28,6 +28,7 @@ from allocator.model.sets import build_matrix, measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.first_plan import first_plan
 from allocator.solving.highs import INF, HighsModel, from_matrix
+from allocator.solving.progress import found
 from allocator.solving.replan import closeness_vector
 from allocator.solving.resolve import (
     Outcome,
@@ -224,9 +225,14 @@ def solve_direct(
     if deadline is not None:  # a plan to give whatever the limit cuts short
         model.set_cost(costs[0])
         fallback = first_plan(model, matrix, scenario.horizon_years)
+        if fallback is not None:
+            run = StageRun(StageStatus.TIME_LIMIT, float(costs[0] @ fallback), None, None, 0.0)
+            found(lambda: readout(scenario, matrix, fallback), [run.noted(FIRST_PLAN_STANDS)])
     first = solve_stage(model, matrix, costs[0], gap=gap, fallback=fallback)
     stages = [first.run]
     values = first.values
+    if values is not None and len(costs) > 1:
+        found(lambda plan=values: readout(scenario, matrix, plan), list(stages))
     kept_rows: list[int] = []
     for k in range(1, len(costs)):
         if values is None:
