@@ -300,7 +300,7 @@ def measure_expression(model: Model, name: str) -> LpAffineExpression:
         return model.total_cost
     variables = model.problem.variablesDict()
     if model.matrix is not None:
-        from allocator.model.sets import measure_vector
+        from allocator.model.sets_measures import measure_vector
 
         vector = measure_vector(model.matrix, model.scenario, name)
         names = model.matrix.col_names

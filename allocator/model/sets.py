@@ -44,8 +44,6 @@ from __future__ import annotations
 
 from itertools import combinations
 
-import numpy as np
-
 from allocator.model.arrays import INF, Matrix, no_gc
 from allocator.model.costs import (
     capital_coefs,
@@ -56,7 +54,7 @@ from allocator.model.costs import (
     running_coefs,
 )
 from allocator.model.families import counts_meeting
-from allocator.model.rules import FAMILIES, MEASURE, may_combine
+from allocator.model.rules import FAMILIES, may_combine
 from allocator.model.terms import Layout, Sense, Var, name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
@@ -90,45 +88,44 @@ def _build_matrix(scenario: Scenario) -> Matrix:
 
 
 def _add_meeting_sets(m: Matrix, scenario: Scenario) -> None:
-    """(18) from the sets: a community meets its target only with a set that can reach it,
-    meets_c <= sum_{S reaching the target at its largest areas} lambda_cS (tighter than the
-    family's row alone, which the table adds as for the reference formulation)."""
+    """(18) from the sets: a community meets its target only with a set that reaches it,
+        meets_c <= sum_{S reaching at its least areas} lambda_cS + sum_{S reaching beyond} mu_cS
+    with, for a set whose variable parts must add d_S m2 beyond its least areas,
+        mu_cS <= lambda_cS,   sum_o area_factor_o * e_So >= d_S * mu_cS
+    (the hull of each set's plans that meet: tighter than the family's row, which the table
+    adds as for the reference formulation)."""
     position = {name: j for j, name in enumerate(m.col_names)}
     for community in scenario.communities:
         sets = m.sets.get(community.id)
         if not sets:
             continue
-        reaching = [
-            (weight, -1.0)
-            for chosen, weight in sets
-            if largest_area_m2(community, chosen) >= community.target_area_m2
-        ]
+        meeting = []
+        for number, (chosen, weight) in enumerate(sets):
+            if largest_area_m2(community, chosen) < community.target_area_m2:
+                continue
+            lack = community.target_area_m2 - least_area_m2(community, chosen)
+            if lack <= 0:
+                meeting.append((weight, -1.0))
+                continue
+            mu = m.column(f"meets_set_{community.id}_{number}", 0.0, 1.0)
+            m.row(f"meets_set_cap_{community.id}_{number}", [(mu, 1.0), (weight, -1.0)], -INF, 0)
+            extras = [
+                (position[name], community.options[k].area_factor)
+                for k in chosen
+                if (name := f"extra_{community.id}_{number}_{k}") in position
+            ]
+            m.row(f"meets_set_area_{community.id}_{number}", [*extras, (mu, -lack)], 0.0, INF)
+            meeting.append((mu, -1.0))
         meets_column = position[name_of("meets", community.id)]
-        m.row(f"meets_sets_{community.id}", [(meets_column, 1.0), *reaching], -INF, 0.0)
+        m.row(f"meets_sets_{community.id}", [(meets_column, 1.0), *meeting], -INF, 0.0)
 
 
-def measure_vector(m: Matrix, scenario: Scenario, name: str) -> np.ndarray:
-    """The measure `name` of the objective (`allocator.model.rules.MEASURES`, as minimised) as
-    a cost vector over this formulation's columns: the table's terms read through its columns;
-    money of a pooled source (C3) is its community's g_cs, counted once per community."""
-    if name in ("weighted_shortfall", "total_cost"):
-        return m.objective(name)
-    column = _columns_by_label(m)
-    position = {label: j for j, label in enumerate(m.col_names)}
-    community_of = {o.id: c.id for c, o in m.options}
-    vector = np.zeros(m.columns)
-    pooled_seen: set[int] = set()
-    for label, coef in MEASURE[name].terms(Layout.of(scenario)):
-        if label in column:
-            vector[column[label]] += coef
-        elif label[0] == "f" and (community_of[label[1]], label[2]) in m.pooled:
-            pooled = m.pooled[(community_of[label[1]], label[2])]
-            if pooled not in pooled_seen:  # the same money of the community, once
-                pooled_seen.add(pooled)
-                vector[pooled] += coef
-        else:
-            vector[position[name_of(*label)]] += coef
-    return vector
+def least_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
+    """The area a set of routes reaches at their least areas (counted)."""
+    options = community.options
+    return base_area_m2(community, chosen) + sum(
+        options[k].area_factor * options[k].min_area_m2 for k in chosen
+    )
 
 
 # The families this formulation writes itself (as the reference does, or tighter: (C1)-(C5)).
@@ -147,7 +144,7 @@ def _add_other_families(m: Matrix, scenario: Scenario) -> None:
     others = [family for family in FAMILIES if family.name not in WRITTEN_HERE]
     if not others:
         return
-    column = _columns_by_label(m)
+    column = columns_by_label(m)
     layout = Layout.of(scenario)
     for family in others:
         for own in family.columns(layout) if family.columns else ():
@@ -164,7 +161,7 @@ def _add_other_families(m: Matrix, scenario: Scenario) -> None:
                 m.col_upper[j] = min(m.col_upper[j], bound.upper)
 
 
-def _columns_by_label(m: Matrix) -> dict[Var, int]:
+def columns_by_label(m: Matrix) -> dict[Var, int]:
     column: dict[Var, int] = {}
     for i, (_, option) in enumerate(m.options):
         column[("y", option.id)], column[("x", option.id)] = m.chosen[i], m.area[i]
@@ -261,7 +258,7 @@ def _n_choose(n: int, k: int) -> int:
     return comb(n, k)
 
 
-def _base_area(community: Community, chosen: tuple[int, ...]) -> float:
+def base_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
     options = community.options
     return 0.0 if any(options[k].replaces_existing for k in chosen) else community.existing_area_m2
 
@@ -269,7 +266,7 @@ def _base_area(community: Community, chosen: tuple[int, ...]) -> float:
 def largest_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
     """The most area the routes at positions `chosen` reach together, counted (m2)."""
     options = community.options
-    return _base_area(community, chosen) + sum(
+    return base_area_m2(community, chosen) + sum(
         options[k].area_factor * options[k].max_area_m2 for k in chosen
     )
 
@@ -290,7 +287,7 @@ def _add_sets(
         m.sets.setdefault(cid, []).append((chosen, weight))
         for k in chosen:
             members.setdefault(k, []).append(weight)
-        least = _base_area(community, chosen) + sum(
+        least = base_area_m2(community, chosen) + sum(
             options[k].area_factor * options[k].min_area_m2 for k in chosen
         )
         lack = community.target_area_m2 - least

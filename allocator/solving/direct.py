@@ -24,7 +24,8 @@ from allocator.model.arrays import Matrix, no_gc
 from allocator.model.closeness import Previous
 from allocator.model.costs import kept_room, kept_shortfall_m2
 from allocator.model.rules import MEASURE, objective_of
-from allocator.model.sets import build_matrix, measure_vector
+from allocator.model.sets import build_matrix
+from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.first_plan import first_plan
 from allocator.solving.highs import INF, HighsModel, from_matrix
