@@ -121,7 +121,8 @@ def alternatives(
     (`allocator.solving.worker`), the alternatives found by then are kept, and `cut_short`
     says the search was cut short (more may exist)."""
     from allocator.analysis.diagnosis import solve
-    from allocator.solving.worker import Deadline, cut_note
+    from allocator.solving.cut_plans import cut_note
+    from allocator.solving.worker import Deadline
     from allocator.solving.worker import within as run_within
 
     if within < 0:

@@ -326,7 +326,8 @@ def solve(scenario: Scenario, *, deadline: Deadline | None = None, **options: An
     diagnosis gets what is left of it; the plan's `cut_short` names what the limit cut short.
     Without one, in this process, the diagnosis with its own default limit."""
     from allocator.plan import Status
-    from allocator.solving.worker import Deadline, cut_note, solve_within, within
+    from allocator.solving.cut_plans import cut_note
+    from allocator.solving.worker import Deadline, solve_within, within
 
     limit = options.pop("time_limit", None)
     deadline = Deadline.of(limit) if deadline is None else deadline

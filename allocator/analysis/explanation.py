@@ -179,7 +179,7 @@ def _explain_within(
                   lang=lang, deadline=deadline)  # fmt: skip
     if call.done:
         return call.value
-    from allocator.solving.worker import cut_note
+    from allocator.solving.cut_plans import cut_note
 
     cut = cut_note(deadline, call.how, f"explanation of {community.id}")
     return Explanation(

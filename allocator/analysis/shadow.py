@@ -89,7 +89,8 @@ def shadow_prices(
     (`allocator.solving.worker`); entries left without a finite difference say so, and
     `cut_short` says what the limit cut short (everything, when the worker was ended).
     """
-    from allocator.solving.worker import Deadline, cut_note, within
+    from allocator.solving.cut_plans import cut_note
+    from allocator.solving.worker import Deadline, within
 
     deadline = Deadline.of(time_limit_s) if deadline is None else deadline
     if plan is None:

@@ -294,7 +294,8 @@ def with_shadow_prices(
     from dataclasses import replace
 
     from allocator.findings import ShadowPrices
-    from allocator.solving.worker import cut_note, within
+    from allocator.solving.cut_plans import cut_note
+    from allocator.solving.worker import within
 
     if not plan.status.has_plan:
         return plan

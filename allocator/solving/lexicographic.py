@@ -208,6 +208,28 @@ def _solver_info(
     )
 
 
+CUT_BEFORE_END = "stopped at the time limit before this stage ended"
+
+
+def plan_so_far(
+    decisions: Readout,
+    runs: list[StageRun],
+    *,
+    solver: str = "highs",
+    gap: float = DEFAULT_GAP,
+    time_limit: float | None = None,
+    began: float,
+) -> Plan:
+    """A plan found on the way (`allocator.solving.progress`), as the plan to give if the solve
+    is ended at its deadline: the stages it has not done are cut by the time limit (no value),
+    so it is never called optimal."""
+    order = objective_of(decisions.scenario)
+    cut = StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, CUT_BEFORE_END)
+    stages = [*runs, *[cut] * max(len(order) - len(runs), 0)]
+    info = _solver_info(solver, gap, time_limit, began, stages, decisions.scenario)
+    return _plan_from(decisions, stages, info)
+
+
 def _shown_values(name: str, run: StageRun) -> tuple[float | None, float | None]:
     """A stage's value and bound as the measure reads: a count maximised as minus itself is
     shown as the count."""

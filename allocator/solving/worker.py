@@ -23,7 +23,6 @@ goes to the null device. It ends itself when the command that started it is gone
 from __future__ import annotations
 
 import atexit
-import math
 import os
 import pickle
 import queue
@@ -35,69 +34,26 @@ import time
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from allocator.findings import CutShort
-from allocator.plan import Plan, SolverInfo, StageResult, Status
+from allocator.plan import Plan
+from allocator.solving.cut_plans import asked_limit, ended_with, stopped_plan
+from allocator.solving.deadline import Deadline
 
 if TYPE_CHECKING:
     from allocator.scenario.schema import Scenario
 
-GRACE_S = 0.3  # the worker is ended this long after the deadline, plus GRACE_SHARE of the limit
-GRACE_SHARE = 0.03
 # The solve in the worker is told to stop this much before the deadline (plus a little per
 # community, capped at a share of the limit), so that its plan is read back and sent in time.
 RESERVE_S = 0.1
 RESERVE_PER_COMMUNITY_S = 3e-4
 RESERVE_SHARE = 0.25
-STOPPED = "stopped at the time limit"
 _POSIX = os.name == "posix"
 _IN_WORKER = False
 
 
 # --- the deadline ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Deadline:
-    """A command's time limit as points on the wall clock (time.monotonic, the same in every
-    process of the machine): `at` the deadline, `stop_at` when a worker still at work is ended.
-    Without a limit all three are None."""
-
-    limit_s: float | None
-    at: float | None = None
-    stop_at: float | None = None
-
-    @classmethod
-    def of(cls, limit_s: float | None, *, began: float | None = None) -> Deadline:
-        """A deadline `limit_s` seconds after `began` (now by default); None: no limit."""
-        if limit_s is None:
-            return cls(None)
-        start = time.monotonic() if began is None else began
-        return cls(limit_s, start + limit_s, start + limit_s + grace_s(limit_s))
-
-    @property
-    def limited(self) -> bool:
-        return self.at is not None
-
-    def left(self) -> float:
-        """Seconds to the deadline, at least 0; inf without one."""
-        return math.inf if self.at is None else max(self.at - time.monotonic(), 0.0)
-
-    def passed(self) -> bool:
-        return self.at is not None and time.monotonic() >= self.at
-
-    def share(self, parts: int) -> Deadline:
-        """A deadline for one of `parts` parts still to run: an equal share of what is left to
-        work to, ended from outside only when this deadline ends its own work (a part that
-        overruns its share takes from those after it; ending the worker for it would cost the
-        next part a new worker)."""
-        if self.at is None or self.stop_at is None:
-            return self
-        now = time.monotonic()
-        own = self.left() / max(parts, 1)
-        return Deadline(own, now + own, self.stop_at)
-
-
 def process_began(*, at_most_s: float = 5.0) -> float:
     """When this process started, on the clock of `time.monotonic` (Linux), so that a command's
     deadline counts its imports too; now when that is not known or more than `at_most_s` ago
@@ -111,10 +67,6 @@ def process_began(*, at_most_s: float = 5.0) -> float:
     except (OSError, ValueError, IndexError, AttributeError):
         return now
     return now - ago if 0.0 <= ago <= at_most_s else now
-
-
-def grace_s(limit_s: float) -> float:
-    return GRACE_S + GRACE_SHARE * limit_s
 
 
 def solver_seconds(deadline: Deadline, communities: int = 0) -> float | None:
@@ -346,86 +298,29 @@ def solve_within(scenario: Scenario, deadline: Deadline | None, **options: Any) 
 
         return solve(scenario, **options)
     call = within(deadline, _solve_here, scenario, deadline, options)
+    if not call.done and isinstance(call.partial, Plan):
+        return asked_limit(ended_with(call.partial, deadline), deadline)
     if not call.done:
         return stopped_plan(scenario, deadline, call.how, **options)
     plan: Plan = call.value
-    return _asked_limit(plan, deadline)
+    return asked_limit(plan, deadline)
 
 
 def _solve_here(scenario: Scenario, deadline: Deadline, options: dict[str, Any]) -> Plan:
-    from allocator.solving.lexicographic import solve
+    """The solve, in the worker; every plan it finds on the way is sent to the command
+    (`report`), which gives the last one if it has to end the solve."""
+    from allocator.solving import progress
+    from allocator.solving.lexicographic import plan_so_far, solve
 
     limit = solver_seconds(deadline, len(scenario.communities))
-    return solve(scenario, time_limit=limit, **options)
+    began = time.monotonic()
+    told = {k: options[k] for k in ("solver", "gap") if k in options}
 
+    def tell(decisions: Callable[[], Any], runs: list[Any]) -> None:
+        report(plan_so_far(decisions(), runs, time_limit=limit, began=began, **told))
 
-def _asked_limit(plan: Plan, deadline: Deadline) -> Plan:
-    """The plan with the command's time limit as its own (the solve was told what was left)."""
-    solver = replace(plan.solver, time_limit_s=deadline.limit_s)
-    return replace(plan, solver=solver, audit={**plan.audit, "time_limit_s": deadline.limit_s})
-
-
-def stopped_plan(
-    scenario: Scenario,
-    deadline: Deadline,
-    how: str = "stopped",
-    *,
-    solver: str = "highs",
-    gap: float | None = None,
-    **_: Any,
-) -> Plan:
-    """No plan, because the solve was ended at the deadline ("stopped") or not started for
-    want of time ("skipped"); it claims nothing a cut run cannot back."""
-    from allocator.solving import cbc, highs
-    from allocator.solving.lexicographic import DEFAULT_GAP, audit_record
-
-    note = _stopped_note(deadline, how)
-    info = SolverInfo(
-        name=solver,
-        version=cbc.version() if solver == "cbc" else highs.version(),
-        gap=None,
-        requested_gap=DEFAULT_GAP if gap is None else gap,
-        time_limit_s=deadline.limit_s,
-        runtime_s=round(deadline.limit_s or 0.0, 3) if how == "skipped" else _ran(deadline),
-        stages=(StageResult("weighted_shortfall", Status.NO_PLAN.value, None, None, None, note),),
-    )
-    return Plan(
-        scenario=scenario.name,
-        status=Status.NO_PLAN,
-        total_cost=None,
-        total_shortfall_m2=None,
-        weighted_shortfall=None,
-        communities_meeting_target=None,
-        community_results=(),
-        funding_results=(),
-        solver=info,
-        input_sha256=scenario.sha256(),
-        audit=audit_record(scenario, info),
-        cut_short=(CutShort("solve", how, note),),
-    )
-
-
-def _stopped_note(deadline: Deadline, how: str) -> str:
-    limit = f"{deadline.limit_s:g} s"
-    if how == "skipped":
-        return f"{STOPPED} ({limit}): no time was left to start the solve"
-    return f"{STOPPED} ({limit}): the solver did not come back in time and was ended"
-
-
-def _ran(deadline: Deadline) -> float:
-    began = (deadline.at or 0.0) - (deadline.limit_s or 0.0)
-    return round(time.monotonic() - began, 3)
-
-
-def cut_note(deadline: Deadline | None, how: str, part: str) -> CutShort:
-    """A part of a command cut short: `how` "skipped" (no time left to start it), "stopped"
-    (ended at the deadline) or "time_limit" (it ran out of time and kept what it had)."""
-    limit = f"{deadline.limit_s:g} s" if deadline and deadline.limit_s is not None else "limit"
-    said = {
-        "skipped": f"no time was left after the parts before it ({limit})",
-        "stopped": f"{STOPPED} ({limit}): ended before it finished",
-    }.get(how, f"the time limit ({limit}) was reached before it finished")
-    return CutShort(part, how, said)
+    with progress.listening(tell):
+        return solve(scenario, time_limit=limit, **options)
 
 
 # --- the worker's side ----------------------------------------------------------------------
