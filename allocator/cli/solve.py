@@ -150,14 +150,7 @@ def solve(
             "file's objective, else weighted_shortfall,total_cost).",
         ),
     ] = None,
-    keep_close_to: Annotated[
-        Path | None,
-        typer.Option(
-            "--keep-close-to",
-            help="贴近原方案 A plan.json: among the plans equal on the objectives, take the one "
-            "that changes the fewest routes, then payers, from it.",
-        ),
-    ] = None,
+    keep_close_to: KeepCloseToOption = None,
 ) -> None:
     """Find the plan that brings every community to its standard at least cost."""
     from allocator.analysis.diagnosis import solve as solve_scenario
@@ -182,6 +175,21 @@ def solve(
             explanations = explain_all(plan, scenario, solver.value, deadline)
             plan = with_explanations_cut(plan, explanations)
     emit_plan(plan, fmt, out, scenario, explanations, wide=wide)
+
+
+KeepCloseToOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--keep-close-to",
+        help="贴近原方案 A plan.json: among the plans equal on the objectives, take the one "
+        "that changes the fewest routes, then payers, from it.",
+    ),
+]
+
+
+def plan_to_keep_close_to(path: Path | None, scenario: Scenario) -> dict | None:
+    """The plan of --keep-close-to as its JSON, or None; exit 2 with why it cannot be read."""
+    return _objective_or_exit(scenario, None, path)[1]
 
 
 def _objective_or_exit(

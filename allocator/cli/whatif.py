@@ -30,6 +30,7 @@ from allocator.cli.common import (
     variant_or_exit,
 )
 from allocator.cli.doubts import StrictOption
+from allocator.cli.solve import KeepCloseToOption, plan_to_keep_close_to
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,6 +66,7 @@ def compare(
     ] = False,
     strict: StrictOption = False,
     lang: LangOption = Lang.zh,
+    keep_close_to: KeepCloseToOption = None,
 ) -> None:
     """Solve scenarios and set them side by side: totals, what differs per community, and the
     input changes behind it. One file: the base and its variants; several files: each file.
@@ -75,8 +77,14 @@ def compare(
 
     deadline = warm(Deadline.of(time_limit, began=process_began()))
     chosen = _compared(paths, variants)
+    previous = plan_to_keep_close_to(keep_close_to, next(iter(chosen.values())))
     result = compare_scenarios(
-        chosen, solver=solver.value, deadline=deadline, gap=gap, payers=payers
+        chosen,
+        solver=solver.value,
+        deadline=deadline,
+        gap=gap,
+        payers=payers,
+        keep_close_to=previous,
     )
     frames = {
         "scenarios": result.summary,
@@ -173,6 +181,7 @@ def sweep(
     gap: GapOption = 1e-6,
     strict: StrictOption = False,
     lang: LangOption = Lang.zh,
+    keep_close_to: KeepCloseToOption = None,
 ) -> None:
     """Solve the scenario over a grid of one or two parameters: one row per point."""
     from allocator.errors import ScenarioError
@@ -189,6 +198,7 @@ def sweep(
     scenario = load_or_exit(path)
     if variant is not None:
         scenario = variant_or_exit(scenario, variant)
+    previous = plan_to_keep_close_to(keep_close_to, scenario)
     try:
         frame = run_sweep(
             scenario,
@@ -198,6 +208,7 @@ def sweep(
             solver=solver.value,
             time_limit=time_limit,
             gap=gap,
+            keep_close_to=previous,
         )
     except ScenarioError as error:
         fail(error.report())

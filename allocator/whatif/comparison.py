@@ -118,6 +118,7 @@ def compare(
     gap: float = DEFAULT_GAP,
     payers: bool = False,
     deadline: Deadline | None = None,
+    keep_close_to: Any = None,
 ) -> Comparison:
     """Solve each scenario (unless `plans` are given) and set them side by side.
 
@@ -129,6 +130,10 @@ def compare(
     scenario's solve gets an equal share of what is left when it starts (in a worker process
     ended at its share, `allocator.solving.worker`), and `cut_short` names what the limit cut
     short.
+
+    `keep_close_to` (a plan, its JSON or a plan.json): each scenario's plan changes the fewest
+    routes, then payers, from it among its plans equal on the objective
+    (`allocator.model.closeness`).
     """
     if isinstance(scenarios, Mapping):
         labels, items = list(scenarios), list(scenarios.values())
@@ -141,7 +146,13 @@ def compare(
         deadline = Deadline.of(time_limit) if deadline is None else deadline
         ready(deadline.limited)  # the worker's start-up is no one scenario's share
         plans = [
-            solve(s, solver=solver, deadline=deadline.share(len(items) - i), gap=gap)
+            solve(
+                s,
+                solver=solver,
+                deadline=deadline.share(len(items) - i),
+                gap=gap,
+                keep_close_to=keep_close_to,
+            )
             for i, s in enumerate(items)
         ]
     elif len(plans) != len(items):

@@ -153,8 +153,11 @@ def sweep(
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float = DEFAULT_GAP,
+    keep_close_to: Any = None,
 ) -> pd.DataFrame:
-    """Solve `scenario` at every point of the grid; one row per point, in grid order.
+    """Solve `scenario` at every point of the grid; one row per point, in grid order. With
+    `keep_close_to` (a plan, its JSON or a plan.json) each point's plan changes the fewest
+    routes, then payers, from it among its plans equal on the objective.
 
     Every point is built and validated before any is solved, so a bad path or value stops the
     sweep at once (ScenarioError naming the point). `jobs` > 1 solves in that many processes.
@@ -170,6 +173,8 @@ def sweep(
         raise ValueError(f"{len(points)} points: at most {_MAX_POINTS}")
     scenarios = [_point_scenario(scenario, parameters, point) for point in points]
     options = {"solver": solver, "time_limit": time_limit, "gap": gap}
+    if keep_close_to is not None:
+        options["keep_close_to"] = keep_close_to
     rows = _run(scenarios, options, jobs=max(1, int(jobs)), progress=progress)
     cut = [
         {"point": point, **note}
