@@ -334,8 +334,9 @@ OBJECTIVES = (
     (
         "(20)",
         "with `--keep-close-to PLAN.json`, before (17): the fewest changes from that plan, "
-        "sum_o 10 * |y_o - y0_o| + sum_os |p_os - p0_os| (p_os: s pays towards o), every "
-        "measure kept",
+        "R * sum_o |y_o - y0_o| + sum_os |p_os - p0_os| (p_os in {0, 1}: s pays at least "
+        "0.001 万元 towards o; R = the count of pairs (o, s) + 1, so that one route change "
+        "weighs more than every payer change), every measure kept (`allocator.model.closeness`)",
     ),
 )
 BEGIN = (
