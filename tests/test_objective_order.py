@@ -197,6 +197,11 @@ def test_the_command_takes_the_order_and_the_plan(tmp_path: Path) -> None:
     assert wrong.exit_code == 2 and "communities_meeting" in wrong.output
     missing = runner.invoke(app, ["solve", str(COUNTY_FILE), "--keep-close-to", "nope.json"])
     assert missing.exit_code == 2 and "nope.json" in missing.output
+    plan["communities"][0]["options"][0]["funding"] = {"county": "abc"}
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    bad = runner.invoke(app, ["solve", str(COUNTY_FILE), "--keep-close-to", str(path)])
+    assert bad.exit_code == 2 and str(path) in bad.output and "'abc' from county" in bad.output
+    assert "Traceback" not in bad.output
 
 
 def test_the_file_names_its_order_and_the_schema_says_it() -> None:

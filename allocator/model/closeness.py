@@ -41,11 +41,19 @@ def previous_of(plan: Any, scenario: Scenario) -> Previous:
     """The plan given (a Plan, its JSON as a dict, or the path of a plan.json) as routes and
     payers of `scenario`; ids the scenario lacks are left out, with a note."""
     data = _plan_dict(plan)
+    try:
+        return _read(data, scenario)
+    except ValueError as error:
+        where = "" if hasattr(plan, "to_dict") or isinstance(plan, Mapping) else f"{plan}: "
+        raise ValueError(f"{where}{error}") from None
+
+
+def _read(data: Mapping[str, Any], scenario: Scenario) -> Previous:
     options = {o.id for c in scenario.communities for o in c.options}
     sources = {s.id for s in scenario.funding}
     routes, payers, unknown_options, unknown_sources = set(), set(), set(), set()
-    for community in data.get("communities") or ():
-        for option in community.get("options") or ():
+    for community in _entries(data.get("communities")):
+        for option in _entries(community.get("options")):
             oid = str(option.get("id"))
             if oid not in options:
                 unknown_options.add(oid)
@@ -54,7 +62,7 @@ def previous_of(plan: Any, scenario: Scenario) -> Previous:
             for sid, amount in (option.get("funding") or {}).items():
                 if sid not in sources:
                     unknown_sources.add(sid)
-                elif float(amount or 0.0) > 0:
+                elif _amount(amount, oid, sid) > 0:
                     payers.add((oid, sid))
     ignored = []
     if unknown_options:
@@ -62,6 +70,21 @@ def previous_of(plan: Any, scenario: Scenario) -> Previous:
     if unknown_sources:
         ignored.append(_note("funding sources", unknown_sources))
     return Previous(frozenset(routes), frozenset(payers), tuple(ignored))
+
+
+def _amount(amount: Any, option_id: str, source_id: str) -> float:
+    try:
+        return float(amount or 0.0)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"原方案有误 the plan to keep close to pays {amount!r} from {source_id} towards "
+            f"{option_id}: not a number of 万元"
+        ) from None
+
+
+def _entries(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list in the plan (anything else in it is no route)."""
+    return [entry for entry in value or () if isinstance(entry, Mapping)]
 
 
 def _note(what: str, ids: set[str]) -> str:
