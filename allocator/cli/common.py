@@ -7,19 +7,32 @@ had)."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from allocator.plan import Plan
     from allocator.scenario.schema import Scenario
 
+
+class _OwnContext(TyperGroup):
+    """The commands, each run in a context of its own (`contextvars`): the language `--lang`
+    sets ends with the command, also when click refuses its arguments before it runs (then
+    no close callback is called)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.copy_context().run(super().main, *args, **kwargs)
+
+
 app = typer.Typer(
+    cls=_OwnContext,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
