@@ -7,7 +7,7 @@ running_o = H (annual_cost_o y_o + annual_cost_per_m2_o x_o), H = the scenario's
 
 from __future__ import annotations
 
-from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option
+from allocator.scenario.schema import OPTION_KINDS, FundingSource, Option, Scenario
 
 
 def kept_shortfall_m2(
@@ -49,6 +49,15 @@ def kept_room(
     if kind == "m2":
         return kept_shortfall_m2(value, arrays=arrays, read_back_rel=read_back_rel)
     return kept_money_wan(value, read_back_rel=read_back_rel)
+
+
+def stage_gap(measure: str, gap: float, scenario: Scenario) -> float:
+    """The relative gap a stage of `measure` needs to prove its plan optimal: the gap asked,
+    but for the count of communities meeting (an integer, at most the communities' count n)
+    a bound closer than 1 proves it, so 0.999 / n will do when that is looser."""
+    if measure != "communities_meeting":
+        return gap
+    return max(gap, 0.999 / max(1, len(scenario.communities)))
 
 
 def capital_coefs(option: Option) -> tuple[float, float]:

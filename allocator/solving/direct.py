@@ -22,7 +22,7 @@ import numpy as np
 
 from allocator.model.arrays import Matrix, no_gc
 from allocator.model.closeness import Previous
-from allocator.model.costs import kept_room, kept_shortfall_m2
+from allocator.model.costs import kept_room, kept_shortfall_m2, stage_gap
 from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
@@ -229,7 +229,7 @@ def solve_direct(
         if fallback is not None:
             run = StageRun(StageStatus.TIME_LIMIT, float(costs[0] @ fallback), None, None, 0.0)
             found(lambda: readout(scenario, matrix, fallback), [run.noted(FIRST_PLAN_STANDS)])
-    first = solve_stage(model, matrix, costs[0], gap=gap, fallback=fallback)
+    first = _count_gap_stage(model, order[0], scenario, gap, matrix, costs[0], fallback=fallback)
     stages = [first.run]
     values = first.values
     if values is not None and len(costs) > 1:
@@ -242,7 +242,8 @@ def solve_direct(
         value = float(costs[k - 1] @ values)
         room = kept_room(MEASURE[order[k - 1]].kept, value, arrays=True)
         kept_rows.append(keep_at_most(model, costs[k - 1], value + room))
-        later = solve_stage(model, matrix, costs[k], gap=gap, start=values)
+        name = order[k] if k < len(order) else "keep_close_to"
+        later = _count_gap_stage(model, name, scenario, gap, matrix, costs[k], start=values)
         stages.append(later.run)
         if later.values is None:
             break
@@ -252,6 +253,27 @@ def solve_direct(
     if values is None:
         return None, stages
     return readout(scenario, matrix, values), stages
+
+
+def _count_gap_stage(
+    model: HighsModel,
+    name: str,
+    scenario: Scenario,
+    gap: float,
+    matrix: Matrix,
+    cost: np.ndarray,
+    **given: np.ndarray | None,
+) -> Outcome:
+    """`solve_stage` for the measure `name`; a count's stage stops within the gap that proves
+    it (`stage_gap`), and then HiGHS's own gap goes back to the one asked."""
+    asked = stage_gap(name, gap, scenario)
+    if asked == gap:
+        return solve_stage(model, matrix, cost, gap=gap, **given)
+    model.highs.setOptionValue("mip_rel_gap", asked)
+    try:
+        return solve_stage(model, matrix, cost, gap=asked, **given)
+    finally:
+        model.highs.setOptionValue("mip_rel_gap", gap)
 
 
 def readout(scenario: Scenario, matrix: Matrix, values: np.ndarray) -> Readout:

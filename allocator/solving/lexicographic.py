@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pulp
 
 from allocator.model.closeness import Previous, changes, previous_of
-from allocator.model.costs import payer_rank
+from allocator.model.costs import payer_rank, stage_gap
 from allocator.model.measures import is_county_money
 from allocator.model.reference import Model, build_model, measure_expression
 from allocator.model.rules import DEFAULT_OBJECTIVE, MEASURE, objective_of
@@ -146,7 +146,7 @@ def _reference_stages(stages: Stages, previous: Previous | None = None) -> list[
     stepping = [(MEASURE[name].kept, expr) for name, expr in measures]
     if previous is not None:
         stepping.append(("count", closeness_expression(model, previous)))
-    first = stages.solve(stepping[0][1])
+    first = stages.solve(stepping[0][1], gap=_count_gap(order[0], stages))
     if not first.status.has_plan:
         return [first]
     runs = [first]
@@ -154,9 +154,10 @@ def _reference_stages(stages: Stages, previous: Previous | None = None) -> list[
         kind, before = stepping[k - 1]
         start, value = exact_routes(stages, before)
         allowed = value + kept_room_of(stages.solver, kind, value)
-        name = KEEP_ROW[order[k - 1]] if k - 1 < len(order) else "keep_changes"
-        model.problem += pulp.LpConstraint(before, pulp.LpConstraintLE, name, allowed)
-        runs.append(stages.solve(stepping[k][1], start))
+        row = KEEP_ROW[order[k - 1]] if k - 1 < len(order) else "keep_changes"
+        model.problem += pulp.LpConstraint(before, pulp.LpConstraintLE, row, allowed)
+        measure = order[k] if k < len(order) else "keep_close_to"
+        runs.append(stages.solve(stepping[k][1], start, gap=_count_gap(measure, stages)))
     if model.matrix is None:
         ranks = {s.id: payer_rank(s, i) for i, s in enumerate(model.scenario.funding)}
         settled = settle_payers(stages, ranks)
@@ -176,6 +177,12 @@ def _readout_of(model: Model) -> Readout:
     return readout(model.scenario, model.matrix, values)
 
 
+def _count_gap(name: str, stages: Stages) -> float | None:
+    """The gap of a count's stage (`allocator.model.costs.stage_gap`); None: the gap asked."""
+    asked = stage_gap(name, stages.gap, stages.model.scenario)
+    return None if asked == stages.gap else asked
+
+
 def _solver_info(
     solver: str,
     gap: float,
@@ -188,6 +195,7 @@ def _solver_info(
     order = objective_of(scenario)
     mips = (*order, *(() if previous is None else ("keep_close_to",)))
     names = (*mips, "payer_rank")
+    stages = [_count_proved(name, run) for name, run in zip(names, stages, strict=False)]
     results = tuple(
         StageResult(
             name, run.status, *_shown_values(name, run), run.gap, _noted(name, run, previous)
@@ -228,6 +236,17 @@ def plan_so_far(
     stages = [*runs, *[cut] * max(len(order) - len(runs), 0)]
     info = _solver_info(solver, gap, time_limit, began, stages, decisions.scenario)
     return _plan_from(decisions, stages, info)
+
+
+def _count_proved(name: str, run: StageRun) -> StageRun:
+    """A count's stage proved within the gap of `stage_gap`: its bound is within 1 of a whole
+    number, so the count is proved exactly (gap 0, the bound the count)."""
+    counted = name in MEASURE and MEASURE[name].kept == "count"
+    if not counted or run.status != StageStatus.OPTIMAL or run.objective is None:
+        return run
+    if run.bound is None or run.objective - run.bound >= 1:
+        return run
+    return replace(run, bound=run.objective, gap=0.0)
 
 
 def _shown_values(name: str, run: StageRun) -> tuple[float | None, float | None]:
