@@ -65,7 +65,7 @@ def test_a_limit_before_the_relaxation_leaves_the_first_plan(
     monkeypatch.setattr(direct, "solve_again", lambda model, cost, outcome, *a, **k: outcome)
     monkeypatch.setattr(resolve, "solve_again", lambda model, cost, outcome, *a, **k: outcome)
     scenario = scenario_from_dict(province)
-    plan = lexicographic.solve(scenario, formulation="sets", time_limit=120)  # in this process
+    plan = lexicographic.solve(scenario, formulation="sets", time_limit=20)  # in this process
     assert plan.status.has_plan
     assert check_plan(province, plan.to_dict()) == []
     first = plan.solver.stages[0]
@@ -86,8 +86,18 @@ def test_the_decomposition_falls_back_on_the_first_plan(
     monkeypatch.setattr(lexicographic, "DECOMPOSE_FROM", 10)
     monkeypatch.setattr(decompose, "_stages", no_plan)
     scenario = scenario_from_dict(province)
-    plan = lexicographic.solve(scenario, formulation="sets", gap=1e-3, time_limit=120)
+    plan = lexicographic.solve(scenario, formulation="sets", gap=1e-3, time_limit=20)
     assert plan.status.has_plan
     assert check_plan(province, plan.to_dict()) == []
     note = plan.solver.stages[0].note
     assert direct.FIRST_PLAN_STANDS in note and "cut short" in note
+
+
+def test_only_a_short_limit_wants_a_first_plan() -> None:
+    """With no limit or a long one the solver finds its own plan: none is built (it would only
+    cost time); a short one, for the size, wants one."""
+    from allocator.solving.first_plan import wanted
+
+    assert not wanted(None, 1000)
+    assert not wanted(600, 1000) and not wanted(600, 10_000)
+    assert wanted(10, 1000) and wanted(40, 10_000) and not wanted(40, 1000)

@@ -46,7 +46,7 @@ from allocator.solving.direct import (
     solve_stage,
     w_tolerance,
 )
-from allocator.solving.first_plan import whole_first_plan
+from allocator.solving.first_plan import wanted, whole_first_plan
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
@@ -71,7 +71,8 @@ def solve_decomposed(
 ) -> tuple[Readout | None, list[StageRun]]:
     """Both stages by decomposition; the plan's decisions and each stage's run."""
     deadline = None if time_limit is None else began + time_limit
-    fallback = None if deadline is None else whole_first_plan(scenario, deadline)
+    short = wanted(time_limit, len(scenario.communities))
+    fallback = whole_first_plan(scenario, deadline) if short and deadline else None
     if fallback is not None:
         matrix, values = fallback
         w = float(matrix.objective("weighted_shortfall") @ values)

@@ -27,7 +27,7 @@ from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
-from allocator.solving.first_plan import first_plan
+from allocator.solving.first_plan import first_plan, wanted
 from allocator.solving.highs import INF, HighsModel, from_matrix
 from allocator.solving.progress import found
 from allocator.solving.replan import closeness_vector
@@ -223,7 +223,7 @@ def solve_direct(
     deadline = None if time_limit is None else began + time_limit
     model = from_matrix(matrix, gap=gap, deadline=deadline)
     fallback = None
-    if deadline is not None:  # a plan to give whatever the limit cuts short
+    if wanted(time_limit, len(scenario.communities)):  # a plan whatever the limit cuts short
         model.set_cost(costs[0])
         fallback = first_plan(model, matrix, scenario.horizon_years)
         if fallback is not None:
