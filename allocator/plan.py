@@ -61,6 +61,14 @@ class CommunityResult:
     cost: float
     options: tuple[OptionResult, ...]
 
+    def paid_wan(self) -> dict[str, float]:
+        """万元 each source pays for this community's routes, by source id (as they pay)."""
+        paid: dict[str, float] = {}
+        for option in self.options:
+            for source, amount in option.funding.items():
+                paid[source] = paid.get(source, 0.0) + amount
+        return paid
+
 
 @dataclass(frozen=True)
 class FundingResult:
@@ -211,10 +219,7 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
-        paid: dict[str, float] = {}
-        for option in c.options:
-            for source, amount in option.funding.items():
-                paid[source] = paid.get(source, 0.0) + amount
+        paid = c.paid_wan()
         rows.append(
             {
                 "community_id": c.id,

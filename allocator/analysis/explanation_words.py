@@ -93,10 +93,7 @@ def _body(result: CommunityResult, plan: Plan, lang: str | None) -> str:
 
 def payers(result: CommunityResult, plan: Plan, lang: str | None = None) -> str:
     names = {f.source: f.source_name for f in plan.funding_results}
-    paid: dict[str, float] = {}
-    for option in result.options:
-        for source, amount in option.funding.items():
-            paid[source] = paid.get(source, 0.0) + amount
+    paid = result.paid_wan()
     shown = [f"{names.get(s, s)} {a:.2f}" for s, a in paid.items() if a > 0]
     return say("sep", lang).join(shown) or say("explain.nobody_pays", lang)
 

@@ -157,10 +157,7 @@ def _route(o: OptionResult) -> str:
 
 
 def _payers(c: CommunityResult, names: dict[str, str]) -> str:
-    paid: dict[str, float] = {}
-    for option in c.options:
-        for source, amount in option.funding.items():
-            paid[source] = paid.get(source, 0.0) + amount
+    paid = c.paid_wan()
     return "\n".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items() if v > 0) or "-"
 
 
