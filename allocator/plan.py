@@ -129,6 +129,32 @@ class Plan:
     county_money_used: float | None = None
     cut_short: tuple[CutShort, ...] = ()  # parts cut short by the time limit
 
+    @classmethod
+    def without_plan(
+        cls,
+        scenario: str,
+        status: Status,
+        solver: SolverInfo,
+        input_sha256: str,
+        audit: dict[str, Any],
+        cut_short: tuple[CutShort, ...] = (),
+    ) -> Plan:
+        """An answer without a plan (infeasible, no_plan): no figures, no communities."""
+        return cls(
+            scenario=scenario,
+            status=status,
+            total_cost=None,
+            total_shortfall_m2=None,
+            weighted_shortfall=None,
+            communities_meeting_target=None,
+            community_results=(),
+            funding_results=(),
+            solver=solver,
+            input_sha256=input_sha256,
+            audit=audit,
+            cut_short=cut_short,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: keys may be added, none renamed."""
         data: dict[str, Any] = {
@@ -179,8 +205,7 @@ class Plan:
 
 # Plan -> pandas tables, labelled for people in the catalogue's language. Pure: nothing printed.
 
-# The columns that have a label in the catalogue (`col.<column>`).
-LABELLED = (
+_COMMUNITY_COLUMNS = (
     "community_id",
     "community",
     "group",
@@ -193,6 +218,11 @@ LABELLED = (
     "must_meet",
     "cost_wan",
     "paid_by",
+)
+
+# The columns that have a label in the catalogue (`col.<column>`).
+LABELLED = (
+    *_COMMUNITY_COLUMNS,
     "option_id",
     "kind",
     "area_m2",
@@ -240,22 +270,6 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(_COMMUNITY_COLUMNS))
-
-
-_COMMUNITY_COLUMNS = (
-    "community_id",
-    "community",
-    "group",
-    "existing_m2",
-    "routes",
-    "final_m2",
-    "target_m2",
-    "shortfall_m2",
-    "meets_target",
-    "must_meet",
-    "cost_wan",
-    "paid_by",
-)
 
 
 def options_table(plan: Plan) -> pd.DataFrame:

@@ -60,20 +60,9 @@ def stopped_plan(
         runtime_s=round(deadline.limit_s or 0.0, 3) if how == "skipped" else ran_s(deadline),
         stages=(StageResult("weighted_shortfall", Status.NO_PLAN.value, None, None, None, note),),
     )
-    return Plan(
-        scenario=scenario.name,
-        status=Status.NO_PLAN,
-        total_cost=None,
-        total_shortfall_m2=None,
-        weighted_shortfall=None,
-        communities_meeting_target=None,
-        community_results=(),
-        funding_results=(),
-        solver=info,
-        input_sha256=scenario.sha256(),
-        audit=audit_record(scenario, info),
-        cut_short=(CutShort("solve", how, note),),
-    )
+    audit = audit_record(scenario, info)
+    cut = (CutShort("solve", how, note),)
+    return Plan.without_plan(scenario.name, Status.NO_PLAN, info, scenario.sha256(), audit, cut)
 
 
 def stopped_note(deadline: Deadline, how: str) -> str:

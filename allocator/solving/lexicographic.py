@@ -294,19 +294,8 @@ def _plan_from(
     scenario = model.scenario
     status = _overall_status(stages)
     if not status.has_plan:
-        return Plan(
-            scenario=scenario.name,
-            status=status,
-            total_cost=None,
-            total_shortfall_m2=None,
-            weighted_shortfall=None,
-            communities_meeting_target=None,
-            community_results=(),
-            funding_results=(),
-            solver=info,
-            input_sha256=scenario.sha256(),
-            audit=audit_record(scenario, info),
-        )
+        audit = audit_record(scenario, info)
+        return Plan.without_plan(scenario.name, status, info, scenario.sha256(), audit)
     communities = _community_results(model)
     if previous is not None:
         info = _with_changes(info, previous, communities)
