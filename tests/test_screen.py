@@ -33,10 +33,11 @@ def test_the_plan_fits_the_screen_whole(width: int, county_plan: dict) -> None:
     lines = shown.splitlines()
     assert max(cell_len(line.rstrip()) for line in lines) <= width
     assert "…" not in shown  # nothing cut short
+    plan_lines = lines[: next(i for i, line in enumerate(lines) if "资金使用" in line)]
     rows = {}
     for community in county_plan["communities"]:
         mark = "★" if community["must_meet"] else ""
-        found = [line for line in lines if f" {mark}{community['name']} " in line]
+        found = [line for line in plan_lines if f" {mark}{community['name']} " in line]
         assert len(found) == 1, community["name"]  # the name whole, on one line
         rows[community["id"]] = found[0]
     for community in county_plan["communities"]:
@@ -44,6 +45,8 @@ def test_the_plan_fits_the_screen_whole(width: int, county_plan: dict) -> None:
         assert f"{community['cost']:,.2f}" in row  # the cost whole, on the community's line
         assert f"{community['final_area_m2']:,.0f}/{community['target_area_m2']:,.0f}" in row
     assert "★ 示范点" in shown and "共享空间按计入比例" in shown
+    if width >= 110:  # budgets by unit, the unit in words
+        assert "全县" in shown and "南桥社区    10.00" in shown
 
 
 def test_who_pays_is_said_where_it_is_not_shown() -> None:

@@ -84,6 +84,7 @@ WORDS: dict[str, str] = {
     "screen.source": "Source",
     "screen.unit": "Unit",
     "screen.units": "Units",
+    "screen.county_unit": "county",
     "screen.budget": "Budget",
     "screen.used": "Used",
     "screen.left": "Left",

@@ -84,6 +84,7 @@ WORDS: dict[str, str] = {
     "screen.source": "资金",
     "screen.unit": "单位",
     "screen.units": "单位数",
+    "screen.county_unit": "全县",
     "screen.budget": "预算",
     "screen.used": "已用",
     "screen.left": "结余",

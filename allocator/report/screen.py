@@ -137,10 +137,18 @@ def funding_table(plan: Plan, width: int) -> Any:
         key = (f.source, f.unit if width >= MIDDLE else "")
         row = rows.setdefault(key, [f.source_name, f.unit, 0.0, 0.0, 0.0, 0])
         row[2:] = [row[2] + f.budget, row[3] + f.used, row[4] + f.left, row[5] + 1]
+    names = _unit_names(plan)
     for name, unit, budget, used, left, units in rows.values():
-        where = unit if width >= MIDDLE else str(units)
+        where = names.get(unit, unit) if width >= MIDDLE else str(units)
         table.add_row(name, where, f"{budget:,.2f}", f"{used:,.2f}", f"{left:,.2f}")
     return table
+
+
+def _unit_names(plan: Plan) -> dict[str, str]:
+    """A budget's unit in words: the county, a street or town, a community, by its name."""
+    names = {c.group: c.group_name for c in plan.community_results}
+    names.update({c.id: c.name for c in plan.community_results})
+    return {**names, "county": say("screen.county_unit")}
 
 
 def _name(c: CommunityResult) -> str:
