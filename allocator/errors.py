@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,25 +75,32 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
     return ".".join(names)
 
 
-def describe_entry(data: Any, loc: tuple[str | int, ...]) -> str:
-    """'community xinxing, option xinxing-lease' for a location inside the raw scenario."""
-    words: list[str] = []
+def describe_entry(
+    data: Any,
+    loc: tuple[str | int, ...],
+    words: Mapping[str, str] = _ENTRY_WORDS,
+    shape: str = "{word} '{ident}'",
+    sep: str = ", ",
+) -> str:
+    """'community xinxing, option xinxing-lease' for a location inside the raw scenario; with
+    other `words`, `shape` and `sep`, the same entries worded otherwise ('社区 xinxing 路径 x')."""
+    parts: list[str] = []
     node = data
     for index, key in enumerate(loc):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(key, int) and index > 0 and loc[index - 1] in _ENTRY_WORDS:
-            word = _ENTRY_WORDS.get(str(loc[index - 1]), str(loc[index - 1]))
+        if isinstance(key, int) and index > 0 and loc[index - 1] in words:
+            word = words[str(loc[index - 1])]
             ident = node.get("id") if isinstance(node, dict) else None
-            if ident is None and word == "variant" and isinstance(node, dict):
+            if ident is None and loc[index - 1] == "variants" and isinstance(node, dict):
                 ident = node.get("name")  # variants are named, not numbered
             if isinstance(ident, str | int) and not isinstance(ident, bool):
-                words.append(f"{word} '{ident}'")
+                parts.append(shape.format(word=word, ident=ident))
             else:
-                words.append(f"{word} #{key + 1}")
-    return ", ".join(words)
+                parts.append(f"{word} #{key + 1}")
+    return sep.join(parts)
 
 
 def locate(problems: list[Problem], data: Any, text: str | None) -> list[Problem]:

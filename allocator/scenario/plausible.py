@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from allocator.errors import Problem, ScenarioError, locate, printable
+from allocator.errors import Problem, ScenarioError, describe_entry, locate, printable
 from allocator.scenario.files import read_text
 from allocator.scenario.parsing import parse
 from allocator.scenario.schema import Scenario
@@ -253,17 +253,7 @@ def _entry(data: Any, loc: Loc) -> str:
     """'社区 xinxing 路径 xinxing_build', '资金来源 county', '默认值 defaults'."""
     if loc and loc[0] == "defaults":
         return "默认值 defaults"
-    words = []
-    node = data
-    for index, key in enumerate(loc):
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        word = _ENTRY_WORDS.get(str(loc[index - 1])) if index and isinstance(key, int) else None
-        if word and isinstance(node, dict):
-            words.append(f"{word} {node.get('id', f'#{key + 1}')}")
-    return " ".join(words)
+    return describe_entry(data, loc, _ENTRY_WORDS, shape="{word} {ident}", sep=" ")
 
 
 def _with_lines(doubts: list[Doubt], path: str | None) -> list[Doubt]:
