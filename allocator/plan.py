@@ -220,15 +220,22 @@ _COMMUNITY_COLUMNS = (
     "paid_by",
 )
 
-# The columns that have a label in the catalogue (`col.<column>`).
-LABELLED = (
-    *_COMMUNITY_COLUMNS,
+_OPTION_COLUMNS = (
+    "community_id",
+    "community",
     "option_id",
     "kind",
     "area_m2",
     "counted_area_m2",
     "capital_cost_wan",
     "running_cost_wan",
+    "cost_wan",
+)  # then one money column per source, `paid_<source>_wan`
+
+# The columns that have a label in the catalogue (`col.<column>`).
+LABELLED = (
+    *_COMMUNITY_COLUMNS,
+    *(column for column in _OPTION_COLUMNS if column not in _COMMUNITY_COLUMNS),
     "source_id",
     "source",
     "unit",
@@ -291,18 +298,7 @@ def options_table(plan: Plan) -> pd.DataFrame:
             }
             row.update({f"paid_{s}_wan": o.funding.get(s, 0.0) for s in sources})
             rows.append(row)
-    columns = [
-        "community_id",
-        "community",
-        "option_id",
-        "kind",
-        "area_m2",
-        "counted_area_m2",
-        "capital_cost_wan",
-        "running_cost_wan",
-        "cost_wan",
-        *(f"paid_{s}_wan" for s in sources),
-    ]
+    columns = [*_OPTION_COLUMNS, *(f"paid_{s}_wan" for s in sources)]
     return pd.DataFrame(rows, columns=columns)
 
 
