@@ -1,4 +1,9 @@
-"""Input problems for people: each names the file, the line, the entry and the field."""
+"""Input problems for people: each names the file, the line, the entry and the field.
+
+The frame of a message (`file, line 12: community 'x', field 'name': ...`) and the words for
+the entries are the catalogue's, in the language of the run (`allocator.catalogue`): Chinese
+unless `--lang en` or `use_lang("en")` says otherwise. A problem's message is worded when the
+problem is found, in the language of that moment."""
 
 from __future__ import annotations
 
@@ -7,14 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-# What an entry of each list is called in messages.
+from allocator.catalogue import say
+
+# The lists whose entries messages name, and the catalogue's word for an entry of each.
 _ENTRY_WORDS = {
-    "communities": "community",
-    "options": "option",
-    "groups": "group",
-    "funding": "funding source",
-    "variants": "variant",
-    "changes": "change",
+    "communities": "entry.community",
+    "options": "entry.option",
+    "groups": "entry.group",
+    "funding": "entry.funding_source",
+    "variants": "entry.variant",
+    "changes": "entry.change",
 }
 
 
@@ -31,11 +38,17 @@ class Problem:
     place: str = ""
 
     def describe(self, origin: str) -> str:
-        where = f"{origin}, line {self.line}" if self.line else origin
-        where = f"{origin}, {self.place}" if self.place else where
+        where = say("problem.at_line", origin=origin, line=self.line) if self.line else origin
+        where = say("problem.at_place", origin=origin, place=self.place) if self.place else where
+        return printable(say("problem.said", where=where, what=self.what()))
+
+    def what(self) -> str:
+        """The problem without its file and line: entry, field and message."""
         field = "" if self.place else _field_name(self.loc)
-        parts = [p for p in (self.entry, f"field '{field}'" if field else "") if p]
-        return printable(f"{where}: {', '.join(parts) + ': ' if parts else ''}{self.message}")
+        parts = [p for p in (self.entry, say("problem.field", field=field) if field else "") if p]
+        if not parts:
+            return self.message
+        return say("problem.what", parts=say("problem.sep").join(parts), message=self.message)
 
 
 class ScenarioError(Exception):
@@ -48,7 +61,8 @@ class ScenarioError(Exception):
 
     def report(self) -> str:
         count = len(self.problems)
-        head = printable(f"{self.origin}: {count} problem{'s' if count != 1 else ''} found")
+        key = "problem.found_one" if count == 1 else "problem.found"
+        head = printable(say(key, origin=self.origin, count=count))
         return "\n".join([head, *("  - " + p.describe(self.origin) for p in self.problems)])
 
 
@@ -78,12 +92,17 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
 def describe_entry(
     data: Any,
     loc: tuple[str | int, ...],
-    words: Mapping[str, str] = _ENTRY_WORDS,
-    shape: str = "{word} '{ident}'",
-    sep: str = ", ",
+    words: Mapping[str, str] | None = None,
+    shape: str | None = None,
+    sep: str | None = None,
 ) -> str:
-    """'community xinxing, option xinxing-lease' for a location inside the raw scenario; with
-    other `words`, `shape` and `sep`, the same entries worded otherwise ('社区 xinxing 路径 x')."""
+    """ "社区 'xinxing'，路径 'xinxing-lease'" (in English "community 'xinxing', option
+    'xinxing-lease'") for a location inside the raw scenario, in the words of the run's
+    language; with other `words`, `shape` and `sep`, the same entries worded otherwise."""
+    if words is None:
+        words = {key: say(entry) for key, entry in _ENTRY_WORDS.items()}
+    shape = say("problem.entry") if shape is None else shape
+    sep = say("problem.sep") if sep is None else sep
     parts: list[str] = []
     node = data
     for index, key in enumerate(loc):
@@ -99,7 +118,7 @@ def describe_entry(
             if isinstance(ident, str | int) and not isinstance(ident, bool):
                 parts.append(shape.format(word=word, ident=ident))
             else:
-                parts.append(f"{word} #{key + 1}")
+                parts.append(say("problem.entry_number", word=word, number=key + 1))
     return sep.join(parts)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from allocator.catalogue import use_lang
 from allocator.cli import app
 
 GOOD = """\
@@ -30,11 +32,19 @@ funding:
 """
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the input problems in English, as `--lang en` and `use_lang("en")`
+    give them (their Chinese forms: tests/test_problem_words.py)."""
+    with use_lang("en"):
+        yield
+
+
 def run(tmp_path: Path, text: str, *args: str) -> tuple[int, str]:
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["solve", str(path), "--out", str(out), *args])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--out", str(out), *args])
     assert "Traceback" not in result.output
     assert not out.exists(), "nothing may be written for bad input"
     return result.exit_code, result.output
@@ -43,7 +53,7 @@ def run(tmp_path: Path, text: str, *args: str) -> tuple[int, str]:
 def test_good_file_solves(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text(GOOD, encoding="utf-8")
-    result = CliRunner().invoke(app, ["solve", str(path)])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     assert "新兴社区" in result.output
 
@@ -146,17 +156,17 @@ def test_several_problems_are_all_reported(tmp_path: Path) -> None:
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["solve", str(tmp_path / "none.yaml")])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(tmp_path / "none.yaml")])
     assert (
         result.exit_code == 2 and "none.yaml" in result.output and "no such file" in result.output
     )
-    result = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(tmp_path)])
     assert result.exit_code == 2 and "cannot be read" in result.output
     if os.geteuid() != 0:  # root reads everything
         locked = tmp_path / "locked.yaml"
         locked.write_text(GOOD, encoding="utf-8")
         locked.chmod(0)
-        result = CliRunner().invoke(app, ["solve", str(locked)])
+        result = CliRunner().invoke(app, ["solve", "--lang", "en", str(locked)])
         assert result.exit_code == 2 and "cannot be read" in result.output
 
 
@@ -165,7 +175,7 @@ def test_bad_input_in_a_real_process(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(GOOD.replace("group: g", "group: nowhere"), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "allocator", "solve", str(path), "--format", "json"],
+        [sys.executable, "-m", "allocator", "solve", str(path), "--format", "json", "--lang", "en"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -178,7 +188,7 @@ def test_bad_input_in_a_real_process(tmp_path: Path) -> None:
 def test_validate_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text(GOOD, encoding="utf-8")
-    result = CliRunner().invoke(app, ["validate", str(path)])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(path)])
     assert result.exit_code == 0 and "valid" in result.output
     result = CliRunner().invoke(app, ["schema"])
     schema = yaml.safe_load(result.output)

@@ -11,11 +11,13 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from allocator.catalogue import use_lang
 from allocator.cli import app
 from allocator.scenario.checks import check_references
 from allocator.scenario.loading import load_scenario
@@ -48,9 +50,17 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the input problems in English, as `--lang en` and `use_lang("en")`
+    give them (their Chinese forms: tests/test_problem_words.py)."""
+    with use_lang("en"):
+        yield
+
+
 def validate(path: Path) -> tuple[int, str]:
     started = time.perf_counter()
-    result = CliRunner().invoke(app, ["validate", str(path)])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(path)])
     assert time.perf_counter() - started < 10, "refused in a couple of seconds"
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
@@ -290,7 +300,7 @@ def test_amounts_at_the_maxima_solve(tmp_path: Path) -> None:
     )
     path = tmp_path / "big.yaml"
     path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--format", "json"])
     assert result.exit_code in (0, 3), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
 
@@ -372,7 +382,7 @@ def _limit_memory() -> None:
 def _run_limited(args: list[str]) -> subprocess.CompletedProcess[str]:
     """The command in its own process, with 1 GiB of address space and 60 s."""
     return subprocess.run(
-        [sys.executable, "-m", "allocator", *args],
+        [sys.executable, "-m", "allocator", *args, "--lang", "en"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -385,6 +395,6 @@ def test_a_name_that_starts_a_formula_is_text_in_csv(tmp_path: Path) -> None:
     with a leading apostrophe, as Excel shows text."""
     path = tmp_path / "s.yaml"
     path.write_text(SMALL.replace("name: 新兴社区", 'name: "=HYPERLINK(1)"'), encoding="utf-8")
-    result = CliRunner().invoke(app, ["solve", str(path), "--format", "csv"])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert ",'=HYPERLINK(1)," in result.output and ",=HYPERLINK" not in result.output

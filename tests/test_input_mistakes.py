@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from conftest import COUNTY_FILE, chosen, solve_checked
 from typer.testing import CliRunner
 
 from allocator import load_scenario, scenario_from_dict, warnings_of
+from allocator.catalogue import use_lang
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.labels import zh
@@ -26,10 +28,18 @@ from allocator.labels import zh
 COUNTY = COUNTY_FILE.read_text(encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the input problems in English, as `--lang en` and `use_lang("en")`
+    give them (their Chinese forms: tests/test_problem_words.py)."""
+    with use_lang("en"):
+        yield
+
+
 def run(tmp_path: Path, text: str | bytes, *args: str, command: str = "validate") -> Any:
     path = tmp_path / "s.yaml"
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    result = CliRunner().invoke(app, [command, str(path), *args])
+    result = CliRunner().invoke(app, [command, str(path), "--lang", "en", *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result
@@ -83,7 +93,7 @@ def test_implausible_values_warn_and_strict_refuses(
 ) -> None:
     text = COUNTY.replace(written, replaced, 1)
     line = line_of(text, replaced)
-    result = run(tmp_path, text)
+    result = run(tmp_path, text, "--lang", "zh")
     assert result.exit_code == 0, result.output
     warning = next(w for w in result.stderr.splitlines() if "字段" in w)
     assert f"s.yaml 第 {line} 行" in warning and f"字段 {field}: 值 " in warning, warning
@@ -118,7 +128,9 @@ def test_the_county_and_generated_files_have_no_warnings(tmp_path: Path) -> None
     assert warnings_of(load_scenario(COUNTY_FILE)) == []
     assert warnings_of(load_scenario(COUNTY_FILE.parent / "2024_tight.yaml")) == []
     out = tmp_path / "gen.yaml"
-    result = CliRunner().invoke(app, ["generate", "--communities", "300", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["generate", "--lang", "en", "--communities", "300", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     generated = load_scenario(out)
     assert warnings_of(generated) == []
@@ -152,10 +164,21 @@ def test_a_variant_that_makes_a_value_implausible_warns_for_itself(tmp_path: Pat
     )
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
-    base = CliRunner().invoke(app, ["validate", str(path), "--strict"])
+    base = CliRunner().invoke(app, ["validate", "--lang", "en", str(path), "--strict"])
     assert base.exit_code == 0 and "提示" not in base.stderr, base.output
     result = CliRunner().invoke(
-        app, ["solve", str(path), "--variant", "in_yuan", "--strict", "--format", "json"]
+        app,
+        [
+            "solve",
+            "--lang",
+            "en",
+            str(path),
+            "--variant",
+            "in_yuan",
+            "--strict",
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 2 and "请改为 450" in result.stderr, result.output
     assert result.stdout == ""
@@ -286,19 +309,24 @@ def test_chinese_ids_give_the_plan_of_their_pinyin_twin(
 
 
 @pytest.mark.parametrize(
-    ("written", "piece"),
+    ("written", "piece", "chinese"),
     [
-        ("南桥 社区", "a space (空格)"),
-        ("nanqiao.1", "a dot (.)"),
-        ("南桥[1]", "the character '['"),
-        ("南桥（一）", "a full-width bracket (（)"),
-        ("ｎａｎｑｉａｏ", "a full-width character (ｎ)"),
+        ("南桥 社区", "a space", "不能含空格"),
+        ("nanqiao.1", "a dot (.)", "不能含点 (.)"),
+        ("南桥[1]", "the character '['", "不能含字符 '['"),
+        ("南桥（一）", "a full-width bracket (（)", "不能含全角括号 (（)"),
+        ("ｎａｎｑｉａｏ", "a full-width character (ｎ)", "不能含全角字符（ｎ），请改用半角"),
     ],
 )
-def test_ids_refused_name_the_character(tmp_path: Path, written: str, piece: str) -> None:
-    problem = one_problem(run(tmp_path, COUNTY.replace("id: nanqiao\n", f"id: '{written}'\n", 1)))
-    assert "id 只能由汉字、字母、数字、_ 和 - 组成" in problem and piece in problem, problem
+def test_ids_refused_name_the_character(
+    tmp_path: Path, written: str, piece: str, chinese: str
+) -> None:
+    text = COUNTY.replace("id: nanqiao\n", f"id: '{written}'\n", 1)
+    problem = one_problem(run(tmp_path, text))
+    assert "an id holds Chinese characters, letters, digits" in problem and piece in problem
     assert "pattern" not in problem
+    problem = one_problem(run(tmp_path, text, "--lang", "zh"))
+    assert "id 只能由汉字、字母、数字、_ 和 - 组成" in problem and chinese in problem, problem
 
 
 def test_chinese_ids_on_the_command_line(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ base plan, more budget never raises the weighted shortfall."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from oracle import check_plan
 from typer.testing import CliRunner
 
 from allocator import solve
+from allocator.catalogue import use_lang
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario.changes import format_value, parse_path
@@ -28,6 +30,14 @@ from allocator.scenario.schema import Scenario
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the input problems in English, as `--lang en` and `use_lang("en")`
+    give them (their Chinese forms: tests/test_problem_words.py)."""
+    with use_lang("en"):
+        yield
 
 
 def oracle_view(scenario: Scenario) -> dict[str, Any]:
@@ -380,7 +390,7 @@ def test_change_errors_through_the_command_line(
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     for args in (["validate", str(path)], ["solve", str(path), "--variant", "bad"]):
-        result = CliRunner().invoke(app, args)
+        result = CliRunner().invoke(app, [*args, "--lang", "en"])
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
         assert "variant 'bad', change" in result.output
         for part in expected:
@@ -541,7 +551,7 @@ def test_extends_errors(tmp_path: Path, files: dict[str, str], expected: list[st
     report = error_text(lambda: load_scenario(tmp_path / "x.yaml"))
     for part in expected:
         assert part in report, (part, report)
-    result = CliRunner().invoke(app, ["validate", str(tmp_path / "x.yaml")])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert expected[-1] in result.output
 
@@ -619,7 +629,9 @@ def test_validate_the_county_file() -> None:
 
 def test_solve_a_variant(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", VARIANT_FILE)
-    result = CliRunner().invoke(app, ["solve", str(path), "--variant", "cut", "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["solve", "--lang", "en", str(path), "--variant", "cut", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     plan = yaml.safe_load(result.stdout)
     assert plan["scenario"] == "small / cut" and plan["total_shortfall_m2"] == pytest.approx(75)
@@ -639,7 +651,9 @@ def test_solve_a_variant(tmp_path: Path) -> None:
 def test_solve_a_bad_variant(tmp_path: Path, variant: str, expected: str) -> None:
     path = write(tmp_path, "s.yaml", VARIANT_FILE.replace("{scale: 0.25}", "{scale: -1}"))
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["solve", str(path), "--variant", variant, "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["solve", "--lang", "en", str(path), "--variant", variant, "--out", str(out)]
+    )
     assert result.exit_code == 2 and expected in result.output
     assert "Traceback" not in result.output and not out.exists()
 

@@ -3,6 +3,7 @@ round trips in 元 and 元/m2/月, and problems named by file, sheet, cell and c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from strategies import BROAD, SETS, routes, scenarios
 from typer.testing import CliRunner
 
 from allocator import load_scenario, solve
+from allocator.catalogue import use_lang
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario.loading import scenario_from_dict
@@ -39,6 +41,14 @@ SMALL = {
     "funding": [{"id": "county", "name": "县财政", "budget": 100}],
     "variants": [{"name": "cut", "changes": [{"funding[county].budget": {"scale": 0.8}}]}],
 }
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the input problems in English, as `--lang en` and `use_lang("en")`
+    give them (their Chinese forms: tests/test_problem_words.py)."""
+    with use_lang("en"):
+        yield
 
 
 def _dump(scenario: Any) -> dict[str, Any]:
@@ -114,7 +124,7 @@ def test_rent_comes_back_as_the_shortest_decimal() -> None:
 
 def test_county_converts_and_solves_to_the_same_plan(tmp_path: Path) -> None:
     path = tmp_path / "county.xlsx"
-    result = CliRunner().invoke(app, ["convert", str(COUNTY), str(path)])
+    result = CliRunner().invoke(app, ["convert", "--lang", "en", str(COUNTY), str(path)])
     assert result.exit_code == 0, result.output
     yaml_county, book_county = load_scenario(COUNTY), load_scenario(path)
     assert book_county.model_dump() == yaml_county.model_dump()
@@ -124,7 +134,7 @@ def test_county_converts_and_solves_to_the_same_plan(tmp_path: Path) -> None:
     assert a.total_shortfall_m2 == pytest.approx(b.total_shortfall_m2, abs=1e-6)
     # and back to YAML: the same scenario, its variants too
     back = tmp_path / "county.yaml"
-    result = CliRunner().invoke(app, ["convert", str(path), str(back)])
+    result = CliRunner().invoke(app, ["convert", "--lang", "en", str(path), str(back)])
     assert result.exit_code == 0, result.output
     assert load_scenario(back).model_dump() == yaml_county.model_dump()
     assert load_scenario(back).variant("budget_cut").model_dump() == (
@@ -146,7 +156,7 @@ def test_workbook_units_are_yuan(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 def test_template_has_drop_downs_frozen_headers_and_an_explanation(tmp_path: Path) -> None:
     path = tmp_path / "county.xlsx"
-    result = CliRunner().invoke(app, ["template", str(path)])
+    result = CliRunner().invoke(app, ["template", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:8] == ["说明", "情景", "街镇", "社区", "路径", "资金", "预算", "假设"]
@@ -164,7 +174,7 @@ def test_template_has_drop_downs_frozen_headers_and_an_explanation(tmp_path: Pat
     assert "情景!B2 (情景名称): is required" in report
     assert "社区!A2 (编号): is empty" in report
     assert report.count("  - ") == 2
-    again = CliRunner().invoke(app, ["template", str(path)])
+    again = CliRunner().invoke(app, ["template", "--lang", "en", str(path)])
     assert again.exit_code == 2 and "already exists" in again.output
 
 
@@ -179,7 +189,7 @@ def test_filled_template_solves(tmp_path: Path) -> None:
     book["资金"].append(["county", "县财政", "县"])
     book["预算"].append(["county", "县", 1_000_000])
     book.save(path)
-    result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"xx-b"' in result.output and '"total_cost": 88.0' in result.output
 
@@ -208,7 +218,7 @@ def test_bad_cells_are_named(
 ) -> None:
     path = _edit(_small_workbook(tmp_path), sheet, cell, value)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["solve", str(path), "--out", str(out)])
+    result = CliRunner().invoke(app, ["solve", "--lang", "en", str(path), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and not out.exists()
     for words in expected:
@@ -244,7 +254,7 @@ def test_files_that_are_not_workbooks(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    result = CliRunner().invoke(app, ["validate", str(path)])
+    result = CliRunner().invoke(app, ["validate", "--lang", "en", str(path)])
     assert result.exit_code == 2 and expected in result.output, result.output
     assert "Traceback" not in result.output
 
@@ -252,13 +262,15 @@ def test_files_that_are_not_workbooks(
 def test_convert_refuses_to_overwrite_and_names_the_direction(tmp_path: Path) -> None:
     target = tmp_path / "county.xlsx"
     target.write_bytes(b"a planner's own workbook")
-    result = CliRunner().invoke(app, ["convert", str(COUNTY), str(target)])
+    result = CliRunner().invoke(app, ["convert", "--lang", "en", str(COUNTY), str(target)])
     assert result.exit_code == 2 and "already exists" in result.output
     assert target.read_bytes() == b"a planner's own workbook"
-    result = CliRunner().invoke(app, ["convert", str(COUNTY), str(tmp_path / "x.json")])
+    result = CliRunner().invoke(
+        app, ["convert", "--lang", "en", str(COUNTY), str(tmp_path / "x.json")]
+    )
     assert result.exit_code == 2 and ".xlsx" in result.output
     result = CliRunner().invoke(
-        app, ["convert", str(_small_workbook(tmp_path)), str(tmp_path / "s.json")]
+        app, ["convert", "--lang", "en", str(_small_workbook(tmp_path)), str(tmp_path / "s.json")]
     )
     assert result.exit_code == 0, result.output
     assert load_scenario(tmp_path / "s.json").model_dump() == scenario_from_dict(SMALL).model_dump()
@@ -314,7 +326,7 @@ def test_a_plan_that_cannot_be_names_the_cells_of_its_conflict(tmp_path: Path) -
     assert places["must_meet"].startswith("社区!") and "示范点" in places["must_meet"]
     assert places["budget"].startswith("预算!")
     assert all(f"县.xlsx, {c.place}" in c.where for c in plan.diagnosis.conflicts)
-    shown = CliRunner().invoke(app, ["solve", str(book)])
+    shown = CliRunner().invoke(app, ["solve", "--lang", "en", str(book)])
     assert shown.exit_code == 3 and places["must_meet"] in shown.output
 
 

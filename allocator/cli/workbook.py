@@ -3,7 +3,8 @@
 `allocator template county.xlsx` writes the empty workbook to fill in; `allocator convert A B`
 turns a scenario file (YAML or JSON; a file that extends another is written resolved) into a
 workbook, or a workbook into a scenario file, the direction chosen by the suffixes. Every other
-command reads a workbook as it reads a scenario file."""
+command reads a workbook as it reads a scenario file. The workbook itself is Chinese; what the
+commands print is in the language of `--lang` (Chinese by default)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from allocator.cli.common import EXIT_INVALID, app, fail, load_or_exit
+from allocator.catalogue import say
+from allocator.cli.common import EXIT_INVALID, Lang, LangOption, app, fail, load_or_exit
 
 _TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 ForceOption = Annotated[
@@ -23,21 +25,19 @@ ForceOption = Annotated[
 
 def _check_target(path: Path, force: bool, suffixes: tuple[str, ...]) -> None:
     if path.suffix.lower() not in suffixes:
-        fail(f"{path}: write to a file ending in {' or '.join(suffixes)}", EXIT_INVALID)
+        ends = say("workbook.or").join(suffixes)
+        fail(say("workbook.suffix", path=path, suffixes=ends), EXIT_INVALID)
     if path.exists() and not force:
-        fail(
-            f"{path}: already exists; give another name, or --force to overwrite it "
-            "(文件已存在，未覆盖)",
-            EXIT_INVALID,
-        )
+        fail(say("workbook.exists", path=path), EXIT_INVALID)
     if not path.parent.is_dir():
-        fail(f"{path}: no such folder {path.parent}", EXIT_INVALID)
+        fail(say("workbook.no_folder", path=path, folder=path.parent), EXIT_INVALID)
 
 
 @app.command()
 def template(
     path: Annotated[Path, typer.Argument(help="The workbook to write (.xlsx).")],
     force: ForceOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Write an empty scenario workbook for planners to fill in (情景模板)."""
     from allocator.scenario.workbook_write import write_workbook
@@ -46,10 +46,8 @@ def template(
     try:
         write_workbook(path)
     except OSError as error:
-        fail(f"{path}: cannot write the workbook: {error}", EXIT_INVALID)
-    typer.echo(
-        f"wrote {path}: fill in 情景, 街镇, 社区, 路径, 资金, 预算 (说明 explains each column)"
-    )
+        fail(say("workbook.unwritten", path=path, error=error), EXIT_INVALID)
+    typer.echo(say("workbook.template_written", path=path))
 
 
 @app.command()
@@ -57,13 +55,14 @@ def convert(
     source: Annotated[Path, typer.Argument(help="Scenario file (YAML, JSON) or workbook (.xlsx).")],
     target: Annotated[Path, typer.Argument(help="The file to write: .xlsx, or .yaml / .json.")],
     force: ForceOption = False,
+    lang: LangOption = Lang.zh,
 ) -> None:
     """Turn a scenario file into a workbook, or a workbook into a scenario file."""
     from allocator.scenario.workbook_read import is_workbook
     from allocator.scenario.workbook_write import write_workbook
 
     if source.resolve() == target.resolve():
-        fail(f"{target}: is the file being converted; write to another file", EXIT_INVALID)
+        fail(say("workbook.same_file", path=target), EXIT_INVALID)
     reading_workbook = is_workbook(source)
     _check_target(target, force, _TEXT_SUFFIXES if reading_workbook else (".xlsx",))
     scenario = load_or_exit(source)
@@ -73,8 +72,8 @@ def convert(
         else:
             write_workbook(target, scenario)
     except OSError as error:
-        fail(f"{target}: cannot write it: {error}", EXIT_INVALID)
-    typer.echo(f"wrote {target}")
+        fail(say("workbook.unwritten", path=target, error=error), EXIT_INVALID)
+    typer.echo(say("workbook.written", path=target))
 
 
 def scenario_text(data: dict, source: Path, target: Path) -> str:

@@ -29,7 +29,6 @@ module: the schema (`Deriving`) imports nothing built on it.
 from __future__ import annotations
 
 import copy
-import math
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +36,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from allocator.catalogue import say
 from allocator.errors import Problem, ScenarioError, locate
 from allocator.scenario.changes import ChangeError, Loc, apply_change, change_pairs, format_value
 from allocator.scenario.checks import check_references
 from allocator.scenario.files import read_text, unreadable
 from allocator.scenario.parsing import parse
-from allocator.scenario.schema import TARGET_TAGS, Scenario, Variant
+from allocator.scenario.schema import Scenario, Variant
+from allocator.scenario.schema_problems import schema_problems
 from allocator.scenario.workbook_read import is_workbook, read_workbook
 
 __all__ = ["DERIVATIONS", "load_scenario", "scenario_from_dict"]
@@ -59,9 +60,7 @@ def scenario_from_dict(
     `origin` names the file in messages; `text` (the YAML source) lets them give line numbers.
     """
     if not isinstance(data, dict):
-        raise ScenarioError(
-            origin, [Problem((), "the file must hold a mapping (name:, communities:, ...)")]
-        )
+        raise ScenarioError(origin, [Problem((), say("problem.not_mapping"))])
     if "extends" in data or "changes" in data:
         return expand_extends(data, origin=origin, text=text)
     problems: list[Problem] = []
@@ -69,7 +68,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        problems.extend(_pydantic_problems(error))
+        problems.extend(schema_problems(error))
     problems.extend(check_references(data))
     if problems:
         located = locate(problems, data, text)
@@ -110,50 +109,6 @@ def _load_workbook(path: Path) -> Scenario:
     return scenario
 
 
-def _pydantic_problems(error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        raw = tuple(item["loc"])  # drop the union's tag: target_area_m2.rule.x -> target_area_m2.x
-        loc = tuple(
-            k
-            for i, k in enumerate(raw)
-            if not (k in TARGET_TAGS and i > 0 and raw[i - 1] == "target_area_m2")
-        )
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown field '{loc[-1]}'"
-        elif kind == "missing":
-            message = "is required but missing"
-        elif kind == "string_type":
-            message = _not_text(item.get("input"))
-        else:
-            message = (
-                item["msg"].replace("Input should be", "must be").removeprefix("Value error, ")
-            )
-            value = item.get("input")
-            if not isinstance(value, dict | list):
-                message += f" (got {_shown(value)})"
-        problems.append(Problem(loc, message))
-    return problems
-
-
-def _not_text(value: Any) -> str:
-    if isinstance(value, dict | list):
-        kind = "mapping" if isinstance(value, dict) else "list"
-        return f"must be one text value, not a {kind} (e.g. `id: xinxing`)"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"must be text; put it in quotes to keep it as text ('{value}') (got {value})"
-    return f"must be text (got {_shown(value)})"
-
-
-def _shown(value: Any) -> str:
-    """A wrong value as a message quotes it: NaN, 1e+15, 'text' (cut after 60 characters)."""
-    if isinstance(value, float):
-        return "NaN" if math.isnan(value) else f"{value:.10g}"
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
 # --------------------------------------------------------------------------------------------
 # Changes applied to a scenario's dict, each problem put on the change behind it
 # --------------------------------------------------------------------------------------------
@@ -173,11 +128,12 @@ class _Derivation:
     """Changes applied to a copy of a scenario's dict; problems name `context` and the change."""
 
     origin: str
-    context: str  # "variant 'budget_cut', " or ""
+    context: str  # "variant 'budget_cut'" (in the run's language) or ""
     touched: list[tuple[_Change, list[Loc]]] = field(default_factory=list)
 
     def entry(self, change: _Change) -> str:
-        return f"{self.context}change '{change.text}'"
+        parts = [self.context, say("problem.change", change=change.text)]
+        return say("problem.sep").join(p for p in parts if p)
 
     def apply(self, data: dict[str, Any], changes: list[_Change]) -> dict[str, Any]:
         data = copy.deepcopy(data)
@@ -185,7 +141,9 @@ class _Derivation:
         for change in changes:
             try:
                 if not isinstance(change.path, str):
-                    raise ChangeError(f"a path is text, got {format_value(change.path)}")
+                    raise ChangeError(
+                        say("input.text") + say("input.got", value=format_value(change.path))
+                    )
                 self.touched.append((change, apply_change(data, change.path, change.value)))
             except ChangeError as error:
                 problems.append(Problem((), str(error), line=change.line, entry=self.entry(change)))
@@ -201,12 +159,12 @@ class _Derivation:
             raise ScenarioError(self.origin, [self._blame(p) for p in error.problems]) from None
 
     def _blame(self, problem: Problem) -> Problem:
-        what = problem.describe("").removeprefix(": ")
+        what = problem.what()
         for change, locs in reversed(self.touched):
             if any(_related(loc, problem.loc) for loc in locs):
-                return Problem((), f"gives {what}", line=change.line, entry=self.entry(change))
-        context = self.context.rstrip(", ")
-        return Problem((), f"after the changes, {what}", entry=context)
+                gives = say("problem.gives", what=what)
+                return Problem((), gives, line=change.line, entry=self.entry(change))
+        return Problem((), say("problem.after_changes", what=what), entry=self.context)
 
 
 def _related(written: Loc, wrong: Loc) -> bool:
@@ -240,10 +198,9 @@ def variant(scenario: Scenario, name: str) -> Scenario:
     found = next((v for v in scenario.variants if v.name == name), None)
     origin = scenario.path or "<scenario>"
     if found is None:
-        known = ", ".join(v.name for v in scenario.variants) or "none defined"
-        raise ScenarioError(
-            origin, [Problem(("variants",), f"no variant '{name}' (variants: {known})")]
-        )
+        known = say("sep").join(v.name for v in scenario.variants) or say("problem.no_variants")
+        message = say("problem.no_variant", name=name, known=known)
+        raise ScenarioError(origin, [Problem(("variants",), message)])
     pairs = [(path, value) for item in found.changes for path, value in item.items()]
     try:
         result = _apply_variant(scenario, found, [None] * len(pairs))
@@ -258,7 +215,7 @@ def variant(scenario: Scenario, name: str) -> Scenario:
 def _apply_variant(scenario: Scenario, found: Variant, lines: list[int | None]) -> Scenario:
     pairs = [(path, value) for item in found.changes for path, value in item.items()]
     changes = [_Change(p, v, line) for (p, v), line in zip(pairs, lines, strict=True)]
-    derivation = _Derivation(scenario.path or "<scenario>", f"variant '{found.name}', ")
+    derivation = _Derivation(scenario.path or "<scenario>", say("problem.variant", name=found.name))
     data = derivation.apply(scenario.source, changes)
     data["name"] = f"{scenario.name} / {found.name}"
     if found.description:

@@ -23,11 +23,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from allocator.catalogue import say
+
 _DECIMAL = re.compile(r"\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
 _UNDERSCORED = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?")
 _THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_BASES = {"0x": (16, "hexadecimal"), "0o": (8, "octal"), "0b": (2, "binary")}
+_BASES = {"0x": 16, "0o": 8, "0b": 2}
 _LEADING_NUMBER = re.compile(r"\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*([^\s0-9][^0-9]*)")
 _ANSWERS = {"yes", "no", "on", "off", "y", "n", "true", "false", "是", "否"}
 
@@ -76,6 +78,8 @@ MAXIMA = {
     "years": Maximum(100, "years"),
     "count": Maximum(1e3, "routes"),
     "funded": Maximum(1e6, "routes"),
+    "posts": Maximum(1e4, "posts"),
+    "pay_per_month": Maximum(1e5, "元 per person per month"),
 }
 
 
@@ -83,10 +87,7 @@ def plain_number(value: Any) -> Any:
     """Let a number, or a number written in quotes, through; refuse anything else with what to
     write instead (pydantic would read True as 1 and '1_000' as 1000)."""
     if isinstance(value, bool):
-        raise ValueError(
-            f"must be a number, not {'true' if value else 'false'} "
-            "(true/false are for yes-or-no fields such as must_meet)"
-        )
+        raise ValueError(say("input.bool_not_number", value=str(value).lower()))
     if isinstance(value, str) and not _DECIMAL.fullmatch(value):
         raise ValueError(number_hint(value))
     return value
@@ -99,33 +100,31 @@ def number_hint(text: str) -> str:
     sign = -1 if bare.startswith("-") else 1
     digits = bare.lstrip("+-").lower()
     if lowered in _ANSWERS:
-        return f"must be a number; '{bare}' is a yes-or-no answer"
+        return say("input.answer_not_number", text=bare)
     if digits[:2] in _BASES and len(digits) > 2:
-        base, word = _BASES[digits[:2]]
+        base = _BASES[digits[:2]]
         try:
-            return f"is a {word} number; write it in decimal digits: {sign * int(digits[2:], base)}"
+            value = sign * int(digits[2:], base)
         except ValueError:
             pass
+        else:
+            return say("input.other_base", base=say(f"input.base_{base}"), value=value)
     if _SEXAGESIMAL.fullmatch(bare):
-        value = _base60(digits)
-        return (
-            f"is not a number here (older YAML reads it as {_plain(sign * value)}, in base 60); "
-            f"write the amount in decimal digits, e.g. {_plain(sign * value)}"
-        )
+        return say("input.base_60", value=_plain(sign * _base60(digits)))
     if "_" in bare and _UNDERSCORED.fullmatch(bare):
-        return f"write {bare.replace('_', '')}, without '_' between the digits"
+        return say("input.underscores", value=bare.replace("_", ""))
     if _THOUSANDS.fullmatch(bare):
-        return f"write {bare.replace(',', '')}, without thousands separators"
+        return say("input.thousands", value=bare.replace(",", ""))
     folded = _fold_width(bare)
     if folded != bare and _DECIMAL.fullmatch(folded):
-        return f"is written in full-width characters; write {folded.strip()}"
+        return say("input.full_width", value=folded.strip())
     unit = _LEADING_NUMBER.fullmatch(folded)
     if unit:
         number, rest = unit.groups()
         if rest == "%":
-            return f"write a share as a number: {_plain(float(number) / 100)} for {bare}"
-        return f"write the number alone, {number}: the field's unit is fixed (not '{rest}')"
-    return "must be a valid number, written in digits (e.g. 450 or 0.22)"
+            return say("input.percent", value=_plain(float(number) / 100), text=bare)
+        return say("input.unit_after", value=number, unit=rest)
+    return say("input.not_number")
 
 
 def _base60(digits: str) -> float:
@@ -178,3 +177,7 @@ Households = Annotated[int, _counted("households", ge=0), _NUMBER, _capped("hous
 Years = Annotated[int, _counted("years", ge=1), _NUMBER, _capped("years")]
 RouteCount = Annotated[int, _counted("count", ge=1), _NUMBER, _capped("count")]
 FundedCount = Annotated[int, _counted("funded", ge=0), _NUMBER, _capped("funded")]
+PostCount = Annotated[int, _counted("posts", ge=0), _NUMBER, _capped("posts")]
+YuanPerMonth = Annotated[
+    float, _bounds("pay_per_month", ge=0), _NUMBER, _capped("pay_per_month")
+]  # fmt: skip

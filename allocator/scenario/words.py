@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from allocator.catalogue import current, say
 from allocator.labels import WORDS, code_of
 
 # Chinese characters: CJK unified ideographs (the basic block, extension A and the
@@ -30,24 +31,24 @@ ID = re.compile(f"[{ID_CHARACTERS}]+")
 # The same for editors (JSON Schema patterns are read without the `u` flag: basic plane only).
 ID_PATTERN = "^[A-Za-z0-9_\\-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$"
 
-# Characters people put in ids by mistake, and what to say about each.
+# Characters people put in ids by mistake, and what to say about each (Chinese, English).
 _NAMED = {
-    " ": "a space (空格)",
-    "\u3000": "a full-width space (全角空格)",
-    "\t": "a tab (制表符)",
-    ".": "a dot (.)",
-    "。": "a full-width full stop (。)",
-    ",": "a comma (,)",
-    "，": "a full-width comma (，)",
-    "、": "an enumeration comma (、)",
-    ":": "a colon (:)",
-    "：": "a full-width colon (：)",
-    "；": "a full-width semicolon (；)",
-    "=": "an equals sign (=)",
-    "“": "a Chinese quotation mark (“)",
-    "”": "a Chinese quotation mark (”)",
-    "（": "a full-width bracket (（)",
-    "）": "a full-width bracket (）)",
+    " ": ("空格", "a space"),
+    "\u3000": ("全角空格", "a full-width space"),
+    "\t": ("制表符", "a tab"),
+    ".": ("点 (.)", "a dot (.)"),
+    "。": ("句号 (。)", "a full-width full stop (。)"),
+    ",": ("逗号 (,)", "a comma (,)"),
+    "，": ("全角逗号 (，)", "a full-width comma (，)"),
+    "、": ("顿号 (、)", "an enumeration comma (、)"),
+    ":": ("冒号 (:)", "a colon (:)"),
+    "：": ("全角冒号 (：)", "a full-width colon (：)"),
+    "；": ("全角分号 (；)", "a full-width semicolon (；)"),
+    "=": ("等号 (=)", "an equals sign (=)"),
+    "“": ("中文引号 (“)", "a Chinese quotation mark (“)"),
+    "”": ("中文引号 (”)", "a Chinese quotation mark (”)"),
+    "（": ("全角括号 (（)", "a full-width bracket (（)"),
+    "）": ("全角括号 (）)", "a full-width bracket (）)"),
 }
 FULL_WIDTH_PUNCTUATION = {
     "：": ":",
@@ -70,24 +71,20 @@ def check_id(value: str) -> str:
     if ID.fullmatch(value):
         return value
     if not value:
-        raise ValueError("id 不能为空 an id cannot be empty: write one, e.g. 南桥 or nanqiao")
+        raise ValueError(say("input.id_empty"))
     bad = next(c for c in value if not ID.fullmatch(c))
-    what = _NAMED.get(bad) or (
-        f"a full-width character ({bad}); write it in half-width (半角)"
-        if 0xFF01 <= ord(bad) <= 0xFF5E
-        else f"the character '{bad}' (U+{ord(bad):04X})"
-    )
-    hint = ""
-    if bad in ",，、" or bad in " \u3000":
-        hint = "; to list several ids, write [a, b] with half-width commas"
-    raise ValueError(
-        f"id 只能由汉字、字母、数字、_ 和 - 组成: an id holds Chinese characters, letters, digits, "
-        f"_ and - only, not {what}{hint}"
-    )
+    if bad in _NAMED:
+        what = _NAMED[bad][0 if current() == "zh" else 1]
+    elif 0xFF01 <= ord(bad) <= 0xFF5E:
+        what = say("input.id_full_width", char=bad)
+    else:
+        what = say("input.id_other_char", char=bad, code=f"{ord(bad):04X}")
+    hint = say("input.id_list_hint") if bad in ",，、" or bad in " \u3000" else ""
+    raise ValueError(say("input.id_char", what=what, hint=hint))
 
 
 def _listed(table: str) -> str:
-    return ", ".join(f"{word} '{code}'" for code, word in WORDS[table].items())
+    return say("sep").join(f"{word} '{code}'" for code, word in WORDS[table].items())
 
 
 def written_forms(table: str) -> list[str]:
@@ -104,7 +101,7 @@ def word(table: str) -> Callable[[Any], Any]:
             return value  # the schema says what type it wants
         code = code_of(table, value)
         if code is None:
-            raise ValueError(f"must be one of {_listed(table)}")
+            raise ValueError(say("input.one_of", choices=_listed(table)))
         return code
 
     return to_code
@@ -116,7 +113,7 @@ def yes_no(value: Any) -> Any:
         return value
     code = code_of("yes_no", value)
     if code is None:
-        raise ValueError("must be 是 or 否 (true or false)")
+        raise ValueError(say("input.yes_no"))
     return code == "true"
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from allocator.catalogue import say
 from allocator.errors import Problem, ScenarioError, _field_name
 from allocator.labels import WORDS, choices, code_of
 from allocator.scenario.numbers import number_hint
@@ -102,7 +103,9 @@ class Book:
         if place is None:
             return None, problem
         name = _field_name(problem.loc)
-        message = problem.message if exact or not name else f"field '{name}': {problem.message}"
+        message = problem.message
+        if name and not exact:
+            message = say("problem.what", parts=say("problem.field", field=name), message=message)
         return place, Problem(problem.loc, message, entry=problem.entry, place=str(place))
 
     def sorted_problems(self, checked: list[Problem]) -> list[Problem]:
@@ -123,7 +126,7 @@ def read_cell(column: Column, raw: Any) -> Any:
     if isinstance(raw, datetime.date | datetime.time | datetime.timedelta):
         if kind in ("text", "value"):
             return raw.isoformat() if hasattr(raw, "isoformat") else str(raw)
-        raise ValueError(f"is a date or time ({raw}); write {_what(column)}")
+        raise ValueError(say("cell.date", value=raw, what=_what(column)))
     if kind in ("number", "int"):
         return _whole(from_sheet(_number(raw), column.factor))
     if kind == "bool":
@@ -131,7 +134,9 @@ def read_cell(column: Column, raw: Any) -> Any:
     if kind in WORDS:
         code = code_of(kind, _text(raw))
         if code is None:
-            raise ValueError(f"'{_text(raw)}' is not one of {'、'.join(choices(kind))}")
+            raise ValueError(
+                say("cell.not_choice", text=_text(raw), choices="、".join(choices(kind)))
+            )
         return code
     if kind == "list":
         return [part for part in _LIST_SEPARATORS.split(_text(raw)) if part]
@@ -143,21 +148,21 @@ def read_cell(column: Column, raw: Any) -> Any:
 
 def _what(column: Column) -> str:
     if column.kind in ("number", "int"):
-        return "a number"
+        return say("cell.what_number")
     if column.kind == "bool":
-        return "是 or 否"
-    return "text"
+        return say("cell.what_yes_no")
+    return say("cell.what_text")
 
 
 def _number(raw: Any) -> float:
     if isinstance(raw, bool):
-        raise ValueError("must be a number, not 是/否 (TRUE/FALSE)")
+        raise ValueError(say("cell.bool_not_number"))
     if isinstance(raw, int | float):
         return float(raw)
     text = str(raw)
     if _DECIMAL.fullmatch(text):
         return float(text)
-    raise ValueError(f"{number_hint(text)} (请输入数字)")
+    raise ValueError(number_hint(text))
 
 
 def _whole(value: float) -> float | int:
@@ -174,7 +179,7 @@ def _yes_no(raw: Any) -> bool:
         return bool(raw)
     code = code_of("yes_no", _text(raw))
     if code is None:
-        raise ValueError(f"'{_text(raw)}' is not 是 or 否 (yes/no, TRUE/FALSE)")
+        raise ValueError(say("cell.not_yes_no", text=_text(raw)))
     return code == "true"
 
 
@@ -194,7 +199,4 @@ def _change_value(raw: Any) -> Any:
     try:
         return read_yaml(str(raw), "<value>")
     except ScenarioError as error:
-        raise ValueError(
-            f"cannot be read as a value ({error.problems[0].message}); write a number, "
-            "a word, or {scale: 0.8}"
-        ) from None
+        raise ValueError(say("cell.not_value", error=error.problems[0].message)) from None
