@@ -24,6 +24,14 @@ GROUP_KIND_ZH: Mapping[str, str] = {"street": "街道", "town": "镇"}
 SCOPE_ZH: Mapping[str, str] = {"county": "县", "group": "街镇", "community": "社区"}
 LOCKED_ZH: Mapping[str, str] = {"chosen": "选定", "rejected": "否决"}
 YES_NO_ZH: Mapping[bool, str] = {True: "是", False: "否"}
+# What staff money pays for (a funding source's `pays_for`, beside the route kinds), and the
+# three routes to a post: 增编 added establishment posts, 下派 a first secretary, 招聘 recruits.
+STAFF_KIND_ZH: Mapping[str, str] = {
+    "add_post": "增编",
+    "dispatch": "下派第一书记",
+    "recruit": "招聘社区工作者",
+    "pay_rise": "待遇提标",
+}
 
 # Other words a planner may write for the same code (accepted on reading, never written).
 _ALSO: Mapping[str, Mapping[str, str]] = {
@@ -38,6 +46,7 @@ _ALSO: Mapping[str, Mapping[str, str]] = {
         "收回": "reclaim",
     },
     "group_kind": {"街道办": "street", "乡镇": "town"},
+    "staff_kind": {"下派": "dispatch", "招聘": "recruit", "提标": "pay_rise", "加薪": "pay_rise"},
     "scope": {"街道": "group", "镇": "group"},
     "locked": {"已选定": "chosen", "已否决": "rejected"},
     "yes_no": {
@@ -57,6 +66,7 @@ _ALSO: Mapping[str, Mapping[str, str]] = {
 WORDS: Mapping[str, Mapping[str, str]] = {
     "option_kind": OPTION_KIND_ZH,
     "group_kind": GROUP_KIND_ZH,
+    "staff_kind": STAFF_KIND_ZH,
     "scope": SCOPE_ZH,
     "locked": LOCKED_ZH,
     "yes_no": {"true": "是", "false": "否"},

@@ -47,6 +47,18 @@ class OptionResult:
 
 
 @dataclass(frozen=True)
+class PostsResult:
+    """A community's staff posts: now, the target, posts added by each route (add_post 增编,
+    dispatch 下派, recruit 招聘), final and still short."""
+
+    now: int
+    target: int
+    final: int
+    short: int
+    added: dict[str, int]
+
+
+@dataclass(frozen=True)
 class CommunityResult:
     id: str
     name: str
@@ -60,12 +72,19 @@ class CommunityResult:
     must_meet: bool
     cost: float
     options: tuple[OptionResult, ...]
+    # With staffing: the posts, what staff and pay cost over the horizon (万元: added posts,
+    # recruits, the pay rise of every cadre in post) and who pays it, by kind and source.
+    posts: PostsResult | None = None
+    staff_cost: float = 0.0
+    staff_funding: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def paid_wan(self) -> dict[str, float]:
-        """万元 each source pays for this community's routes, by source id (as they pay)."""
+        """万元 each source pays for this community's routes and staff, by source id (as they
+        pay)."""
         paid: dict[str, float] = {}
-        for option in self.options:
-            for source, amount in option.funding.items():
+        payments = [o.funding for o in self.options] + list(self.staff_funding.values())
+        for funding in payments:
+            for source, amount in funding.items():
                 paid[source] = paid.get(source, 0.0) + amount
         return paid
 
@@ -128,6 +147,11 @@ class Plan:
     # when there is no plan.
     county_money_used: float | None = None
     cut_short: tuple[CutShort, ...] = ()  # parts cut short by the time limit
+    # With staffing (None without): posts still short, communities meeting both standards.
+    posts_short: int | None = None
+    communities_meeting_both: int | None = None
+    # The order of the objective and each measure's value in this plan (empty: no plan).
+    objective: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def without_plan(
@@ -165,6 +189,9 @@ class Plan:
             "weighted_shortfall": self.weighted_shortfall,
             "communities_meeting_target": self.communities_meeting_target,
             "county_money_used": self.county_money_used,
+            "posts_short": self.posts_short,
+            "communities_meeting_both": self.communities_meeting_both,
+            "objective": self.objective,
             "communities": [asdict(c) for c in self.community_results],
             "funding": [asdict(f) for f in self.funding_results],
             "solver": asdict(self.solver),

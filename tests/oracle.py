@@ -25,6 +25,7 @@ from typing import Any, TypedDict
 
 import highspy
 import numpy as np
+from oracle_staff import STAFF_RULES, check_staff, pays_for, staff_money
 
 OPTION_KINDS = (
     "allocate_build",
@@ -83,6 +84,7 @@ RULES: dict[str, str] = {
     "county-money": "county_money_used is not the money the plan takes from the county's own "
     "sources (general money of county scope)",
 }
+RULES.update(STAFF_RULES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,7 +235,7 @@ def _normalise_source(
         id=s["id"],
         name=str(_get(s, "name", s["id"])),
         scope=scope,
-        pays_for=sorted(_get(s, "pays_for", OPTION_KINDS)),
+        pays_for=sorted(pays_for(s)),
         capital_only=bool(_get(s, "capital_only", False)),
         max_share=float(_get(s, "max_share", 1)),
         max_per_option=_optional_float(s.get("max_per_option")),
@@ -338,7 +340,9 @@ def check_plan(
     _check_choices(scenario, figures, problems)
     _check_option_figures(scenario, figures, problems, tol)
     _check_funding_rules(scenario, figures, problems, tol)
-    used = _check_budgets(scenario, figures, problems, tol)
+    kinds = {gid: g["kind"] for gid, g in scenario["groups"].items()}
+    staff = check_staff(raw_scenario, plan, kinds, problems.add, lambda a, b: _close(a, b, tol))
+    used = _check_budgets(scenario, figures, problems, tol, staff)
     _check_funding_table(scenario, plan["funding"], used, problems, tol)
     _check_communities(scenario, rows, figures, problems, tol)
     _check_totals(scenario, plan, figures, problems, tol)
@@ -552,10 +556,15 @@ def _check_funding_rules(
 
 
 def _check_budgets(
-    scenario: Scenario, figures: _Recomputed, problems: _Problems, tol: float
+    scenario: Scenario,
+    figures: _Recomputed,
+    problems: _Problems,
+    tol: float,
+    staff: Mapping[tuple[str, str], float],
 ) -> dict[tuple[str, str], float]:
-    """Check max_options_funded and unit budgets; return money used per (source, unit)."""
-    used: dict[tuple[str, str], float] = {}
+    """Check max_options_funded and unit budgets (routes' money and ``staff`` money, by source
+    and unit); return money used per (source, unit)."""
+    used: dict[tuple[str, str], float] = dict(staff)
     funded: dict[str, list[str]] = {}
     for oid, entry in figures.chosen.items():
         community = scenario["communities"][scenario["options"][oid]["community"]]
@@ -678,8 +687,9 @@ def _check_totals(
     tol: float,
 ) -> None:
     communities = scenario["communities"]
+    staff_cost = sum(float(row.get("staff_cost", 0.0)) for row in plan["communities"])
     expected = {
-        "total-cost": ("total_cost", sum(figures.cost.values())),
+        "total-cost": ("total_cost", sum(figures.cost.values()) + staff_cost),
         "total-shortfall": ("total_shortfall_m2", sum(figures.shortfall.values())),
         "weighted-shortfall": (
             "weighted_shortfall",
@@ -921,12 +931,13 @@ def _minimise(highs: highspy.Highs, coefs: Mapping[int, float], constant: float)
 MEASURES = ("communities_meeting", "weighted_shortfall", "total_cost", "county_money")
 
 
-def is_county_money(source: Source) -> bool:
+def is_county_money(source: Source | None) -> bool:
     """The county's own money: a source of county scope with no rule per option (it pays for
     every kind, any share, no cap, no limit on the options it funds, running costs too). A
     grant of county scope with rules is the region's earmarked money, not the county's."""
     return (
-        source["scope"] == "county"
+        source is not None
+        and source["scope"] == "county"
         and set(source["pays_for"]) >= set(OPTION_KINDS)
         and source["max_share"] >= 1
         and source["max_per_option"] is None
@@ -938,12 +949,16 @@ def is_county_money(source: Source) -> bool:
 def county_money_of(raw_scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> float:
     """万元 of the county's own money in the plan, summed from its options' funding."""
     sources = normalise(raw_scenario)["sources"]
-    return sum(
+    routes = sum(
         float(amount)
         for row in plan["communities"]
         for option in row["options"]
         for sid, amount in option["funding"].items()
         if sid in sources and is_county_money(sources[sid])
+    )
+    staff = staff_money(plan)
+    return routes + sum(
+        v for sid, v in staff.items() if sid in sources and is_county_money(sources[sid])
     )
 
 
@@ -967,12 +982,17 @@ def measures_of(raw_scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> dic
             capital_cost(o, areas[o["id"]]) + running_cost(o, areas[o["id"]], horizon)
             for o in options
         )
-    return {
+    staff_cost = sum(float(row.get("staff_cost", 0.0)) for row in plan["communities"])
+    measures = {
         "communities_meeting": meeting,
         "weighted_shortfall": weighted,
-        "total_cost": cost,
+        "total_cost": cost + staff_cost,
         "county_money": county_money_of(raw_scenario, plan),
     }
+    if raw_scenario.get("staffing") is not None:  # the plan's figures, checked by check_plan
+        measures["posts_short"] = plan["posts_short"]
+        measures["communities_meeting_both"] = plan["communities_meeting_both"]
+    return measures
 
 
 def _check_county_money(
@@ -991,6 +1011,11 @@ def _check_county_money(
         float(amount)
         for option in figures.chosen.values()
         for sid, amount in option["funding"].items()
+        if sid in scenario["sources"] and is_county_money(scenario["sources"][sid])
+    )
+    used += sum(
+        amount
+        for sid, amount in staff_money(plan).items()
         if sid in scenario["sources"] and is_county_money(scenario["sources"][sid])
     )
     if not _close(float(stated), used, tol):

@@ -50,6 +50,8 @@ class Matrix:
     _columns: int | None = None  # the count of columns, once the lists are dropped
     _dense: dict[str, np.ndarray] = field(default_factory=dict)  # objectives, once slim
     sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
+    # The columns of the rule families that make their own (staff, counts), by label.
+    extra: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
         self.col_names.append(name)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from allocator.model.costs import capital_coefs, cost_coefs, funding_bound_wan, running_coefs
+from allocator.model.staff import fs, staff_money
 from allocator.model.terms import (
     Bound,
     Instance,
@@ -35,6 +36,7 @@ class Column:
     lower: float
     upper: float
     integer: bool = False
+    pays: tuple[str, str] | None = None  # (source, unit) of the budget its money counts in
 
 
 def columns(layout: Layout) -> Iterator[Column]:
@@ -319,11 +321,15 @@ def max_options_funded_rules(layout: Layout) -> Iterator[Instance]:
 
 def budget_rules(layout: Layout) -> Iterator[Instance]:
     scenario = layout.scenario
+    staff = list(staff_money(layout))
     for si, s in enumerate(scenario.funding):
         members: dict[str, list[tuple[Var, float]]] = {}
         for r in _paid_by(layout, s):
             unit = scenario.unit_of(s, r.community)
             members.setdefault(unit, []).append((f(r.option, s), 1.0))
+        for c, kind, payer, unit in staff:  # staff and pay come off the same budgets
+            if payer is s:
+                members.setdefault(unit, []).append((fs(c, kind, s), 1.0))
         for unit, budget in scenario.units(s).items():
             if unit not in members:
                 continue

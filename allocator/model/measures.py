@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from allocator.model.costs import is_general_money
 from allocator.model.families import cost_terms
+from allocator.model.staff import both, fs, posts_short, staff_money
 from allocator.model.terms import Layout, Var, f, meets, short
 from allocator.scenario.schema import FundingSource
 
@@ -21,7 +22,7 @@ def total_cost_terms(layout: Layout) -> list[tuple[Var, float]]:
     for r in layout.routes:
         for label, coef in cost_terms(r, layout.scenario.horizon_years):
             total[label] = total.get(label, 0.0) + coef
-    return list(total.items())
+    return list(total.items()) + [(fs(c, k, s), 1.0) for c, k, s, _ in staff_money(layout)]
 
 
 def is_county_money(source: FundingSource) -> bool:
@@ -31,10 +32,24 @@ def is_county_money(source: FundingSource) -> bool:
 
 
 def county_money_terms(layout: Layout) -> list[tuple[Var, float]]:
-    """K of (19): sum_{o, s county money} f_os."""
-    return [(f(r.option, s), 1.0) for r in layout.routes for s in r.payers if is_county_money(s)]
+    """K of (19): sum_{o, s county money} f_os, and the county money for staff."""
+    routes = [(f(r.option, s), 1.0) for r in layout.routes for s in r.payers if is_county_money(s)]
+    staff = [(fs(c, k, s), 1.0) for c, k, s, _ in staff_money(layout) if is_county_money(s)]
+    return routes + staff
 
 
 def communities_meeting_terms(layout: Layout) -> list[tuple[Var, float]]:
     """-N of (18): minus the count of communities meeting their target (minimised)."""
     return [(meets(c), -1.0) for c in layout.scenario.communities]
+
+
+def posts_short_terms(layout: Layout) -> list[tuple[Var, float]]:
+    """P of (21): the staff posts still short, sum_c posts_short_c."""
+    if layout.scenario.staffing is None:
+        return []
+    return [(posts_short(c), 1.0) for c in layout.scenario.communities]
+
+
+def communities_meeting_both_terms(layout: Layout) -> list[tuple[Var, float]]:
+    """-B of (27): minus the count of communities meeting both standards (minimised)."""
+    return [(both(c), -1.0) for c in layout.scenario.communities]

@@ -15,11 +15,12 @@ from typing import Any
 import pulp
 from pulp import LpAffineExpression, LpConstraint, LpVariable
 
-from allocator.model.families import capital_terms, columns, cost_terms, running_terms
+from allocator.model.families import capital_terms, columns, running_terms
 from allocator.model.rules import FAMILIES, MEASURE
 from allocator.model.terms import Instance, Layout, Sense, Var, f, name_of, short, x, y
 from allocator.scenario.schema import Community, Option, Scenario
 
+_ROUTE_VARIABLES = ("y", "x", "f", "z", "short")
 LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
 _SENSE = {Sense.LE: LE, Sense.GE: GE, Sense.EQ: EQ}
 
@@ -46,6 +47,8 @@ class Model:
     pooled: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
     matrix: Any = None  # the allocator.model.sets.Matrix a "sets" model was made from
     rules: list[Instance] = field(default_factory=list)  # the reference formulation's rules
+    # The variables of the families with columns of their own (staff posts and money, counts).
+    extra: dict[Var, LpVariable] = field(default_factory=dict)
 
 
 def build_model(scenario: Scenario, formulation: str = "naive") -> Model:
@@ -88,10 +91,6 @@ def _reference_model(scenario: Scenario) -> Model:
     def expression(terms: list[tuple[Var, float]]) -> LpAffineExpression:
         return LpAffineExpression([(var[label], coef) for label, coef in terms])
 
-    total: dict[Var, float] = {}
-    for r in layout.routes:
-        for label, coef in cost_terms(r, years):
-            total[label] = total.get(label, 0.0) + coef
     return Model(
         scenario=scenario,
         problem=problem,
@@ -103,7 +102,7 @@ def _reference_model(scenario: Scenario) -> Model:
         funding=funding,
         shortfall={c.id: var[short(c)] for c in scenario.communities},
         weighted_shortfall=expression([(short(c), c.priority) for c in scenario.communities]),
-        total_cost=expression(list(total.items())),
+        total_cost=expression(MEASURE["total_cost"].terms(layout)),
         unit_budgets={s.id: scenario.units(s) for s in scenario.funding},
         budget_rows={rule.key: rule.rows[0].name for rule in rules if rule.family == "budget"},
         target_rows={rule.key[0]: rule.rows[0].name for rule in rules if rule.family == "target"},
@@ -114,6 +113,7 @@ def _reference_model(scenario: Scenario) -> Model:
             if ("z", oid, sid) in var
         },
         rules=rules,
+        extra={label: v for label, v in var.items() if label[0] not in _ROUTE_VARIABLES},
     )
 
 
@@ -211,6 +211,7 @@ def _model_from_matrix(scenario: Scenario) -> Model:
         funded={key: columns[j] for key, j in matrix.funded.items()},
         pooled={key: columns[j] for key, j in matrix.pooled.items()},
         matrix=matrix,
+        extra={label: columns[j] for label, j in matrix.extra.items()},
     )
 
 

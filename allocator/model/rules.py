@@ -47,10 +47,24 @@ from allocator.model.families import (
     target_rules,
 )
 from allocator.model.measures import (
+    communities_meeting_both_terms,
     communities_meeting_terms,
     county_money_terms,
+    posts_short_terms,
     total_cost_terms,
     weighted_shortfall_terms,
+)
+from allocator.model.staff_rules import (
+    both_columns,
+    dispatch_pool_rules,
+    meets_both_rules,
+    pay_rise_rules,
+    post_quota_rules,
+    recruit_limit_rules,
+    staff_columns,
+    staff_linking,
+    staff_paid_rules,
+    staff_target_rules,
 )
 from allocator.model.terms import Instance, Layout, Var
 from allocator.scenario.schema import Community, Scenario
@@ -217,6 +231,65 @@ FAMILIES: tuple[Family, ...] = (
         role=Role.STRUCTURE,
         columns=meets_columns,
     ),
+    # --- staffing (`allocator.model.staff`), only for a scenario with `staffing` ---------------
+    Family(
+        "staff_target",
+        "(21)",
+        "posts_short_c + sum_k posts_ck >= posts_target_c - posts_now_c, k in add_post (增编), "
+        "dispatch (下派, 0 or 1), recruit (招聘); whole posts",
+        staff_target_rules,
+        role=Role.STRUCTURE,
+        columns=staff_columns,
+    ),
+    Family(
+        "post_quota",
+        "(22)",
+        "sum_c posts_c,add_post <= quota: the county's quota of added posts",
+        post_quota_rules,
+        drop_rank=12,
+        linking=staff_linking("post_quota", "add_post", "quota"),
+    ),
+    Family(
+        "dispatch_pool",
+        "(23)",
+        "sum_c posts_c,dispatch <= pool: first secretaries the county can send",
+        dispatch_pool_rules,
+        drop_rank=13,
+        linking=staff_linking("dispatch_pool", "dispatch", "pool"),
+    ),
+    Family(
+        "recruit_limit",
+        "(24)",
+        "sum_c posts_c,recruit <= most: recruits over the campaign",
+        recruit_limit_rules,
+        drop_rank=14,
+        linking=staff_linking("recruit_limit", "recruit", "most"),
+    ),
+    Family(
+        "staff_paid",
+        "(25)",
+        "sum_s fs_cks = H * cost_per_post_year_k * posts_ck: added posts and recruits are paid "
+        "in full by sources that pay for their kind",
+        staff_paid_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "pay_rise",
+        "(26)",
+        "sum_s fs_c,pay_rise,s = H * rise_c * (posts_now_c + posts_c,add_post + posts_c,recruit): "
+        "the pay rise of every cadre in post is paid, committed for those in post now",
+        pay_rise_rules,
+        drop_rank=15,
+    ),
+    Family(
+        "meets_both",
+        "(27)",
+        "shortfall_c <= target_c (1 - both_c), posts_short_c <= gap_c (1 - both_c): a community "
+        "meets both standards only with no m2 and no post short (when the objective counts them)",
+        meets_both_rules,
+        role=Role.STRUCTURE,
+        columns=both_columns,
+    ),
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}
@@ -297,7 +370,28 @@ MEASURES: tuple[Measure, ...] = (
         weighted_shortfall_terms,
         "m2",
     ),
-    Measure("total_cost", "(16)", "minimise C = sum_o cost_o", total_cost_terms, "money"),
+    Measure(
+        "communities_meeting_both",
+        "(27)",
+        "maximise B = sum_c both_c, the communities that reach both standards, premises and posts",
+        communities_meeting_both_terms,
+        "count",
+        maximised=True,
+    ),
+    Measure(
+        "posts_short",
+        "(21)",
+        "minimise P = sum_c posts_short_c, the staff posts still short",
+        posts_short_terms,
+        "count",
+    ),
+    Measure(
+        "total_cost",
+        "(16)",
+        "minimise C = sum_o cost_o + sum_cks fs_cks (routes, and staff and pay when staffed)",
+        total_cost_terms,
+        "money",
+    ),
     Measure(
         "county_money",
         "(19)",
@@ -309,11 +403,17 @@ MEASURES: tuple[Measure, ...] = (
 )
 MEASURE = {measure.name: measure for measure in MEASURES}
 DEFAULT_OBJECTIVE = ("weighted_shortfall", "total_cost")
+# With staffing: premises first (the standard that takes money and years), then posts (which
+# two of their three routes fill at no cost to the plan), then the money.
+STAFFED_OBJECTIVE = ("weighted_shortfall", "posts_short", "total_cost")
 
 
 def objective_of(scenario: Scenario) -> tuple[str, ...]:
-    """The order of the scenario's objective: its `objective`, else today's (W, then C)."""
-    return tuple(scenario.objective or DEFAULT_OBJECTIVE)
+    """The order of the scenario's objective: its `objective`, else today's (W, then C), with
+    the posts short after W when the scenario plans staff."""
+    if scenario.objective:
+        return tuple(scenario.objective)
+    return STAFFED_OBJECTIVE if scenario.staffing is not None else DEFAULT_OBJECTIVE
 
 
 # The objective and its stages: documented with the families, solved by `allocator.solving`.

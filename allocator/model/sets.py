@@ -54,8 +54,9 @@ from allocator.model.costs import (
     running_coefs,
 )
 from allocator.model.families import counts_meeting
-from allocator.model.rules import FAMILIES, may_combine
-from allocator.model.terms import Layout, Sense, Var, name_of
+from allocator.model.rules import may_combine
+from allocator.model.sets_families import add_other_families, add_own_columns
+from allocator.model.terms import name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
 
 MAX_SETS = 64  # above this many allowed sets, a community keeps the reference rows
@@ -80,8 +81,9 @@ def _build_matrix(scenario: Scenario) -> Matrix:
         _add_community(m, scenario, community, first, pooled_sources, option_sources)
         m.community_columns[community.id] = (start, m.columns)
         first += count
+    add_own_columns(m, scenario)
     _add_budgets(m, scenario)
-    _add_other_families(m, scenario)
+    add_other_families(m, scenario)
     if counts_meeting(scenario):
         _add_meeting_sets(m, scenario)
     return m
@@ -128,60 +130,6 @@ def least_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
     )
 
 
-# The families this formulation writes itself (as the reference does, or tighter: (C1)-(C5)).
-# Any other family of the table is added as the reference formulation writes it.
-WRITTEN_HERE = frozenset(
-    {
-        "area_when_chosen", "max_area", "min_area", "locked", "excludes", "max_options", "paid",
-        "capital_only", "max_share", "max_per_option", "funded", "max_options_funded", "budget",
-        "one_replacing", "target", "must_meet",
-    }
-)  # fmt: skip
-
-
-def _add_other_families(m: Matrix, scenario: Scenario) -> None:
-    """Rows and bounds of the table's families this module does not write, over its columns."""
-    others = [family for family in FAMILIES if family.name not in WRITTEN_HERE]
-    if not others:
-        return
-    column = columns_by_label(m)
-    layout = Layout.of(scenario)
-    for family in others:
-        for own in family.columns(layout) if family.columns else ():
-            column[own.var] = m.column(name_of(*own.var), own.lower, own.upper, own.integer)
-        for rule in family.instances(layout):
-            for row in rule.rows:
-                terms = [(_column(column, label, family.name), coef) for label, coef in row.terms]
-                low = row.rhs if row.sense in (Sense.GE, Sense.EQ) else -INF
-                high = row.rhs if row.sense in (Sense.LE, Sense.EQ) else INF
-                m.row(row.name, terms, low, high)
-            for bound in rule.bounds:
-                j = _column(column, bound.var, family.name)
-                m.col_lower[j] = max(m.col_lower[j], bound.lower)
-                m.col_upper[j] = min(m.col_upper[j], bound.upper)
-
-
-def columns_by_label(m: Matrix) -> dict[Var, int]:
-    column: dict[Var, int] = {}
-    for i, (_, option) in enumerate(m.options):
-        column[("y", option.id)], column[("x", option.id)] = m.chosen[i], m.area[i]
-    for (i, source_id), j in m.funding.items():
-        column[("f", m.options[i][1].id, source_id)] = j
-    for (i, source_id), j in m.funded.items():
-        column[("z", m.options[i][1].id, source_id)] = j
-    for community_id, j in m.shortfall.items():
-        column[("short", community_id)] = j
-    return column
-
-
-def _column(column: dict[Var, int], label: Var, family: str) -> int:
-    if label not in column:
-        raise ValueError(
-            f"rule family {family!r} uses {label}, which the sets formulation does not have "
-            "(money of a source with no rule per route is pooled per community): write the "
-            "family in allocator/model/sets.py or solve with formulation='naive'"
-        )
-    return column[label]
 
 
 def _add_community(

@@ -7,7 +7,7 @@ import numpy as np
 
 from allocator.model.arrays import Matrix
 from allocator.model.rules import MEASURE
-from allocator.model.sets import columns_by_label
+from allocator.model.sets_families import columns_by_label
 from allocator.model.terms import Layout, name_of
 from allocator.scenario.schema import Scenario
 

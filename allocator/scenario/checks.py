@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from allocator.errors import Problem
+from allocator.scenario.staffing import check_staffing
 from allocator.scenario.words import ID, with_codes
 
 Loc = tuple[str | int, ...]
@@ -29,6 +30,7 @@ def check_references(data: dict[str, Any]) -> list[Problem]:
         *check_groups_known(data),
         *check_options(data),
         *check_funding(data),
+        *check_staffing(data),
     ]
 
 

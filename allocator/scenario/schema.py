@@ -37,23 +37,17 @@ from allocator.scenario.numbers import (
     Money,
     PerHousehold,
     PositiveArea,
+    PostCount,
     Priority,
     RentPerM2,
     RouteCount,
     Share,
     Years,
 )
+from allocator.scenario.pays_for import OPTION_KINDS, PaysFor
+from allocator.scenario.staffing import Staffing
 from allocator.scenario.words import ID_PATTERN, check_id, word, written_forms, yes_no
 
-OPTION_KINDS: tuple[str, ...] = (
-    "allocate_build",
-    "heighten",
-    "lease",
-    "asset_swap",
-    "integrate",
-    "developer",
-    "reclaim",
-)
 # Codes, each also taken in the planners' words of allocator.labels (加高改造, 镇, 县, 选定, 是).
 OptionKind = Annotated[
     Literal[
@@ -83,10 +77,9 @@ COUNTY_UNIT = "county"
 # Chinese characters, letters, digits, _ and - (see words.check_id for what is refused, and why).
 Id = Annotated[str, Field(json_schema_extra={"pattern": ID_PATTERN}), AfterValidator(check_id)]
 ObjectiveMeasure = Literal[
-    "communities_meeting", "weighted_shortfall", "total_cost", "county_money"
+    "communities_meeting", "communities_meeting_both", "weighted_shortfall", "posts_short",
+    "total_cost", "county_money",
 ]  # fmt: skip
-
-
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -170,6 +163,12 @@ class Community(_Entry):
     priority: Priority = 1.0
     max_options: RouteCount = Field(description="Most routes combined here.")
     options: tuple[Option, ...] = ()
+    posts_now: PostCount | None = Field(
+        None, description="Staff posts the community has now (required with `staffing`)."
+    )
+    posts_target: PostCount | None = Field(
+        None, description="Posts to reach (default: staffing.posts_target, 7)."
+    )
 
     @field_validator("target_area_m2", mode="before")
     @classmethod
@@ -217,7 +216,11 @@ class FundingSource(_Entry):
     budget: Money | None = None
     budget_by_kind: dict[GroupKind, Money] | None = None
     budgets: dict[str, Money] | None = None
-    pays_for: tuple[OptionKind, ...] = OPTION_KINDS
+    pays_for: PaysFor = Field(
+        OPTION_KINDS,
+        description="Route kinds it pays for (default every route kind, no staff); also staff "
+        "kinds add_post, recruit, pay_rise, and the words premises, staff, pay, all.",
+    )
     capital_only: YesNo = False
     max_share: Share = 1.0
     max_per_option: Money | None = None
@@ -278,6 +281,9 @@ class Scenario(_Entry):
     )
     changes: tuple[dict[str, Any], ...] = Field(
         (), description="With `extends`: the changes to the base scenario, as in a variant."
+    )
+    staffing: Staffing | None = Field(
+        None, description="人员 Posts and the routes to them (增编, 下派, 招聘) and the pay rise."
     )
     objective: tuple[ObjectiveMeasure, ...] | None = Field(
         None,
@@ -404,11 +410,26 @@ class Scenario(_Entry):
             return COUNTY_UNIT
         return community.group if source.scope == "group" else community.id
 
+    def _unstaffed(self) -> Any:
+        """The staffing fields of a file without them, left out of the hash: a file from before
+        staffing keeps its hash."""
+        if self.staffing is not None or any(
+            c.posts_now is not None or c.posts_target is not None for c in self.communities
+        ):
+            return None
+        return {"staffing": True, "communities": {"__all__": {"posts_now", "posts_target"}}}
+
+    def posts_target(self, community: Community) -> int:
+        """The posts `community` should have: its own target, else the staffing default."""
+        if community.posts_target is not None:
+            return community.posts_target
+        return self.staffing.posts_target if self.staffing is not None else 0
+
     def sha256(self) -> str:
         """Hash of the validated content: the same scenario gives the same hash."""
         owner, digest = self._sha256
         if owner != id(self):  # computed once per object; a model_copy computes its own
-            text = self.model_dump_json()
+            text = self.model_dump_json(exclude=self._unstaffed())
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             self._sha256 = (id(self), digest)
         return digest

@@ -16,7 +16,7 @@ for any reason but the deadline is solved again (`allocator.solving.resolve`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -200,6 +200,7 @@ class Readout:
     area: list[Value]
     funding: dict[tuple[int, str], Value]
     unit_budgets: dict[str, dict[str, float]]
+    extra: dict[tuple[str, ...], Value] = field(default_factory=dict)  # staff posts and money
 
 
 @no_gc()
@@ -283,7 +284,8 @@ def readout(scenario: Scenario, matrix: Matrix, values: np.ndarray) -> Readout:
     funding = {key: Value(float(values[col])) for key, col in matrix.funding.items()}
     if matrix.pooled:
         _split_pooled(scenario, matrix, values, area, funding)
-    return Readout(scenario, matrix.options, chosen, area, funding, matrix.unit_budgets)
+    extra = {label: Value(float(values[j])) for label, j in matrix.extra.items()}
+    return Readout(scenario, matrix.options, chosen, area, funding, matrix.unit_budgets, extra)
 
 
 def _split_pooled(

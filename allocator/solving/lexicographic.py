@@ -33,6 +33,7 @@ from allocator.solving.pulp_stages import (
     settle_payers,
 )
 from allocator.solving.replan import closeness_expression
+from allocator.solving.staff_readback import staff_result
 from allocator.solving.status import StageRun, StageStatus
 from allocator.version import __version__
 
@@ -299,33 +300,49 @@ def _plan_from(
     communities = _community_results(model)
     if previous is not None:
         info = _with_changes(info, previous, communities)
+    measures = _measures(scenario, communities)
     return Plan(
         scenario=scenario.name,
         status=status,
-        total_cost=_round(sum(c.cost for c in communities)),
+        total_cost=measures["total_cost"],
         total_shortfall_m2=_round(sum(c.shortfall_m2 for c in communities)),
-        weighted_shortfall=_round(
-            sum(
-                c.shortfall_m2 * p.priority
-                for c, p in zip(communities, scenario.communities, strict=True)
-            )
-        ),
-        communities_meeting_target=sum(c.meets_target for c in communities),
-        county_money_used=_county_money(scenario, communities),
+        weighted_shortfall=measures["weighted_shortfall"],
+        communities_meeting_target=measures["communities_meeting"],
+        county_money_used=measures["county_money"],
         community_results=communities,
         funding_results=_funding_results(model, communities),
         solver=info,
         input_sha256=scenario.sha256(),
         audit=audit_record(scenario, info),
+        posts_short=measures.get("posts_short"),
+        communities_meeting_both=measures.get("communities_meeting_both"),
+        objective={"order": list(objective_of(scenario)), "values": measures},
     )
+
+
+def _measures(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
+    """Every measure an objective may order, as the plan read back has it (the staff ones only
+    for a scenario with staffing)."""
+    priority = {c.id: c.priority for c in scenario.communities}
+    measures: dict[str, Any] = {
+        "communities_meeting": sum(c.meets_target for c in communities),
+        "weighted_shortfall": _round(sum(c.shortfall_m2 * priority[c.id] for c in communities)),
+        "total_cost": _round(sum(c.cost + c.staff_cost for c in communities)),
+        "county_money": _county_money(scenario, communities),
+    }
+    if scenario.staffing is not None:
+        short = [c.posts.short if c.posts else 0 for c in communities]
+        measures["posts_short"] = sum(short)
+        measures["communities_meeting_both"] = sum(
+            c.meets_target and not lacking for c, lacking in zip(communities, short, strict=True)
+        )
+    return measures
 
 
 def _county_money(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> float:
     """K of (19): what the plan spends of the county's own money (万元)."""
     county = {s.id for s in scenario.funding if is_county_money(s)}
-    return _round(
-        sum(v for c in communities for o in c.options for s, v in o.funding.items() if s in county)
-    )
+    return _round(sum(v for c in communities for s, v in c.paid_wan().items() if s in county))
 
 
 def _with_changes(
@@ -393,6 +410,7 @@ def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
                 must_meet=community.must_meet,
                 cost=_round(sum(o.cost for o in options)),
                 options=options,
+                **staff_result(model.scenario, community, getattr(model, "extra", {})),
             )
         )
     return tuple(results)
@@ -454,10 +472,9 @@ def _funding_results(
     used: dict[tuple[str, str], float] = {}
     sources = {s.id: s for s in scenario.funding}
     for result in communities:
-        for option in result.options:
-            for source_id, amount in option.funding.items():
-                unit = scenario.unit_of(sources[source_id], by_id[result.id])
-                used[(source_id, unit)] = used.get((source_id, unit), 0.0) + amount
+        for source_id, amount in result.paid_wan().items():
+            unit = scenario.unit_of(sources[source_id], by_id[result.id])
+            used[(source_id, unit)] = used.get((source_id, unit), 0.0) + amount
     rows = []
     for source in scenario.funding:
         for unit, budget in model.unit_budgets[source.id].items():

@@ -316,6 +316,8 @@ KEEP_ROW = {
     "total_cost": "keep_cost",
     "county_money": "keep_county_money",
     "communities_meeting": "keep_communities_meeting",
+    "communities_meeting_both": "keep_communities_meeting_both",
+    "posts_short": "keep_posts_short",
 }
 
 
@@ -341,7 +343,9 @@ def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
     if stages.out_of_time():
         return StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, f"not run: {as_left}")
     values = values_of(model)
-    spending = pulp.LpAffineExpression([(f, ranks[s]) for (_, s), f in model.funding.items()])
+    staff = [(v, ranks[label[3]]) for label, v in model.extra.items() if label[0] == "fs"]
+    routes = [(f, ranks[s]) for (_, s), f in model.funding.items()]
+    spending = pulp.LpAffineExpression(routes + staff)
     order = objective_of(model.scenario)
     measures = [(name, measure_expression(model, name)) for name in order]
     with integers_fixed(model.problem, values):
@@ -389,6 +393,8 @@ _WORDS = {
     "total_cost": "cost",
     "county_money": "county money",
     "communities_meeting": "count of communities short",
+    "communities_meeting_both": "count of communities short of either standard",
+    "posts_short": "posts short",
 }
 
 
@@ -396,8 +402,11 @@ def _opened(model: Model, name: str) -> float:
     """A kept row's bound that keeps nothing: the measure's own largest value, and 1 more."""
     if name == "weighted_shortfall":
         return sum(c.priority * c.target_area_m2 for c in model.scenario.communities) + 1.0
-    if name == "communities_meeting":
+    if name in ("communities_meeting", "communities_meeting_both"):
         return 1.0
+    if name == "posts_short":
+        scenario = model.scenario
+        return sum(scenario.posts_target(c) for c in scenario.communities) + 1.0
     return sum(sum(model.scenario.units(s).values()) for s in model.scenario.funding) + 1.0
 
 

@@ -1,0 +1,177 @@
+"""The instances of the staffing families (21)-(27) of `allocator.model.rules`, and their
+columns; the variables and costs are those of `allocator.model.staff`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from allocator.model.families import Column
+from allocator.model.staff import (
+    both,
+    committed_pay_wan,
+    fs,
+    gap_posts,
+    largest_staff_cost_wan,
+    money_kinds,
+    posts,
+    posts_short,
+    route_open,
+    staff_cost_terms,
+    staff_money,
+)
+from allocator.model.terms import Instance, Layout, Row, Sense, name_of, short
+from allocator.scenario.staffing import STAFF_ROUTES
+
+BOTH = "communities_meeting_both"
+
+
+def staff_columns(layout: Layout) -> Iterator[Column]:
+    """posts_ck (whole posts; dispatch 0 or 1), posts_short_c and fs_cks, with staffing only."""
+    scenario = layout.scenario
+    if scenario.staffing is None:
+        return
+    for c in scenario.communities:
+        for route in STAFF_ROUTES:
+            most = route_open(scenario, c, route)
+            if most:
+                yield Column(posts(c, route), 0.0, float(most), True)
+        yield Column(posts_short(c), 0.0, float(gap_posts(scenario, c)))
+    for c, kind, s, unit in staff_money(layout):
+        budget = scenario.units(s)[unit]
+        largest = largest_staff_cost_wan(scenario, c, kind)
+        yield Column(fs(c, kind, s), 0.0, min(budget, largest), pays=(s.id, unit))
+
+
+def staff_target_rules(layout: Layout) -> Iterator[Instance]:
+    """(21) posts_short_c + sum_k posts_ck >= posts_target_c - posts_now_c."""
+    scenario = layout.scenario
+    if scenario.staffing is None:
+        return
+    for ci, c in enumerate(scenario.communities):
+        gap = gap_posts(scenario, c)
+        if gap == 0:
+            continue
+        terms = [(posts_short(c), 1.0)]
+        terms += [(posts(c, k), 1.0) for k in STAFF_ROUTES if route_open(scenario, c, k)]
+        row = Row(name_of("staff_target", c.id), tuple(terms), Sense.GE, float(gap))
+        text = (
+            f"{c.name} ({c.id}) needs {scenario.posts_target(c)} posts (it has {c.posts_now or 0})"
+        )
+        yield Instance("staff_target", (c.id,), ("communities", ci, "posts_now"), text,
+                       rows=(row,), community=c.id)  # fmt: skip
+
+
+def _county_limit(layout: Layout, family: str, route: str, limit: int | None, field: str,
+                  words: str) -> Iterator[Instance]:  # fmt: skip
+    scenario = layout.scenario
+    if limit is None:
+        return
+    terms = tuple(
+        (posts(c, route), 1.0) for c in scenario.communities if route_open(scenario, c, route)
+    )
+    if terms:
+        row = Row(name_of(family, "county"), terms, Sense.LE, float(limit))
+        loc = ("staffing", route, field)
+        yield Instance(family, ("county",), loc, words.format(limit), rows=(row,))
+
+
+def post_quota_rules(layout: Layout) -> Iterator[Instance]:
+    """(22) sum_c posts_c,add_post <= quota."""
+    s = layout.scenario.staffing
+    quota = s.add_post.quota if s and s.add_post else None
+    words = "the county may add at most {} establishment posts (增编)"
+    yield from _county_limit(layout, "post_quota", "add_post", quota, "quota", words)
+
+
+def dispatch_pool_rules(layout: Layout) -> Iterator[Instance]:
+    """(23) sum_c posts_c,dispatch <= pool (and at most one a community: the column's bound)."""
+    s = layout.scenario.staffing
+    pool = s.dispatch.pool if s and s.dispatch else None
+    words = "the county can send at most {} first secretaries (下派)"
+    yield from _county_limit(layout, "dispatch_pool", "dispatch", pool, "pool", words)
+
+
+def recruit_limit_rules(layout: Layout) -> Iterator[Instance]:
+    """(24) sum_c posts_c,recruit <= most."""
+    s = layout.scenario.staffing
+    most = s.recruit.most if s and s.recruit else None
+    words = "at most {} community workers may be recruited (招聘)"
+    yield from _county_limit(layout, "recruit_limit", "recruit", most, "most", words)
+
+
+def _paid_row(layout: Layout, c, kind: str) -> Row:  # noqa: ANN001
+    scenario = layout.scenario
+    money = [(fs(c, kind, s), 1.0) for cc, k, s, _ in staff_money(layout) if cc is c and k == kind]
+    cost = [(label, -coef) for label, coef in staff_cost_terms(scenario, c, kind) if coef]
+    rhs = committed_pay_wan(scenario, c) if kind == "pay_rise" else 0.0
+    return Row(name_of("staff_paid", c.id, kind), tuple(money + cost), Sense.EQ, rhs)
+
+
+def staff_paid_rules(layout: Layout) -> Iterator[Instance]:
+    """(25) sum_s fs_cks = H * kappa_k * posts_ck: added posts and recruits are paid in full."""
+    scenario = layout.scenario
+    if scenario.staffing is None:
+        return
+    for c in scenario.communities:
+        for kind in money_kinds(scenario, c):
+            if kind == "pay_rise":
+                continue
+            text = f"the {kind} posts of {c.name} ({c.id}) are paid for every year"
+            yield Instance("staff_paid", (c.id, kind), ("staffing", kind), text,
+                           rows=(_paid_row(layout, c, kind),), community=c.id)  # fmt: skip
+
+
+def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
+    """(26) sum_s fs_c,pay_rise,s = H * rho_c * (posts_now_c + posts_c,add_post + posts_c,recruit):
+    the pay rise of every cadre in post, committed for those there now."""
+    scenario = layout.scenario
+    if scenario.staffing is None or scenario.staffing.pay_rise is None:
+        return
+    for c in scenario.communities:
+        if "pay_rise" not in money_kinds(scenario, c):
+            continue
+        committed = committed_pay_wan(scenario, c)
+        text = (
+            f"the pay rise of {c.name} ({c.id}) is paid: {committed:g} 万元 for the "
+            f"{c.posts_now or 0} cadres in post now, and for every post added"
+        )
+        yield Instance("pay_rise", (c.id,), ("staffing", "pay_rise"), text,
+                       rows=(_paid_row(layout, c, "pay_rise"),), community=c.id)  # fmt: skip
+
+
+def counts_both(layout: Layout) -> bool:
+    return BOTH in (layout.scenario.objective or ())
+
+
+def both_columns(layout: Layout) -> Iterator[Column]:
+    if counts_both(layout):
+        for c in layout.scenario.communities:
+            yield Column(both(c), 0.0, 1.0, True)
+
+
+def meets_both_rules(layout: Layout) -> Iterator[Instance]:
+    """(27) shortfall_c <= target_c (1 - both_c), posts_short_c <= gap_c (1 - both_c)."""
+    if not counts_both(layout):
+        return
+    scenario = layout.scenario
+    for ci, c in enumerate(scenario.communities):
+        rows = [Row(name_of("both_m2", c.id), ((short(c), 1.0), (both(c), c.target_area_m2)),
+                    Sense.LE, c.target_area_m2)]  # fmt: skip
+        gap = gap_posts(scenario, c)
+        if scenario.staffing is not None and gap:
+            terms = ((posts_short(c), 1.0), (both(c), float(gap)))
+            rows.append(Row(name_of("both_posts", c.id), terms, Sense.LE, float(gap)))
+        text = f"{c.name} ({c.id}) counts as meeting both standards only with nothing short"
+        yield Instance("meets_both", (c.id,), ("communities", ci), text, rows=tuple(rows),
+                       community=c.id)  # fmt: skip
+
+
+def staff_linking(family: str, route: str, field: str):  # noqa: ANN201
+    """A county-wide staff limit is shared by every group."""
+
+    def limits(scenario) -> dict[tuple[str, str], float]:  # noqa: ANN001
+        entry = getattr(scenario.staffing, route, None) if scenario.staffing else None
+        value = getattr(entry, field, None) if entry is not None else None
+        return {} if value is None else {(family, "county"): float(value)}
+
+    return limits

@@ -1,0 +1,131 @@
+"""The staffing part of the format: posts per community and the three routes to a post.
+
+The county report's second bottleneck is staff: each community should have 7 posts
+(`posts_target`, from `staffing.posts_target` unless a community sets its own), urban ones
+have about 5 and town ones 3 to 5 (`posts_now`, per community, required once `staffing` is
+given). Three routes add posts, each with its own limit:
+
+- 增编 `add_post`: added establishment posts under a county quota (`quota`, posts over the
+  campaign), paid from the plan's money at `cost_per_post_year` 万元 per post and year;
+- 下派 `dispatch`: first secretaries from a pool of people (`pool`), at most one a community,
+  at no cost to the community (their own unit pays them);
+- 招聘 `recruit`: community workers recruited at `cost_per_person_year` 万元, with an optional
+  limit `most` over the campaign.
+
+`pay_rise`: a rise of `street_yuan_per_month` or `town_yuan_per_month` 元 per person and month
+for every cadre in post, existing and new (first secretaries are paid by their own unit, not
+here): money committed before any route, over the scenario's `horizon_years`.
+
+Costs per year count over `horizon_years`, as rents do. Money for staff comes from the sources
+whose `pays_for` names `add_post`, `recruit` or `pay_rise` (or `staff`, `pay`, `all`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.errors import Problem
+from allocator.scenario.numbers import FundedCount, Money, PostCount, YuanPerMonth
+
+STAFF_ROUTES: tuple[str, ...] = ("add_post", "dispatch", "recruit")
+PAID_STAFF_KINDS: tuple[str, ...] = ("add_post", "recruit", "pay_rise")  # what sources pay for
+DEFAULT_POSTS_TARGET = 7
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AddPosts(_Entry):
+    """增编: added establishment posts under a county quota."""
+
+    quota: FundedCount = Field(description="Posts the county may add over the campaign.")
+    cost_per_post_year: Money = Field(
+        0.0, description="万元 per added post and year, paid from the plan's money."
+    )
+
+
+class Dispatch(_Entry):
+    """下派: first secretaries sent from a pool, at most one a community, no cost to it."""
+
+    pool: FundedCount = Field(description="People the county can send, over the campaign.")
+
+
+class Recruit(_Entry):
+    """招聘: community workers recruited at a cost per person and year."""
+
+    cost_per_person_year: Money = Field(
+        description="万元 per recruit and year (pay and insurance)."
+    )
+    most: FundedCount | None = Field(None, description="Most recruits over the campaign.")
+
+
+class PayRise(_Entry):
+    """待遇提标: a rise for every cadre in post, existing and new, 元 per person and month."""
+
+    street_yuan_per_month: YuanPerMonth = Field(0.0, description="元 per person a month, streets.")
+    town_yuan_per_month: YuanPerMonth = Field(0.0, description="元 per person a month, towns.")
+
+    def per_person_year_wan(self, group_kind: str) -> float:
+        """The rise per person and year in 万元 for a community of a street or a town."""
+        monthly = self.street_yuan_per_month if group_kind == "street" else self.town_yuan_per_month
+        return 12 * monthly / 1e4
+
+
+class Staffing(_Entry):
+    """Posts and the routes to them, county-wide (per community: `posts_now`, `posts_target`)."""
+
+    posts_target: PostCount = Field(
+        DEFAULT_POSTS_TARGET, description="Posts each community should have (default 7)."
+    )
+    add_post: AddPosts | None = None
+    dispatch: Dispatch | None = None
+    recruit: Recruit | None = None
+    pay_rise: PayRise | None = None
+
+
+def check_staffing(data: dict[str, Any]) -> list[Problem]:
+    """With `staffing`, every community says how many posts it has now (a forgotten line is not
+    read as 0 posts); money that pays one-off costs only pays no staff."""
+    problems = []
+    if isinstance(data.get("staffing"), dict):
+        for ci, community in enumerate(_listed(data, "communities")):
+            if "posts_now" not in community:
+                problems.append(
+                    Problem(
+                        ("communities", ci, "posts_now"),
+                        "缺少现有编制人数 is missing: with `staffing`, every community gives the "
+                        "staff posts it has now; write `posts_now: 5` (the count)",
+                    )
+                )
+    for si, source in enumerate(_listed(data, "funding")):
+        pays = source.get("pays_for")
+        words = pays if isinstance(pays, list) else [pays]
+        staff = [w for w in words if isinstance(w, str) and _pays_staff(w)]
+        if staff and source.get("capital_only") in (True, "true", "是", "yes"):
+            problems.append(
+                Problem(
+                    ("funding", si, "pays_for"),
+                    f"pays one-off costs only (capital_only), so it cannot pay {staff[0]}: "
+                    "staff and pay are paid every year; take them out of pays_for",
+                )
+            )
+    return problems
+
+
+def _listed(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        return []
+    return [entry if isinstance(entry, dict) else {} for entry in entries]
+
+
+def _pays_staff(word: str) -> bool:
+    from allocator.labels import code_of
+
+    return code_of("staff_kind", word) in PAID_STAFF_KINDS or word in STAFF_WORDS
+
+
+STAFF_WORDS = ("staff", "人员", "pay", "待遇", "all", "全部")
