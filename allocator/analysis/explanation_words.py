@@ -41,31 +41,51 @@ def paragraph(
 ) -> str:
     """The plain-language paragraph: the community, its routes, the runner-up and who it would
     cost or give the standard, the rules that hold it, the margin."""
-    forced, runner_up, binding = explained
-    demo = say("explain.demo", lang) if community.must_meet else ""
     sentences = [
-        say(
-            "explain.head",
-            lang,
-            name=community.name,
-            id=community.id,
-            group=result.group_name,
-            existing=f"{community.existing_area_m2:g}",
-            target=f"{community.target_area_m2:g}",
-            demo=demo,
-        ),
-        _body(result, plan, lang),
-        runner_up_words(plan, forced, runner_up, bool(community.options), lang),
+        head_words(result, lang),
+        body_words(result, plan, lang),
+        *why_words(scenario, plan, community, explained, marginal, lang),
     ]
+    return say("sentence_gap", lang).join(s for s in sentences if s)
+
+
+def why_words(
+    scenario: Scenario,
+    plan: Plan,
+    community: Community,
+    explained: tuple[tuple[ForcedRoute, ...], str | None, tuple[BindingRule, ...]],
+    marginal: TargetPrice | None,
+    lang: str | None = None,
+) -> list[str]:
+    """Why these routes, sentence by sentence: the runner-up and who it would cost or give the
+    standard, the rules that hold the community, the margin (the explanation's paragraph and
+    the ledger of plan.xlsx both say it so)."""
+    forced, runner_up, binding = explained
+    sentences = [runner_up_words(plan, forced, runner_up, bool(community.options), lang)]
     holding = [w for w in binding_words(scenario, plan, community, binding, lang) if w]
     if holding:
         sentences.append(say("explain.holding", lang, rules=say("sep", lang).join(holding[:5])))
     if marginal:
         sentences.append(marginal_words(marginal, lang))
-    return say("sentence_gap", lang).join(s for s in sentences if s)
+    return [s for s in sentences if s]
 
 
-def _body(result: CommunityResult, plan: Plan, lang: str | None) -> str:
+def head_words(result: CommunityResult, lang: str | None = None) -> str:
+    """The community, its street or town, its area now and its target."""
+    return say(
+        "explain.head",
+        lang,
+        name=result.name,
+        id=result.id,
+        group=result.group_name,
+        existing=f"{result.existing_area_m2:g}",
+        target=f"{result.target_area_m2:g}",
+        demo=say("explain.demo", lang) if result.must_meet else "",
+    )
+
+
+def body_words(result: CommunityResult, plan: Plan, lang: str | None = None) -> str:
+    """What the plan does here: its routes, the area reached, the cost and who pays."""
     if not result.options:
         key = "explain.no_route_met" if result.meets_target else "explain.no_route_short"
         return say(key, lang, short=f"{result.shortfall_m2:.1f}")
