@@ -309,4 +309,6 @@ def measure_expression(model: Model, name: str) -> LpAffineExpression:
             [(variables[names[j]], float(vector[j])) for j in vector.nonzero()[0]]
         )
     terms = MEASURE[name].terms(Layout.of(model.scenario))
+    # A variable in no row (posts short where none are) is not in the problem's list.
+    variables.update({name_of(*label): v for label, v in model.extra.items()})
     return LpAffineExpression([(variables[name_of(*label)], coef) for label, coef in terms])

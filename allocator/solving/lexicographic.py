@@ -101,8 +101,9 @@ def solve(
         from allocator.solving.direct import solve_direct
 
         options: dict[str, Any] = {"gap": gap, "time_limit": time_limit, "began": began}
-        # The decomposition solves today's order only (W, then C), without a plan to keep to.
-        plain = scenario.objective is None and previous is None
+        # The decomposition solves today's order only (W, then C), without a plan to keep to
+        # and without staff (whose county-wide quota and pool it does not share out yet).
+        plain = scenario.objective is None and previous is None and scenario.staffing is None
         if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP and plain:
             from allocator.solving.decompose import solve_decomposed
 
