@@ -5,7 +5,8 @@ target, the routes open to it with the notes of the scenario file, and why these
 
 Up to `LEDGER_SHEETS_MAX` communities get a sheet each; above that each street or town gets
 one sheet with its communities one after another (a workbook of thousands of sheets cannot be
-used).
+used). The ledger's words are the catalogue's (`ledger.`), in the run's language: Chinese
+unless `--lang en`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from allocator.labels import zh
+from allocator.catalogue import say, word, yes_no
 from allocator.plan import CommunityResult, Plan
 from allocator.report import words
 from allocator.report.sheets import Column, print_setup, sheet_name, write_pairs, write_table
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 LEDGER_SHEETS_MAX = 200
 _WIDE = 8  # columns a sentence spans
 _CHARS_PER_LINE = 60
-NOT_EXPLAINED = (
-    "（未计算选择理由：运行 allocator solve 情景文件 --explain --out 文件夹，"
-    "台账中即写入每个社区为什么选这些路径；每个社区需重新求解数次。）"
-)
 
 
 def route_notes(scenario: Scenario | None) -> dict[str, str]:
@@ -39,11 +36,11 @@ def route_notes(scenario: Scenario | None) -> dict[str, str]:
     return {o.id: o.note.strip() for c in scenario.communities for o in c.options if o.note}
 
 
-def group_kind_zh(scenario: Scenario | None, group_id: str) -> str:
+def group_kind_words(scenario: Scenario | None, group_id: str) -> str:
     if scenario is None:
         return ""
     kind = next((g.kind for g in scenario.groups if g.id == group_id), None)
-    return zh("group_kind", kind) if kind else ""
+    return say(f"ledger.group_kind.{kind}") if kind else ""
 
 
 def write_ledgers(
@@ -94,36 +91,37 @@ def _ledger_block(
     explanations: Mapping[str, Explanation],
 ) -> int:
     """One community's ledger from `row`; returns the next free row."""
-    sheet.write_string(row, 0, f"{c.name} 台账（一社区一册）", fmt["title"])
-    kind = group_kind_zh(scenario, c.group)
+    sheet.write_string(row, 0, say("ledger.title", name=c.name), fmt["title"])
+    kind = group_kind_words(scenario, c.group)
+    group = say("ledger.group_of_kind", group=c.group_name, kind=kind) if kind else c.group_name
     pairs: list[tuple[str, Any, str]] = [
-        ("街镇", f"{c.group_name}（{kind}）" if kind else c.group_name, "text"),
-        ("社区编号", c.id, "text"),
-        ("示范点", c.must_meet, "text"),
-        ("现有面积（m²）", c.existing_area_m2, "area"),
-        ("标准面积（m²）", c.target_area_m2, "area"),
-        ("建成计入面积（m²）", c.final_area_m2, "area"),
-        ("缺口（m²）", c.shortfall_m2, "area"),
-        ("是否达标", c.meets_target, "text"),
-        ("费用合计（万元）", c.cost, "money"),
+        (say("ledger.group"), group, "text"),
+        (say("ledger.id"), c.id, "text"),
+        (say("ledger.demo"), yes_no(c.must_meet), "text"),
+        (say("ledger.existing"), c.existing_area_m2, "area"),
+        (say("ledger.target"), c.target_area_m2, "area"),
+        (say("ledger.final"), c.final_area_m2, "area"),
+        (say("ledger.short"), c.shortfall_m2, "area"),
+        (say("ledger.meets"), yes_no(c.meets_target), "text"),
+        (say("ledger.cost"), c.cost, "money"),
     ]
     row = write_pairs(sheet, row + 2, pairs, fmt) + 1
-    sheet.write_string(row, 0, "选用路径及资金来源", fmt["heading"])
+    sheet.write_string(row, 0, say("ledger.chosen"), fmt["heading"])
     row = _chosen_routes(sheet, row + 1, fmt, plan, scenario, c) + 1
-    row = _sentence(sheet, row, fmt, "方案", words.plan_sentence(plan, c))
+    row = _sentence(sheet, row, fmt, say("ledger.plan"), words.plan_sentence(plan, c))
     community = _community(scenario, c.id)
     if community is not None and community.options:
-        sheet.write_string(row + 1, 0, "可选路径（情景文件）", fmt["heading"])
+        sheet.write_string(row + 1, 0, say("ledger.open"), fmt["heading"])
         row = _open_routes(sheet, row + 2, fmt, community, c)
     explanation = explanations.get(c.id)
     if explanation is None or scenario is None:
-        return _sentence(sheet, row + 1, fmt, "为什么选这些路径", NOT_EXPLAINED)
-    why = "".join(words.why_sentences(plan, scenario, explanation))
-    row = _sentence(sheet, row + 1, fmt, "为什么选这些路径", why)
+        return _sentence(sheet, row + 1, fmt, say("ledger.why"), say("ledger.not_explained"))
+    why = say("sentence_gap").join(words.why_sentences(plan, scenario, explanation))
+    row = _sentence(sheet, row + 1, fmt, say("ledger.why"), why)
     forced = words.forced_rows(explanation)
     if forced:
-        lines = "\n".join(f"{route}：{what}" for route, what in forced)
-        row = _sentence(sheet, row, fmt, "未选路径（若强制选用）", lines)
+        lines = "\n".join(say("ledger.forced_line", route=r, what=w) for r, w in forced)
+        row = _sentence(sheet, row, fmt, say("ledger.forced"), lines)
     return row
 
 
@@ -138,22 +136,25 @@ def _chosen_routes(
     names = words.source_names(plan)
     paying = list(words.paid_by(plan, c))
     columns = [
-        Column("路径编号", width=22),
-        Column("路径类型", width=12),
-        Column("面积（m²）", "area", 10, total=True),
-        Column("计入面积（m²）", "area", 10, total=True),
-        Column("一次性费用（万元）", "money", 12, total=True),
-        Column("运行费用（万元）", "money", 12, total=True),
-        Column("费用合计（万元）", "money", 12, total=True),
-        *(Column(f"{names.get(s, s)}（万元）", "money", 14, total=True) for s in paying),
+        Column(say("ledger.col_route"), width=22),
+        Column(say("ledger.col_kind"), width=12),
+        Column(say("ledger.col_area"), "area", 10, total=True),
+        Column(say("ledger.col_counted"), "area", 10, total=True),
+        Column(say("ledger.col_capital"), "money", 12, total=True),
+        Column(say("ledger.col_running"), "money", 12, total=True),
+        Column(say("ledger.cost"), "money", 12, total=True),
+        *(
+            Column(say("ledger.col_paid", source=names.get(s, s)), "money", 14, total=True)
+            for s in paying
+        ),
     ]
     rows = [
-        [o.id, words.kind_zh(o.kind), o.area_m2, o.counted_area_m2, o.capital_cost,
+        [o.id, words.kind_words(o.kind), o.area_m2, o.counted_area_m2, o.capital_cost,
          o.running_cost, o.cost, *(round(o.funding.get(s, 0.0), 6) for s in paying)]
         for o in c.options
     ]  # fmt: skip
     if not rows:
-        sheet.write_string(row, 0, "不选路径", fmt["text"])
+        sheet.write_string(row, 0, say("ledger.no_route"), fmt["text"])
         return row + 1
     return write_table(sheet, row, columns, rows, fmt, set_widths=False)
 
@@ -163,19 +164,19 @@ def _open_routes(
 ) -> int:
     chosen = {o.id for o in c.options}
     columns = [
-        Column("路径编号"),
-        Column("路径类型"),
-        Column("最大面积（m²）", "area"),
-        Column("是否选用"),
-        Column("锁定"),
+        Column(say("ledger.col_route")),
+        Column(say("ledger.col_kind")),
+        Column(say("ledger.col_max_area"), "area"),
+        Column(say("ledger.col_chosen")),
+        Column(say("ledger.col_locked")),
     ]
     rows = [
-        [o.id, words.kind_zh(o.kind), o.max_area_m2, o.id in chosen,
-         zh("locked", o.locked) if o.locked else ""]
+        [o.id, words.kind_words(o.kind), o.max_area_m2, yes_no(o.id in chosen),
+         word("locked", o.locked) if o.locked else ""]
         for o in community.options
     ]  # fmt: skip
     after = write_table(sheet, row, columns, rows, fmt, total_label=None, set_widths=False)
-    notes = ["备注（情景文件）", *(o.note.strip() for o in community.options)]
+    notes = [say("ledger.notes"), *(o.note.strip() for o in community.options)]
     for offset, note in enumerate(notes):
         style = fmt["header"] if offset == 0 else fmt["text"]
         _merged(sheet, row + offset, len(columns), note, style)

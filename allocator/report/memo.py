@@ -1,4 +1,5 @@
-"""report.docx: a memo in Chinese for the county's leaders (python-docx), one to two pages.
+"""report.docx: a memo for the county's leaders (python-docx), one to two pages, in the run's
+language (the catalogue's `memo.` words: Chinese unless `--lang en`).
 
 Title, the headline figures, who falls short and by how much (and what more money would buy,
 when the plan was solved with --explain), money by source, the communities (per street or town
@@ -22,6 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from allocator.catalogue import say
 from allocator.findings import Trust
 from allocator.plan import Plan
 from allocator.report import words
@@ -46,17 +48,17 @@ def memo_bytes(plan: Plan, scenario: Scenario | None = None) -> bytes:
         raise ValueError(f"no plan to write ({plan.status.value})")
     document = Document()
     _page_and_fonts(document)
-    title = document.add_paragraph(f"{plan.scenario} 社区用房规范化建设方案报告", style="Title")
+    title = document.add_paragraph(say("memo.title", scenario=plan.scenario), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_heading("一、总体情况", level=1)
+    document.add_heading(say("memo.h_overview"), level=1)
     document.add_paragraph(headline_text(plan, scenario))
-    document.add_heading("二、未达标社区", level=1)
+    document.add_heading(say("memo.h_short"), level=1)
     _shortfalls(document, plan)
-    document.add_heading("三、资金来源与使用", level=1)
+    document.add_heading(say("memo.h_money"), level=1)
     _money(document, plan)
-    document.add_heading("四、各社区方案", level=1)
+    document.add_heading(say("memo.h_communities"), level=1)
     _communities(document, plan)
-    document.add_heading("五、求解状态", level=1)
+    document.add_heading(say("memo.h_status"), level=1)
     document.add_paragraph(words.status_line(plan))
     buffer = io.BytesIO()
     document.save(buffer)
@@ -67,19 +69,31 @@ def headline_text(plan: Plan, scenario: Scenario | None) -> str:
     """The headline figures in sentences (the same figures as the workbook's 汇总)."""
     figures = {label: value for label, value, _ in headline_pairs(plan, scenario)}
     total, meeting = figures["社区总数"], figures["达标社区数"]
-    share = f"（{meeting / total:.0%}）" if total else ""
+    share = say("memo.share", share=f"{meeting / total:.0%}") if total else ""
     capital, running = money_split(plan)
     years = scenario.horizon_years if scenario is not None else None
     rent = (
-        f"运行费用 {running:,.2f} 万元（{years:g} 年，每年 {running / years:,.2f} 万元）"
+        say(
+            "memo.rent_years",
+            running=f"{running:,.2f}",
+            years=f"{years:g}",
+            per_year=f"{running / years:,.2f}",
+        )
         if years
-        else f"运行费用 {running:,.2f} 万元"
+        else say("memo.rent", running=f"{running:,.2f}")
     )
-    return (
-        f"全县 {total} 个社区中，{meeting} 个达到用房标准{share}；示范点 {figures['示范点数']} 个，"
-        f"达标 {figures['示范点达标数']} 个。方案总费用 {plan.total_cost:,.2f} 万元，其中一次性建设"
-        f"费用 {capital:,.2f} 万元，{rent}。总缺口 {plan.total_shortfall_m2:,.1f} m²，"
-        f"加权缺口 {plan.weighted_shortfall:,.1f} m²。"
+    return say(
+        "memo.headline",
+        total=total,
+        meeting=meeting,
+        share=share,
+        sites=figures["示范点数"],
+        sites_meeting=figures["示范点达标数"],
+        cost=f"{plan.total_cost:,.2f}",
+        capital=f"{capital:,.2f}",
+        rent=rent,
+        short=f"{plan.total_shortfall_m2:,.1f}",
+        weighted=f"{plan.weighted_shortfall:,.1f}",
     )
 
 
@@ -89,25 +103,21 @@ def _shortfalls(document: Any, plan: Plan) -> None:
         key=lambda c: (-c.shortfall_m2, c.name),
     )
     if not short:
-        document.add_paragraph(f"全部 {len(plan.community_results)} 个社区均达到标准。")
+        document.add_paragraph(say("memo.all_meet", count=len(plan.community_results)))
         return
     total = sum(c.shortfall_m2 for c in short)
     shown = short[:SHORT_ROWS_MAX]
-    more = f"，下表列缺口最大的 {len(shown)} 个" if len(short) > len(shown) else ""
-    document.add_paragraph(
-        f"{len(short)} 个社区未达到标准，合计缺口 {total:,.1f} m²{more}。要使它们全部达标，"
-        f"还需新增计入面积 {total:,.1f} m²（各社区所缺面积见下表）。"
-    )
+    more = say("memo.largest", count=len(shown)) if len(short) > len(shown) else ""
+    document.add_paragraph(say("memo.short", count=len(short), total=f"{total:,.1f}", more=more))
     rows = [
         [c.group_name, c.name, f"{c.final_area_m2:,.1f}", f"{c.target_area_m2:,.1f}",
          f"{c.shortfall_m2:,.1f}", f"{c.cost:,.2f}"]
         for c in shown
     ]  # fmt: skip
-    headers = ["街镇", "社区", "建成（m²）", "标准（m²）", "缺口（m²）", "费用（万元）"]
-    _table(document, headers, rows)
+    _table(document, _headers("group", "community", "final", "target", "short", "cost"), rows)
     prices = _money_prices(plan)
     if prices:
-        document.add_paragraph("增加预算的效果（影子价格）：" + "；".join(prices) + "。")
+        document.add_paragraph(say("memo.prices", prices=say("memo.notes_sep").join(prices)))
 
 
 def _money_prices(plan: Plan) -> list[str]:
@@ -127,8 +137,9 @@ def _price_words(plan: Plan, price: BudgetPrice) -> tuple[str, float]:
     if getattr(values, "feasible", True) is False or not values.shortfall_m2:
         return "", 0.0
     cut = values.shortfall_m2 * step
-    where = f"{price.source_name}（{words.unit_zh(plan, price.unit)}）"
-    return f"{where}每增加 {step:g} 万元，加权缺口减少 {cut:.3g} m²", cut
+    unit = words.unit_zh(plan, price.unit, None)
+    where = say("memo.price_where", source=price.source_name, unit=unit)
+    return say("memo.price", where=where, step=f"{step:g}", cut=f"{cut:.3g}"), cut
 
 
 def _money(document: Any, plan: Plan) -> None:
@@ -139,38 +150,42 @@ def _money(document: Any, plan: Plan) -> None:
         totals = [totals[0] + budget, totals[1] + used, totals[2] + left]
         share = f"{used / budget:.0%}" if budget > 0 else "-"
         rows.append([name, f"{budget:,.2f}", f"{used:,.2f}", f"{left:,.2f}", share])
-    rows.append(["合计", *(f"{v:,.2f}" for v in totals), ""])
-    document.add_paragraph(
-        f"各资金来源预算合计 {totals[0]:,.2f} 万元，方案使用 {totals[1]:,.2f} 万元，"
-        f"结余 {totals[2]:,.2f} 万元。"
-    )
-    _table(document, ["资金来源", "预算（万元）", "已用（万元）", "结余（万元）", "使用率"], rows)
+    rows.append([say("memo.total"), *(f"{v:,.2f}" for v in totals), ""])
+    budget, used, left = (f"{v:,.2f}" for v in totals)
+    document.add_paragraph(say("memo.money", budget=budget, used=used, left=left))
+    _table(document, _headers("source", "budget", "used", "left", "rate"), rows)
 
 
 def _communities(document: Any, plan: Plan) -> None:
     communities = plan.community_results
     if len(communities) <= COMMUNITY_ROWS_MAX:
         rows = [
-            [c.group_name, c.name, "、".join(words.kind_zh(o.kind) for o in c.options) or "-",
+            [c.group_name, c.name, _kinds(c),
              f"{c.final_area_m2:,.1f}/{c.target_area_m2:,.1f}",
              f"{c.shortfall_m2:,.1f}", f"{c.cost:,.2f}"]
             for c in communities
         ]  # fmt: skip
-        headers = ["街镇", "社区", "路径", "建成/标准（m²）", "缺口（m²）", "费用（万元）"]
+        headers = _headers("group", "community", "routes", "final_target", "short", "cost")
         _table(document, headers, rows)
         return
     groups: dict[str, list[Any]] = {}
     for c in communities:
         groups.setdefault(c.group_name, []).append(c)
-    document.add_paragraph(
-        f"共 {len(communities)} 个社区，按街镇汇总如下；各社区明细见 plan.xlsx。"
-    )
+    document.add_paragraph(say("memo.by_group", count=len(communities)))
     rows = [
         [name, str(len(members)), str(sum(c.meets_target for c in members)),
          f"{sum(c.shortfall_m2 for c in members):,.1f}", f"{sum(c.cost for c in members):,.2f}"]
         for name, members in groups.items()
     ]  # fmt: skip
-    _table(document, ["街镇", "社区数", "达标数", "缺口（m²）", "费用（万元）"], rows)
+    _table(document, _headers("group", "count", "meeting", "short", "cost"), rows)
+
+
+def _kinds(community: Any) -> str:
+    return say("sep").join(words.kind_words(o.kind) for o in community.options) or "-"
+
+
+def _headers(*columns: str) -> list[str]:
+    return [say(f"memo.col_{column}") for column in columns]
 
 
 def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
