@@ -14,7 +14,7 @@ from allocator.model.sets import build_matrix
 from allocator.scenario.loading import scenario_from_dict
 from allocator.scenario.synthetic import generate_scenario
 from allocator.solving import direct, highs, lexicographic, resolve
-from allocator.solving.first_plan import first_plan
+from allocator.solving.first_plan import GREEDY_STANDS, first_plan
 from allocator.solving.highs import Solution, from_matrix
 from allocator.solving.status import StageStatus
 
@@ -90,7 +90,7 @@ def test_the_decomposition_falls_back_on_the_first_plan(
     assert plan.status.has_plan
     assert check_plan(province, plan.to_dict()) == []
     note = plan.solver.stages[0].note
-    assert direct.FIRST_PLAN_STANDS in note and "cut short" in note
+    assert GREEDY_STANDS in note and "cut short" in note
 
 
 def test_only_a_short_limit_wants_a_first_plan() -> None:

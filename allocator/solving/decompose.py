@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -37,8 +38,8 @@ from allocator.model.sets import build_matrix
 from allocator.scenario.schema import FundingSource, Scenario
 from allocator.solving.chunks import SHORTFALL, Chunk, Decomposed, Key, split
 from allocator.solving.direct import (
-    FIRST_PLAN_STANDS,
     Readout,
+    Value,
     fix_and_solve,
     keep_at_most,
     polish,
@@ -46,7 +47,8 @@ from allocator.solving.direct import (
     solve_stage,
     w_tolerance,
 )
-from allocator.solving.first_plan import wanted, whole_first_plan
+from allocator.solving.first_plan import greedy_first, wanted
+from allocator.solving.greedy import GreedyPlan
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
@@ -69,15 +71,14 @@ Free = list[tuple[Chunk, set[str]]]  # per chunk, the communities decided again
 def solve_decomposed(
     scenario: Scenario, *, gap: float, time_limit: float | None, began: float
 ) -> tuple[Readout | None, list[StageRun]]:
-    """Both stages by decomposition; the plan's decisions and each stage's run."""
+    """Both stages by decomposition; the plan's decisions and each stage's run. With a short
+    time limit the greedy plan is built first (`greedy_first`): the plan when the chunks find
+    none in time."""
     deadline = None if time_limit is None else began + time_limit
     short = wanted(time_limit, len(scenario.communities))
-    fallback = whole_first_plan(scenario, deadline) if short and deadline else None
+    fallback = greedy_first(scenario, deadline) if short and deadline is not None else None
     if fallback is not None:
-        matrix, values = fallback
-        w = float(matrix.objective("weighted_shortfall") @ values)
-        run = StageRun(StageStatus.TIME_LIMIT, w, None, None, 0.0).noted(FIRST_PLAN_STANDS)
-        found(lambda: readout(scenario, matrix, values), [run])
+        found(lambda: greedy_readout(fallback[0]), [fallback[1]])
     with large_blocks_apart():
         work = split(scenario, gap=gap, deadline=deadline, chunk_communities=CHUNK_COMMUNITIES)
         stages = _stages(work, began)
@@ -86,12 +87,12 @@ def solve_decomposed(
     if not stages[0].status.has_plan:
         if fallback is None or stages[0].status == StageStatus.INFEASIBLE:
             return None, stages
-        matrix, values = fallback
-        w = float(matrix.objective("weighted_shortfall") @ values)
+        plan, run = fallback
         # the chunks stop a little before the deadline: the limit cut it when 5% or less was left
         on_time = deadline - time.monotonic() <= 0.05 * (time_limit or 0.0)
-        run = StageRun(unproven(on_time), w, None, None, stages[0].runtime_s, stages[0].note)
-        return readout(scenario, matrix, values), [run.noted(FIRST_PLAN_STANDS)]
+        note = "; ".join(n for n in (run.note, stages[0].note) if n)
+        run = replace(run, status=unproven(on_time), runtime_s=stages[0].runtime_s, note=note)
+        return greedy_readout(plan), [run]
     return _readout(scenario, work), stages
 
 
@@ -437,3 +438,18 @@ def _readout(scenario: Scenario, work: Decomposed) -> Readout:
         funding.update({(i + offset, s): v for (i, s), v in part.funding.items()})
     budgets = {s.id: scenario.units(s) for s in scenario.funding}
     return Readout(scenario, options, chosen, area, funding, budgets)
+
+
+def greedy_readout(plan: GreedyPlan) -> Readout:
+    """The greedy plan's decisions, in the shape of the solver's (no pooled money to split:
+    the greedy pays each route from each source itself)."""
+    scenario = plan.scenario
+    chosen, area, funding = plan.decisions()
+    return Readout(
+        scenario,
+        [(c, o) for c in scenario.communities for o in c.options],
+        [Value(v) for v in chosen],
+        [Value(v) for v in area],
+        {key: Value(v) for key, v in funding.items()},
+        {s.id: scenario.units(s) for s in scenario.funding},
+    )

@@ -2,7 +2,9 @@
 when the limit comes before the linear relaxation is solved.
 
 Each community takes one of the sets of routes the sets formulation lists for it (`Matrix.sets`):
-first its cheapest set (a demonstration site: its cheapest set of the least shortfall). Then, in
+first its set in the greedy plan (`allocator.solving.greedy`, built without a solver, when the
+caller gives the scenario), else its cheapest set (a demonstration site: its cheapest set of the
+least shortfall). Then, in
 passes, each community may move to the set that saves the most weighted shortfall per 万元 more
 than the set it has; the moves are taken in that order, in batches that double while the money
 allows them and halve when it does not (a move that cannot be paid for is passed over; after
@@ -21,9 +23,12 @@ import numpy as np
 
 from allocator.model.arrays import Matrix
 from allocator.model.costs import largest_cost_wan
-from allocator.model.sets import build_matrix, largest_area_m2
+from allocator.model.sets import largest_area_m2
 from allocator.scenario.schema import Community, Scenario
-from allocator.solving.highs import HighsModel, from_matrix
+from allocator.solving.greedy import GreedyPlan, greedy_plan
+from allocator.solving.highs import HighsModel
+from allocator.solving.shortfall_bound import shortfall_bound
+from allocator.solving.status import StageRun, StageStatus, relative_gap
 
 SHARE_OF_TIME = 0.25  # of the time left, and at most MOST_S: a fallback, not the answer
 MOST_S = 5.0
@@ -41,20 +46,35 @@ def wanted(time_limit: float | None, communities: int) -> bool:
     return time_limit is not None and time_limit < short
 
 
-WHOLE_MODEL_MOST = 20_000  # communities: above, no whole model is built beside the chunks
+# The greedy plan: its moves stop at this share of the time left (a fallback, not the answer).
+GREEDY_SHARE = 0.5
+GREEDY_STANDS = (
+    "the first plan (built before the MIP, greedy: allocator.solving.greedy) stands; its bound "
+    "has all the money in one pot and no other funding rule (allocator.solving.shortfall_bound)"
+)
 GIVE_UP = 5  # moves refused one after another: the money is spent
 _Set = tuple[float, float, tuple[int, ...], int]  # weighted shortfall, cost, positions, column
 
 
-def first_plan(model: HighsModel, matrix: Matrix, years: int) -> np.ndarray | None:
+def first_plan(
+    model: HighsModel, matrix: Matrix, years: int, greedy: GreedyPlan | None = None
+) -> np.ndarray | None:
     """The values of a plan that meets every row, or None (none found in its share of time).
-    The model's objective is the stage's; its columns are as built when this returns."""
+    The model's objective is the stage's; its columns are as built when this returns. Given
+    a `greedy` plan (`greedy_first`), the search starts from its sets instead of each
+    community's cheapest."""
     began, budget_s = time.monotonic(), min(model.time_left() * SHARE_OF_TIME, MOST_S)
     choices = _choices(matrix, years)
     if not choices:
         return None
     now = {c.community: c.base for c in choices}
-    best = _fixed_and_solved(model, matrix, choices, now)
+    best = None
+    if greedy is not None:
+        start = {**now, **_greedy_sets(greedy, choices)}
+        best = _fixed_and_solved(model, matrix, choices, start)
+        now = start if best is not None else now
+    if best is None:
+        best = _fixed_and_solved(model, matrix, choices, now)
     while best is not None and time.monotonic() - began < budget_s:
         moves = sorted(
             ((ratio, c.community, to) for c in choices for ratio, to in [c.move(now)] if to),
@@ -67,20 +87,30 @@ def first_plan(model: HighsModel, matrix: Matrix, years: int) -> np.ndarray | No
     return best
 
 
-def whole_first_plan(scenario: Scenario, deadline: float) -> tuple[Matrix, np.ndarray] | None:
-    """For the decomposition, which never builds the whole model: the whole sets formulation
-    built for a first plan (its share of the time to `deadline`), then freed; the matrix and
-    the plan's values, or None (too large, or no plan in time)."""
-    if len(scenario.communities) > WHOLE_MODEL_MOST:
+def greedy_first(scenario: Scenario, deadline: float) -> tuple[GreedyPlan, StageRun] | None:
+    """The greedy plan, its moves stopped at GREEDY_SHARE of the time left to `deadline`, and
+    its stage: weighted shortfall, with the gap to the bound of
+    `allocator.solving.shortfall_bound`; None when it builds none."""
+    now = time.monotonic()
+    plan = greedy_plan(scenario, deadline=now + GREEDY_SHARE * max(deadline - now, 0.0))
+    if plan is None:
         return None
-    matrix = build_matrix(scenario)
-    model = from_matrix(matrix, gap=1.0, deadline=deadline)
-    try:
-        model.set_cost(matrix.objective("weighted_shortfall"))
-        values = first_plan(model, matrix, scenario.horizon_years)
-    finally:
-        model.free()
-    return None if values is None else (matrix, values)
+    w = plan.weighted_shortfall
+    bound = min(shortfall_bound(scenario), w)
+    run = StageRun(StageStatus.TIME_LIMIT, w, bound, relative_gap(w, bound), 0.0)
+    return plan, run.noted(GREEDY_STANDS)
+
+
+def _greedy_sets(plan: GreedyPlan, choices: list[_Choice]) -> dict[str, _Set]:
+    """Each community's set in the greedy plan, where the matrix lists that set."""
+    communities = plan.scenario.communities
+    taken = {c.id: t.chosen for c, t in zip(communities, plan.taken, strict=True)}
+    return {
+        choice.community: found
+        for choice in choices
+        for found in choice.sets
+        if found[2] == taken.get(choice.community)
+    }
 
 
 def _pass(
