@@ -78,11 +78,16 @@ class CommunityResult:
     staff_cost: float = 0.0
     staff_funding: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def paid_wan(self) -> dict[str, float]:
+    def routes_paid_wan(self) -> dict[str, float]:
+        """万元 each source pays for this community's routes (premises), by source id."""
+        return self.paid_wan(staff=False)
+
+    def paid_wan(self, *, staff: bool = True) -> dict[str, float]:
         """万元 each source pays for this community's routes and staff, by source id (as they
-        pay)."""
+        pay); the routes only with `staff=False`."""
         paid: dict[str, float] = {}
-        payments = [o.funding for o in self.options] + list(self.staff_funding.values())
+        payments = [o.funding for o in self.options]
+        payments += list(self.staff_funding.values()) if staff else []
         for funding in payments:
             for source, amount in funding.items():
                 paid[source] = paid.get(source, 0.0) + amount
@@ -269,6 +274,16 @@ LABELLED = (
     "budget_wan",
     "used_wan",
     "left_wan",
+    # the staff table's (allocator.report.staff)
+    "posts_now",
+    "posts_target",
+    "posts_add_post",
+    "posts_dispatch",
+    "posts_recruit",
+    "posts_final",
+    "posts_short",
+    "staff_cost_wan",
+    "staff_paid_by",
 )
 
 
@@ -283,7 +298,7 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
-        paid = c.paid_wan()
+        paid = c.routes_paid_wan()
         rows.append(
             {
                 "community_id": c.id,
@@ -357,12 +372,20 @@ def summary(plan: Plan, lang: str | None = None) -> dict[str, Any]:
     gap = plan.solver.gap
     gap_text = say("summary.gap_unknown", lang) if gap is None else f"{gap:.2e}"
     meeting = f"{_shown(plan.communities_meeting_target, 'd')} / {len(plan.community_results)}"
+    staff = {}
+    if plan.posts_short is not None:
+        both = f"{plan.communities_meeting_both} / {len(plan.community_results)}"
+        staff = {
+            say("summary.posts_short", lang): str(plan.posts_short),
+            say("summary.meeting_both", lang): both,
+        }
     return {
         say("summary.status", lang): word("status", plan.status.value, lang),
         say("summary.cost", lang): _shown(plan.total_cost, ",.2f"),
         say("summary.meeting", lang): meeting,
         say("summary.shortfall", lang): _shown(plan.total_shortfall_m2, ",.1f"),
         say("summary.weighted", lang): _shown(plan.weighted_shortfall, ",.1f"),
+        **staff,
         say("summary.solver", lang): say(
             "summary.solver_value", lang, version=plan.solver.version, gap=gap_text
         ),

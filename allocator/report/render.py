@@ -24,6 +24,7 @@ from allocator.plan import (
 from allocator.report import screen
 from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
+from allocator.report.staff import has_staff, staff_screen_table, staff_table
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -107,6 +108,11 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
         for note in screen.footnotes(plan, width):
             console.print(note)
         console.print(screen.funding_table(plan, width))
+    if has_staff(plan):
+        if width >= screen.WIDE:
+            console.print(rich_table(staff_table(plan), say("title.staff")))
+        else:
+            console.print(staff_screen_table(plan, width))
     facts = Table(title=say("title.summary"), title_justify="left", show_header=False)
     facts.add_column()
     facts.add_column()
@@ -161,6 +167,7 @@ def plan_files(
         "communities.csv": frame_csv(communities_table(plan)),
         "options.csv": frame_csv(options_table(plan)),
         "funding.csv": frame_csv(funding_table(plan)),
+        **({"staff.csv": frame_csv(staff_table(plan))} if has_staff(plan) else {}),
         "plan.xlsx": plan_workbook_bytes(plan, scenario, explanations),
         "report.docx": memo_bytes(plan, scenario),
     }

@@ -165,7 +165,7 @@ def _route(o: OptionResult) -> str:
 
 
 def _payers(c: CommunityResult, names: dict[str, str]) -> str:
-    paid = c.paid_wan()
+    paid = c.routes_paid_wan()
     return "\n".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items() if v > 0) or "-"
 
 

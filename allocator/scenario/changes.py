@@ -36,6 +36,7 @@ from allocator.scenario.schema import (
     Scenario,
     TargetRule,
 )
+from allocator.scenario.staffing import AddPosts, Dispatch, PayRise, Recruit, Staffing
 from allocator.scenario.words import ID_CHARACTERS, means
 
 Loc = tuple[str | int, ...]
@@ -48,13 +49,25 @@ _LISTS: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Scenario, "funding"): FundingSource,
     (Community, "options"): Option,
 }
-_RECORDS: dict[tuple[type[BaseModel], str], type[BaseModel]] = {(Scenario, "defaults"): Defaults}
+_RECORDS: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
+    (Scenario, "defaults"): Defaults,
+    (Scenario, "staffing"): Staffing,
+    (Staffing, "add_post"): AddPosts,
+    (Staffing, "dispatch"): Dispatch,
+    (Staffing, "recruit"): Recruit,
+    (Staffing, "pay_rise"): PayRise,
+}
 _MAPPINGS = {(FundingSource, "budget_by_kind"), (FundingSource, "budgets")}
 _RULES = {(Defaults, "target_area_m2"), (Community, "target_area_m2")}
 _FIXED = {"variants", "extends", "changes"}  # not changed by changes
 _WORDS = {
     Scenario: "the scenario",
     Defaults: "defaults",
+    Staffing: "staffing",
+    AddPosts: "staffing's add_post",
+    Dispatch: "staffing's dispatch",
+    Recruit: "staffing's recruit",
+    PayRise: "staffing's pay_rise",
     Group: "a group",
     Community: "a community",
     FundingSource: "a funding source",

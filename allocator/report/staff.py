@@ -1,0 +1,97 @@
+"""The staff of a plan (人员配备): one row per community with its posts now, what each route
+adds, the posts at the end against the target, what staff and the pay rise cost and who pays;
+as a table for files (`staff_table`) and for a screen (`staff_screen_table`). Nothing for a
+plan without staffing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from allocator.catalogue import say
+from allocator.plan import CommunityResult, Plan
+
+STAFF_COLUMNS = (
+    "community_id",
+    "community",
+    "group",
+    "posts_now",
+    "posts_target",
+    "posts_add_post",
+    "posts_dispatch",
+    "posts_recruit",
+    "posts_final",
+    "posts_short",
+    "staff_cost_wan",
+    "staff_paid_by",
+)
+
+
+def has_staff(plan: Plan) -> bool:
+    return plan.posts_short is not None
+
+
+def staff_paid_wan(c: CommunityResult) -> dict[str, float]:
+    """万元 each source pays for the community's staff and pay rise, by source id."""
+    paid: dict[str, float] = {}
+    for money in c.staff_funding.values():
+        for source, amount in money.items():
+            paid[source] = paid.get(source, 0.0) + amount
+    return paid
+
+
+def staff_table(plan: Plan) -> pd.DataFrame:
+    """One row per community (empty without staffing), columns `STAFF_COLUMNS`."""
+    names = {f.source: f.source_name for f in plan.funding_results}
+    rows = []
+    for c in plan.community_results:
+        if c.posts is None:
+            continue
+        paid = staff_paid_wan(c)
+        rows.append(
+            {
+                "community_id": c.id,
+                "community": c.name,
+                "group": c.group_name,
+                "posts_now": c.posts.now,
+                "posts_target": c.posts.target,
+                **{f"posts_{route}": n for route, n in c.posts.added.items()},
+                "posts_final": c.posts.final,
+                "posts_short": c.posts.short,
+                "staff_cost_wan": c.staff_cost,
+                "staff_paid_by": ", ".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items())
+                or "-",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(STAFF_COLUMNS))
+
+
+def staff_screen_table(plan: Plan, width: int) -> Any:
+    """The staff per community for a screen: who pays only from 110 columns."""
+    from rich import box
+    from rich.table import Table
+
+    names = {f.source: f.source_name for f in plan.funding_results}
+    keys = ["name", "now", "add_post", "dispatch", "recruit", "final", "short", "cost"]
+    if width >= 110:
+        keys.append("payers")
+    table = Table(title=say("title.staff"), title_justify="left", box=box.SIMPLE_HEAD)
+    for key in keys:
+        right = key not in ("name", "payers")
+        table.add_column(say(f"staff.{key}"), justify="right" if right else "left", no_wrap=True)
+    for c in plan.community_results:
+        if c.posts is None:
+            continue
+        paid = staff_paid_wan(c)
+        cells = {
+            "name": c.name,
+            "now": str(c.posts.now),
+            **{route: str(n or "-") for route, n in c.posts.added.items()},
+            "final": f"{c.posts.final}/{c.posts.target}",
+            "short": str(c.posts.short or "-"),
+            "cost": f"{c.staff_cost:,.2f}",
+            "payers": "\n".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items() if v) or "-",
+        }
+        table.add_row(*(cells[key] for key in keys))
+    return table
