@@ -1,7 +1,10 @@
 """Do the commands keep their time limit? Wall time from process start to exit, per command.
 
-    .venv/bin/python benchmarks/deadlines.py                       # 1,000 and 10,000 x 5/10/30 s
+    .venv/bin/python benchmarks/deadlines.py      # 500, 1,000, 3,000, 10,000 x 5/10/30 s x 5
     .venv/bin/python benchmarks/deadlines.py --sizes 1000 --limits 5,10 --commands solve,explain
+
+Results go to benchmarks/deadlines.json (`--out`), written again after every run, so a long
+run cut short keeps what it measured.
 
 Each run is a fresh `python -m allocator ...` process on a generated province (`allocator
 generate`, seed 1), timed from its start to its exit. A command keeps its limit when it exits
@@ -153,12 +156,30 @@ def table(runs: list[Run]) -> str:
     return "\n".join([head, *rows])
 
 
+DEFAULT_COMMANDS = ("solve", "solve-cbc", "solve-explain", "explain", "alternatives")
+
+
+def write_json(runs: list[Run], path: Path, began: float) -> None:
+    rows = [{**r.__dict__, "within": r.within} for r in runs]
+    record = {
+        "command": " ".join(["python", "benchmarks/deadlines.py", *sys.argv[1:]]),
+        "load_average": os.getloadavg(),
+        "elapsed_s": round(time.perf_counter() - began, 1),
+        "rows": rows,
+    }
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="communities, comma-separated")
+    parser.add_argument(
+        "--sizes", default="500,1000,3000,10000", help="communities, comma-separated"
+    )
     parser.add_argument("--limits", default="5,10,30", help="seconds, comma-separated")
-    parser.add_argument("--commands", default=",".join(COMMANDS), help=", ".join(COMMANDS))
+    parser.add_argument("--commands", default=",".join(DEFAULT_COMMANDS), help=", ".join(COMMANDS))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "deadlines.json"))
     args = parser.parse_args()
+    began = time.perf_counter()
     sizes = [int(s) for s in args.sizes.split(",")]
     limits = [float(s) for s in args.limits.split(",")]
     commands = [c.strip() for c in args.commands.split(",")]
@@ -174,6 +195,7 @@ def main() -> None:
                     done = run(command, path, community, source, limit, size)
                     print(table([done]).splitlines()[-1], flush=True)
                     runs.append(done)
+                    write_json(runs, Path(args.out), began)
     print()
     print(table(runs))
     kept = sum(r.within for r in runs)

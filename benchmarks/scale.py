@@ -115,10 +115,10 @@ print(json.dumps(result))
 """
 
 
-def scenario_file(communities: int, folder: Path) -> Path:
+def scenario_file(communities: int, folder: Path, seed: int = 1) -> Path:
     if communities == 27:
         return ROOT / "scenarios" / "2024.yaml"
-    path = folder / f"province_{communities}.yaml"
+    path = folder / f"province_{communities}_{seed}.yaml"
     command = [
         sys.executable,
         "-m",
@@ -127,7 +127,7 @@ def scenario_file(communities: int, folder: Path) -> Path:
         "--communities",
         str(communities),
         "--seed",
-        "1",
+        str(seed),
         "--out",
         str(path),
     ]
@@ -316,8 +316,48 @@ def machine() -> str:
     )
 
 
+def over_seeds(sizes: dict[int, tuple[float, float, float]], seeds: list[int]) -> None:
+    """The product's solve only (task "allocator"), once per seed and size: each run's total
+    after loading, status and gap, then the median and worst per size; to
+    benchmarks/results_seeds.json."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for communities, (gap, limit, _) in sizes.items():
+            for seed in seeds:
+                path = scenario_file(communities, Path(folder), seed)
+                row = {"communities": communities, "seed": seed, "gap": gap, "limit_s": limit}
+                row.update(measure("allocator", path, gap, limit))
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+                record = {
+                    "command": " ".join(["python benchmarks/scale.py", *sys.argv[1:]]),
+                    "load_average": os.getloadavg(),
+                    "rows": rows,
+                }
+                (ROOT / "benchmarks" / "results_seeds.json").write_text(
+                    json.dumps(record, indent=1), encoding="utf-8"
+                )
+    for communities in sizes:
+        done = [r for r in rows if r["communities"] == communities and "error" not in r]
+        totals = sorted(_total(r) for r in done)
+        if totals:
+            print(
+                f"{communities:,}: median {statistics.median(totals):.1f} s, worst "
+                f"{totals[-1]:.1f} s over {len(totals)} seeds; statuses "
+                f"{sorted({str(r.get('status')) for r in done})}"
+            )
+
+
+def _total(row: dict) -> float:
+    """Seconds after loading: build, hand-over, solve, read-back and report."""
+    return float(row.get("total_s") or 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seeds", help="comma-separated seeds: only the product's solve, once per seed and size"
+    )
     parser.add_argument("--huge", action="store_true", help="also 100,000 communities")
     parser.add_argument("--sizes", help="comma-separated community counts (default 27,1000,10000)")
     parser.add_argument(
@@ -332,6 +372,9 @@ def main() -> None:
         wanted = {int(n) for n in args.sizes.split(",")}
         sizes = {n: v for n, v in {**SIZES, **HUGE}.items() if n in wanted}
     started = time.time()
+    if args.seeds:
+        over_seeds(sizes, [int(x) for x in args.seeds.split(",")])
+        return
     if args.replay:
         saved = json.loads(args.replay.read_text(encoding="utf-8"))
         county, rows, elapsed, command = (
