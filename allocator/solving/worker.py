@@ -3,7 +3,7 @@
 HiGHS can sit in its root cut separation, where neither its time limit nor its interrupt
 callback is looked at, and CBC (a program PuLP runs) overruns its own time limit; neither can be
 stopped from inside. So when a command is given a time limit, its solver work runs in a worker
-process (`python -m allocator.solving.worker`, in a process group of its own) that the command
+process (this module's `_serve`, in a process group of its own) that the command
 ends at the deadline plus a small grace; CBC, a child of the worker, is ended with it. Without a
 time limit everything runs in the calling process, as it always did.
 
@@ -23,6 +23,7 @@ goes to the null device. It ends itself when the command that started it is gone
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import pickle
 import queue
@@ -222,7 +223,7 @@ class Worker:
         self._ready = False
         flags = {"start_new_session": True} if _POSIX else {"creationflags": _NEW_GROUP}
         process = subprocess.Popen(  # noqa: S603 - this very interpreter, this very module
-            [sys.executable, "-m", "allocator.solving.worker"],
+            [sys.executable, "-c", _START],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -256,6 +257,9 @@ class Worker:
 
 
 _NEW_GROUP = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+# The worker's start: its imports (pandas, PuLP, HiGHS) make many objects and no garbage, so
+# Python's cyclic garbage collector is off until they are made (`_serve` turns it on again).
+_START = "import gc; gc.disable(); from allocator.solving import worker; worker._serve()"
 _WORKER: Worker | None = None
 
 
@@ -339,6 +343,9 @@ def _serve() -> None:
     sys.path[:] = pickle.load(jobs)
     import allocator.solving.lexicographic  # noqa: F401 - the solver's imports, before any job
 
+    gc.freeze()  # what the imports made lives as long as the worker: no collection walks it
+    gc.enable()
+
     _send(_OUT, ("ready", None))
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     while True:
@@ -379,4 +386,5 @@ if __name__ == "__main__":
     # Run as a script this file is `__main__`; the functions sent by name live in the module.
     from allocator.solving import worker
 
+    gc.disable()
     worker._serve()
