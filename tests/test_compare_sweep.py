@@ -17,6 +17,7 @@ from test_variants import checked, oracle_view, small_scenarios
 from typer.testing import CliRunner
 
 from allocator import compare, plot_comparison, plot_funding, plot_plan, plot_sweep, solve, sweep
+from allocator.catalogue import use_lang
 from allocator.cli import app
 from allocator.errors import ScenarioError
 from allocator.scenario.loading import load_scenario, scenario_from_dict
@@ -244,10 +245,13 @@ def test_more_county_money_never_raises_the_weighted_shortfall() -> None:
 
 
 def test_sweep_errors_name_the_point() -> None:
-    with pytest.raises(ScenarioError) as caught:
+    with use_lang("en"), pytest.raises(ScenarioError) as caught:
         sweep(lease_only(), {"funding[county].budget": [5, -1]})
     text = caught.value.report()
     assert "sweep point funding[county].budget = -1: change 'funding[county].budget: -1'" in text
+    with pytest.raises(ScenarioError) as caught:
+        sweep(lease_only(), {"funding[county].budget": [5, -1]})
+    assert "改动 'funding[county].budget: -1'：导致：资金来源 'county'" in caught.value.report()
     with pytest.raises(ScenarioError, match="matches nothing"):
         sweep(lease_only(), {"funding[nope].budget": [1]})
     with pytest.raises(ValueError, match="one kind of change"):
