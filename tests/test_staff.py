@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,3 +270,32 @@ def test_both_formulations_match_brute_force(raw: dict[str, Any]) -> None:
             continue
         assert plan.status == "optimal"
         assert (plan.posts_short, plan.total_cost) == (expected[0], pytest.approx(expected[1]))
+
+
+# --- the county with staff, and the change language ----------------------------------------
+STAFF_COUNTY = Path(__file__).resolve().parent.parent / "scenarios" / "2024_staff.yaml"
+
+
+def test_the_county_with_staff_keeps_its_premises_plan_and_plans_posts() -> None:
+    """The staff money is a budget line of its own: the premises plan of scenarios/2024.yaml
+    stays (765 m2 weighted, 21 of 27 meeting), and the posts are planned beside it."""
+    from allocator.scenario.loading import load_scenario
+
+    scenario = load_scenario(STAFF_COUNTY)
+    plan = solve(scenario)
+    assert check_plan(scenario.source, plan.to_dict()) == []
+    assert plan.status == "optimal"
+    assert (plan.weighted_shortfall, plan.communities_meeting_target) == (765.0, 21)
+    funding = {row.source: row for row in plan.funding_results}
+    assert funding["staff_fund"].used <= 500 + 1e-6
+    assert 0 < plan.posts_short < sum(7 - c.posts.now for c in plan.community_results)
+    assert sum(c.posts.added["dispatch"] for c in plan.community_results) == 10  # free: all used
+
+
+def test_a_change_adds_an_entry_to_a_list() -> None:
+    raw = two_communities(100)
+    scenario = scenario_from_dict(raw).with_changes(
+        {"funding": {"add": [{"id": "own", "name": "自筹", "budget": 5, "pays_for": "pay"}]}}
+    )
+    assert [s.id for s in scenario.funding] == ["county", "own"]
+    assert scenario.funding[1].pays_for == ("pay_rise",)

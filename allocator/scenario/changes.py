@@ -291,8 +291,12 @@ def split_operation(value: Any) -> tuple[str, Any]:
                 "{set: value}, alone"
             )
         ((operation, amount),) = value.items()
-        if operation != "set" and not _is_number(amount):
-            raise ChangeError(f"{operation} needs a number, got {format_value(amount)}")
+        entries = operation == "add" and isinstance(amount, list)  # entries to append
+        if operation != "set" and not _is_number(amount) and not entries:
+            raise ChangeError(
+                f"{operation} needs a number (or, to add to a list, a list of entries), got "
+                f"{format_value(amount)}"
+            )
         return operation, amount
     return "set", value
 
@@ -320,6 +324,10 @@ def _effective_old(data: dict[str, Any], target: Target) -> Any:
 def _new_value(old: Any, operation: str, amount: Any, key: str) -> Any:
     if operation == "set":
         return copy.deepcopy(amount)
+    if isinstance(old, list) != isinstance(amount, list):
+        raise ChangeError(f"cannot add to '{key}': a list takes a list of entries to add")
+    if isinstance(old, list):  # entries appended: funding: {add: [...]}
+        return old + copy.deepcopy(amount)
     if isinstance(old, dict) and old and all(_is_number(v) for v in old.values()):
         return {k: _arithmetic(v, operation, amount) for k, v in old.items()}
     if not _is_number(old):
