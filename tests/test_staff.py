@@ -299,3 +299,24 @@ def test_a_change_adds_an_entry_to_a_list() -> None:
     )
     assert [s.id for s in scenario.funding] == ["county", "own"]
     assert scenario.funding[1].pays_for == ("pay_rise",)
+
+
+def test_plan_workbook_has_the_staff_sheet_and_figures(tmp_path: Path) -> None:
+    import openpyxl
+
+    from allocator.report.workbook import write_plan_workbook
+
+    plan = solve_checked(two_communities(20))
+    write_plan_workbook(plan, tmp_path / "plan.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    rows = list(book["人员配备"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:-1]
+    short = header.index("缺编（人）")
+    cost = header.index("人员及提标费用（万元）")
+    assert sum(r[short] for r in body) == plan.posts_short == 2
+    assert sum(r[cost] for r in body) == pytest.approx(plan.total_cost)
+    county = header.index("县财政（万元）")
+    assert sum(r[county] for r in body) == pytest.approx(15.56)
+    summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True) if r[0]}
+    assert summary["缺编合计（人）"] == 2
+    assert summary["其中人员及提标费用（万元）"] == pytest.approx(15.56)

@@ -113,7 +113,7 @@ def body_words(result: CommunityResult, plan: Plan, lang: str | None = None) -> 
 
 def payers(result: CommunityResult, plan: Plan, lang: str | None = None) -> str:
     names = {f.source: f.source_name for f in plan.funding_results}
-    paid = result.paid_wan()
+    paid = result.routes_paid_wan()
     shown = [f"{names.get(s, s)} {a:.2f}" for s, a in paid.items() if a > 0]
     return say("sep", lang).join(shown) or say("explain.nobody_pays", lang)
 

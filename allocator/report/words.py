@@ -55,7 +55,7 @@ def source_names(plan: Plan) -> dict[str, str]:
 
 def paid_by(plan: Plan, community: CommunityResult) -> dict[str, float]:
     """万元 each source pays for this community's routes, by source id, in the plan's order."""
-    paid = {f.source: 0.0 for f in plan.funding_results} | community.paid_wan()
+    paid = {f.source: 0.0 for f in plan.funding_results} | community.routes_paid_wan()
     return {source: amount for source, amount in paid.items() if amount > 0.005}
 
 

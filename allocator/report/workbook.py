@@ -32,6 +32,7 @@ from allocator.report.sheets import (
     write_pairs,
     write_table,
 )
+from allocator.report.staff import has_staff, staff_paid_wan
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -67,6 +68,8 @@ def plan_workbook_bytes(
     _communities_sheet(book, fmt, taken, plan, scenario)
     _routes_sheet(book, fmt, taken, plan, scenario)
     _funding_sheet(book, fmt, taken, plan)
+    if has_staff(plan):
+        _staff_sheet(book, fmt, taken, plan)
     write_ledgers(book, fmt, taken, plan, scenario, explanations or {})
     book.close()
     return buffer.getvalue()
@@ -137,6 +140,13 @@ def headline_pairs(plan: Plan, scenario: Scenario | None) -> list[tuple[str, Any
         ("未达标社区数", sum(not c.meets_target for c in communities), "count"),
         ("总缺口（m²）", plan.total_shortfall_m2, "area"),
         ("加权缺口（m²）", plan.weighted_shortfall, "area"),
+    ]
+    if has_staff(plan):
+        pairs += [
+            ("缺编合计（人）", plan.posts_short, "count"),
+            ("用房和人员双达标社区数", plan.communities_meeting_both, "count"),
+        ]
+    pairs += [
         ("总费用（万元）", plan.total_cost, "money"),
         ("其中一次性建设费用（万元）", capital, "money"),
     ]
@@ -146,6 +156,9 @@ def headline_pairs(plan: Plan, scenario: Scenario | None) -> list[tuple[str, Any
         pairs.append((f"其中运行费用：{years:g} 年合计（万元）", running, "money"))
     else:
         pairs.append(("其中运行费用：规划期合计（万元）", running, "money"))
+    if has_staff(plan):
+        staff = round(sum(c.staff_cost for c in communities), 6)
+        pairs.append(("其中人员及提标费用（万元）", staff, "money"))
     return pairs
 
 
@@ -238,3 +251,36 @@ def _funding_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) 
     write_table(sheet, 0, columns, rows, fmt)
     sheet.freeze_panes(1, 1)
     print_setup(sheet, landscape=False)
+
+
+def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) -> None:
+    """人员配备: posts per community, what each route adds, what staff cost and who pays."""
+    sheet = book.add_worksheet(sheet_name("人员配备", taken))
+    sources = source_columns(plan)
+    columns = [
+        Column("街镇", width=12),
+        Column("社区", width=14),
+        Column("现有编制（人）", "count", 9, total=True),
+        Column("目标编制（人）", "count", 9, total=True),
+        Column("增编（人）", "count", 8, total=True),
+        Column("下派第一书记（人）", "count", 10, total=True),
+        Column("招聘社区工作者（人）", "count", 10, total=True),
+        Column("配齐后（人）", "count", 9, total=True),
+        Column("缺编（人）", "count", 8, total=True),
+        Column("人员及提标费用（万元）", "money", 14, total=True),
+        *(Column(title, "money", 14, total=True) for _, title in sources),
+    ]
+    rows = []
+    for c in plan.community_results:
+        if c.posts is None:
+            continue
+        paid = staff_paid_wan(c)
+        added = c.posts.added
+        rows.append(
+            [c.group_name, c.name, c.posts.now, c.posts.target, added["add_post"],
+             added["dispatch"], added["recruit"], c.posts.final, c.posts.short, c.staff_cost,
+             *(round(paid.get(sid, 0.0), 6) for sid, _ in sources)]
+        )  # fmt: skip
+    write_table(sheet, 0, columns, rows, fmt)
+    sheet.freeze_panes(1, 2)
+    print_setup(sheet, landscape=True)
