@@ -287,3 +287,60 @@ def test_settled_payers_are_a_stage_of_the_plan(county: Any) -> None:
         ("payer_rank", "optimal", None),
     ]
     assert plan.to_dict()["solver"]["stages"][2]["note"] is None
+
+
+def _cut_checks(real: Any) -> Any:
+    """run_stage whose checks without presolve end at their cap (as if cut there)."""
+    from dataclasses import replace
+
+    def cut(problem: Any, **options: Any) -> StageRun:
+        run = real(problem, **options)
+        if not options.get("presolve", True) and run.status.has_plan:
+            return replace(run, status=StageStatus.TIME_LIMIT)
+        return run
+
+    return cut
+
+
+def test_a_check_cut_at_its_cap_leaves_the_proof_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """The check of a proof runs at most CHECK_TIMES the stage's own time: cut there without a
+    better plan, the stage stays proven (HiGHS's proof) and its note says the check was cut."""
+    monkeypatch.setattr(pulp_highs, "run_stage", _cut_checks(pulp_highs.run_stage))
+    plan = solve(county)
+    assert plan.status == Status.OPTIMAL
+    first = _stage(plan, "weighted_shortfall")
+    assert "checked again without presolve for" in first.note
+    _checked(plan, county_raw)
+
+
+def test_a_better_plan_from_a_cut_check_is_not_a_time_limit(
+    monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
+) -> None:
+    """No time limit was given: a check cut at its own cap that finds a better plan than
+    HiGHS proved leaves the stage not proven, never `time_limit`."""
+    original = pulp_highs.run_stage
+    real = _cut_checks(original)
+    fooled = []
+
+    def worse_proof(problem: Any, **options: Any) -> StageRun:
+        first_stage = problem.get_constraint_by_name("keep_shortfall") is None
+        integer = any(v.cat == "Integer" for v in problem.variables())
+        if first_stage and integer and options.get("presolve", True) and not fooled:
+            fooled.append(True)
+            problem += (problem.objective >= W_2024 + 0.5, "cut_off")
+            try:
+                return original(problem, **options)
+            finally:
+                problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
+        return real(problem, **options)
+
+    monkeypatch.setattr(pulp_highs, "run_stage", worse_proof)
+    plan = solve(county)
+    assert fooled
+    assert plan.status == Status.NOT_PROVEN
+    first = _stage(plan, "weighted_shortfall")
+    assert first.status == StageStatus.NOT_PROVEN
+    assert "but solved again without presolve it found" in first.note
+    _checked(plan, county_raw)

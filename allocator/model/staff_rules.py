@@ -20,6 +20,7 @@ from allocator.model.staff import (
     staff_money,
 )
 from allocator.model.terms import Instance, Layout, Row, Sense, name_of, short
+from allocator.scenario.schema import Community, FundingSource
 from allocator.scenario.staffing import STAFF_ROUTES
 
 BOTH = "communities_meeting_both"
@@ -99,9 +100,17 @@ def recruit_limit_rules(layout: Layout) -> Iterator[Instance]:
     yield from _county_limit(layout, "recruit_limit", "recruit", most, "most", words)
 
 
-def _paid_row(layout: Layout, c, kind: str) -> Row:  # noqa: ANN001
+def _payers_by(layout: Layout) -> dict[tuple[str, str], list[FundingSource]]:
+    """The sources that may pay each (community, staff kind), from `staff_money` once."""
+    payers: dict[tuple[str, str], list[FundingSource]] = {}
+    for c, kind, s, _ in staff_money(layout):
+        payers.setdefault((c.id, kind), []).append(s)
+    return payers
+
+
+def _paid_row(layout: Layout, c: Community, kind: str, payers: list[FundingSource]) -> Row:
     scenario = layout.scenario
-    money = [(fs(c, kind, s), 1.0) for cc, k, s, _ in staff_money(layout) if cc is c and k == kind]
+    money = [(fs(c, kind, s), 1.0) for s in payers]
     cost = [(label, -coef) for label, coef in staff_cost_terms(scenario, c, kind) if coef]
     rhs = committed_pay_wan(scenario, c) if kind == "pay_rise" else 0.0
     return Row(name_of("staff_paid", c.id, kind), tuple(money + cost), Sense.EQ, rhs)
@@ -112,13 +121,15 @@ def staff_paid_rules(layout: Layout) -> Iterator[Instance]:
     scenario = layout.scenario
     if scenario.staffing is None:
         return
+    payers = _payers_by(layout)
     for c in scenario.communities:
         for kind in money_kinds(scenario, c):
             if kind == "pay_rise":
                 continue
             text = f"the {kind} posts of {c.name} ({c.id}) are paid for every year"
             yield Instance("staff_paid", (c.id, kind), ("staffing", kind), text,
-                           rows=(_paid_row(layout, c, kind),), community=c.id)  # fmt: skip
+                           rows=(_paid_row(layout, c, kind, payers.get((c.id, kind), [])),),
+                           community=c.id)  # fmt: skip
 
 
 def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
@@ -127,6 +138,7 @@ def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
     scenario = layout.scenario
     if scenario.staffing is None or scenario.staffing.pay_rise is None:
         return
+    payers = _payers_by(layout)
     for c in scenario.communities:
         if "pay_rise" not in money_kinds(scenario, c):
             continue
@@ -136,7 +148,8 @@ def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
             f"{c.posts_now or 0} cadres in post now, and for every post added"
         )
         yield Instance("pay_rise", (c.id,), ("staffing", "pay_rise"), text,
-                       rows=(_paid_row(layout, c, "pay_rise"),), community=c.id)  # fmt: skip
+                       rows=(_paid_row(layout, c, "pay_rise", payers.get((c.id, "pay_rise"), [])),),
+                           community=c.id)  # fmt: skip
 
 
 def counts_both(layout: Layout) -> bool:
