@@ -39,8 +39,8 @@ from allocator.scenario.schema import FundingSource, Scenario
 from allocator.solving.chunks import SHORTFALL, Chunk, Decomposed, Key, split
 from allocator.solving.direct import (
     Readout,
-    Value,
     fix_and_solve,
+    greedy_readout,
     keep_at_most,
     polish,
     readout,
@@ -48,7 +48,6 @@ from allocator.solving.direct import (
     w_tolerance,
 )
 from allocator.solving.first_plan import greedy_first, wanted
-from allocator.solving.greedy import GreedyPlan
 from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
@@ -438,18 +437,3 @@ def _readout(scenario: Scenario, work: Decomposed) -> Readout:
         funding.update({(i + offset, s): v for (i, s), v in part.funding.items()})
     budgets = {s.id: scenario.units(s) for s in scenario.funding}
     return Readout(scenario, options, chosen, area, funding, budgets)
-
-
-def greedy_readout(plan: GreedyPlan) -> Readout:
-    """The greedy plan's decisions, in the shape of the solver's (no pooled money to split:
-    the greedy pays each route from each source itself)."""
-    scenario = plan.scenario
-    chosen, area, funding = plan.decisions()
-    return Readout(
-        scenario,
-        [(c, o) for c in scenario.communities for o in c.options],
-        [Value(v) for v in chosen],
-        [Value(v) for v in area],
-        {key: Value(v) for key, v in funding.items()},
-        {s.id: scenario.units(s) for s in scenario.funding},
-    )

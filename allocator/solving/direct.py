@@ -27,7 +27,8 @@ from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
-from allocator.solving.first_plan import first_plan, wanted
+from allocator.solving.first_plan import first_plan, greedy_first, wanted
+from allocator.solving.greedy import GreedyPlan
 from allocator.solving.highs import INF, HighsModel, from_matrix
 from allocator.solving.progress import found
 from allocator.solving.replan import closeness_vector
@@ -38,9 +39,10 @@ from allocator.solving.resolve import (
     solve_again,
     with_relaxation_bound,
 )
-from allocator.solving.status import StageRun, StageStatus
+from allocator.solving.status import StageRun, StageStatus, relative_gap, unproven
 
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
+_SAME = 1e-9  # weighted shortfalls this close (relative) are the same
 FIRST_PLAN_STANDS = "the first plan (built before the MIP, allocator.solving.first_plan) stands"
 
 
@@ -216,24 +218,34 @@ def solve_direct(
     `previous` when given) on the combinations formulation; the plan's decisions and each
     stage's run. Each stage keeps the earlier ones' values (`kept_room`) and starts from the
     plan before it with its routes exact (`exact_routes`); the plan is then polished."""
-    matrix = build_matrix(scenario)
     order = objective_of(scenario)
+    deadline = None if time_limit is None else began + time_limit
+    short = wanted(time_limit, len(scenario.communities))
+    greedy = None  # before the matrix: a plan even when the limit cuts building it short
+    if short and deadline is not None and order[0] == "weighted_shortfall":
+        greedy = greedy_first(scenario, deadline)
+        if greedy is not None:
+            found(lambda: greedy_readout(greedy[0]), [greedy[1]])
+    matrix = build_matrix(scenario)
     changes = None if previous is None else closeness_vector(matrix, previous)
     costs = [measure_vector(matrix, scenario, name) for name in order]
     costs += [] if changes is None else [changes]
-    deadline = None if time_limit is None else began + time_limit
     model = from_matrix(matrix, gap=gap, deadline=deadline)
     fallback = None
-    if wanted(time_limit, len(scenario.communities)):  # a plan whatever the limit cuts short
+    if short:  # a plan whatever the limit cuts short
         model.set_cost(costs[0])
-        fallback = first_plan(model, matrix, scenario.horizon_years)
-        if fallback is not None:
-            run = StageRun(StageStatus.TIME_LIMIT, float(costs[0] @ fallback), None, None, 0.0)
+        start = None if greedy is None else greedy[0]
+        fallback = first_plan(model, matrix, scenario.horizon_years, start)
+        value = None if fallback is None else float(costs[0] @ fallback)
+        if value is not None and beats(value, greedy):
+            run = StageRun(StageStatus.TIME_LIMIT, value, None, None, 0.0)
             found(lambda: readout(scenario, matrix, fallback), [run.noted(FIRST_PLAN_STANDS)])
     first = _count_gap_stage(model, order[0], scenario, gap, matrix, costs[0], fallback=fallback)
+    if greedy is not None and not no_worse(first, greedy):
+        return greedy_readout(greedy[0]), [greedy_stands(greedy[1], first.run, began, time_limit)]
     stages = [first.run]
     values = first.values
-    if values is not None and len(costs) > 1:
+    if values is not None and len(costs) > 1 and beats(float(costs[0] @ values), greedy):
         found(lambda plan=values: readout(scenario, matrix, plan), list(stages))
     kept_rows: list[int] = []
     for k in range(1, len(costs)):
@@ -254,6 +266,61 @@ def solve_direct(
     if values is None:
         return None, stages
     return readout(scenario, matrix, values), stages
+
+
+def beats(value: float, greedy: tuple[GreedyPlan, StageRun] | None) -> bool:
+    """A plan of weighted shortfall `value` is better than the greedy plan's (or there is none):
+    only such a plan is told on the way (`found`), so a first plan cut short by the limit is
+    never given in place of a better one found before it."""
+    if greedy is None:
+        return True
+    w = greedy[0].weighted_shortfall
+    return value < w - _SAME * max(1.0, abs(w))
+
+
+def no_worse(first: Outcome, greedy: tuple[GreedyPlan, StageRun]) -> bool:
+    """Stage 1's plan is kept (and the later stages run from it) unless it is worse than the
+    greedy plan on the first measure, or there is none."""
+    if first.values is None or first.run.objective is None:
+        return False
+    w = greedy[0].weighted_shortfall
+    return first.run.objective <= w + _SAME * max(1.0, abs(w))
+
+
+def greedy_stands(
+    run: StageRun, first: StageRun, began: float, time_limit: float | None
+) -> StageRun:
+    """The greedy plan's stage when it is the plan given: its bound the better of its own and
+    the one stage 1 proved; TIME_LIMIT when the limit cut stage 1 short (or 5% or less of it
+    was left), NOT_PROVEN otherwise."""
+    bound = run.bound if first.bound is None else max(run.bound or -INF, first.bound)
+    w = float(run.objective or 0.0)
+    bound = None if bound is None else min(bound, w)
+    left = (time_limit or 0.0) - (time.monotonic() - began)
+    on_time = first.status == StageStatus.TIME_LIMIT or left <= 0.05 * (time_limit or 0.0)
+    return StageRun(
+        unproven(on_time),
+        w,
+        bound,
+        None if bound is None else relative_gap(w, bound),
+        first.runtime_s,
+        "; ".join(n for n in (run.note, first.note) if n) or None,
+    )
+
+
+def greedy_readout(plan: GreedyPlan) -> Readout:
+    """The greedy plan's decisions, in the shape of the solver's (no pooled money to split:
+    the greedy pays each route from each source itself)."""
+    scenario = plan.scenario
+    chosen, area, funding = plan.decisions()
+    return Readout(
+        scenario,
+        [(c, o) for c in scenario.communities for o in c.options],
+        [Value(v) for v in chosen],
+        [Value(v) for v in area],
+        {key: Value(v) for key, v in funding.items()},
+        {s.id: scenario.units(s) for s in scenario.funding},
+    )
 
 
 def _count_gap_stage(
