@@ -320,3 +320,17 @@ def test_plan_workbook_has_the_staff_sheet_and_figures(tmp_path: Path) -> None:
     summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True) if r[0]}
     assert summary["缺编合计（人）"] == 2
     assert summary["其中人员及提标费用（万元）"] == pytest.approx(15.56)
+
+
+def test_compare_shows_posts_and_the_staffing_inputs() -> None:
+    from allocator.whatif.comparison import compare
+
+    base = scenario_from_dict(two_communities(20))
+    fewer = base.with_changes({"funding[county].budget": 40, "staffing.recruit.most": 0})
+    result = compare({"base": base, "more": fewer})
+    summary = result.summary.set_index("scenario")
+    assert summary.loc["base", "posts_short"] == 2 and summary.loc["more", "posts_short"] == 3
+    inputs = {(r.entry, r.field) for r in result.inputs.itertuples()}
+    assert ("staffing", "recruit.most") in inputs
+    aspects = set(result.communities["aspect"])
+    assert "posts_final" in aspects

@@ -257,6 +257,8 @@ WORDS: dict[str, str] = {
     "compare.col_total_shortfall_m2": "Shortfall m2",
     "compare.col_weighted_shortfall": "Weighted shortfall m2",
     "compare.col_total_cost_wan": "Cost 万元",
+    "compare.col_posts_short": "posts short",
+    "compare.col_communities_meeting_both": "meeting both standards",
     "compare.col_entry": "Entry",
     "compare.col_field": "Field",
     "compare.col_used": "{source} used 万元",

@@ -255,6 +255,8 @@ WORDS: dict[str, str] = {
     "compare.col_total_shortfall_m2": "总缺口 m²",
     "compare.col_weighted_shortfall": "加权缺口 m²",
     "compare.col_total_cost_wan": "总费用 万元",
+    "compare.col_posts_short": "缺编（人）",
+    "compare.col_communities_meeting_both": "双达标社区",
     "compare.col_entry": "条目",
     "compare.col_field": "字段",
     "compare.col_used": "{source} 已用 万元",

@@ -29,6 +29,10 @@ def flatten(scenario: Scenario) -> dict[tuple[str, str], Any]:
             continue
         flat[("scenario", key)] = value
     _flatten_record(flat, "defaults", dumped["defaults"], ())
+    for part, record in (dumped.get("staffing") or {}).items():  # add_post: {quota: 15}
+        fields = record if isinstance(record, dict) else {"": record}
+        for key, value in fields.items():
+            flat[("staffing", f"{part}.{key}" if key else part)] = value
     for group in dumped["groups"]:
         _flatten_record(flat, f"group '{group['id']}'", group, ("id",))
     for community in dumped["communities"]:

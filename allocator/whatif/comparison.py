@@ -33,8 +33,9 @@ from allocator.solving.worker import Deadline, ready
 
 # What is compared per community, in the order shown; numbers are rounded as they are printed
 # (areas to 0.1 m2, money to 0.01 万元), so that solver noise is not a difference.
-ASPECTS = ("routes", "target_m2", "final_m2", "shortfall_m2", "meets_target", "cost_wan", "paid_by")
-_DIGITS = {"target_m2": 1, "final_m2": 1, "shortfall_m2": 1, "cost_wan": 2}
+ASPECTS = ("routes", "target_m2", "final_m2", "shortfall_m2", "meets_target", "cost_wan", "paid_by",
+           "posts_final", "staff_cost_wan")  # fmt: skip
+_DIGITS = {"target_m2": 1, "final_m2": 1, "shortfall_m2": 1, "cost_wan": 2, "staff_cost_wan": 2}
 NO_PLAN = "no plan"
 PAYERS = "paid_by"
 
@@ -197,15 +198,20 @@ def money_used(plan: Plan) -> dict[str, float]:
 
 
 def headline(plan: Plan) -> dict[str, Any]:
-    """The figures one row of a comparison or a sweep shows; None where there is no plan."""
+    """The figures one row of a comparison or a sweep shows; None where there is no plan. The
+    staff's (posts short, communities meeting both standards) only for a plan with staff."""
     has = plan.status.has_plan
-    return {
+    figures = {
         "status": plan.status.value,
         "communities_meeting_target": plan.communities_meeting_target if has else None,
         "total_shortfall_m2": plan.total_shortfall_m2 if has else None,
         "weighted_shortfall": plan.weighted_shortfall if has else None,
         "total_cost_wan": plan.total_cost if has else None,
     }
+    if plan.posts_short is not None:  # a row without them (no plan) is left empty there
+        figures["posts_short"] = plan.posts_short
+        figures["communities_meeting_both"] = plan.communities_meeting_both
+    return figures
 
 
 def summary_table(labels: Sequence[str], plans: Sequence[Plan]) -> pd.DataFrame:
@@ -259,9 +265,14 @@ def payer_only_communities(differences: pd.DataFrame) -> tuple[str, ...]:
 
 
 def _by_community(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Each community's row of the plan table, with its posts at the end and staff cost."""
     if not plan.status.has_plan:
         return {}
-    return {row["community_id"]: row for row in communities_table(plan).to_dict("records")}
+    rows = {row["community_id"]: row for row in communities_table(plan).to_dict("records")}
+    for c in plan.community_results:
+        rows[c.id]["posts_final"] = c.posts.final if c.posts else None
+        rows[c.id]["staff_cost_wan"] = c.staff_cost
+    return rows
 
 
 def _value(table: dict[str, dict[str, Any]], cid: str, aspect: str, plan: Plan) -> Any:
@@ -283,6 +294,8 @@ _OWN_LABELS = (
     "total_shortfall_m2",
     "weighted_shortfall",
     "total_cost_wan",
+    "posts_short",
+    "communities_meeting_both",
     "entry",
     "field",
 )
