@@ -20,16 +20,25 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Scenario file to write (YAML).")] = Path(
         "province.yaml"
     ),
+    staff: Annotated[
+        bool,
+        typer.Option(
+            "--staff",
+            help="Plan staff too: posts now (streets 5, towns 3-5, target 7), a quota of added "
+            "posts, a pool of first secretaries, recruits, the pay rise, and a staff budget "
+            "line of its own (县财政社区工作者经费). The premises part stays the same.",
+        ),
+    ] = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Write a synthetic province: groups of 5-40 communities, every route and funding rule,
-    budgets that bind (all money covers about 70% of full compliance)."""
+    budgets that bind (all money covers about 70% of full compliance); with --staff, posts too."""
     from allocator.scenario.synthetic import generate_scenario, write_scenario
 
-    data = generate_scenario(communities, seed)
+    data = generate_scenario(communities, seed, staff=staff)
     header = (
         f"{data['name']}: written by `allocator generate --communities {communities} "
-        f"--seed {seed}`.\nThe same command writes the same file."
+        f"--seed {seed}{' --staff' if staff else ''}`.\nThe same command writes the same file."
     )
     try:
         write_scenario(data, out, header)
