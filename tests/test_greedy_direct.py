@@ -166,3 +166,18 @@ def test_the_county_with_staff_at_a_short_limit() -> None:
     county = load_scenario(STAFF_COUNTY)
     plan, _ = _told(county.source, county, time_limit=3)
     assert plan.status.has_plan
+
+
+def test_too_little_time_for_the_model_gives_the_greedy_plan(
+    monkeypatch: pytest.MonkeyPatch, province: dict[str, Any]
+) -> None:
+    """When the time left would not build the model (as 10,000 communities at 10 s), the greedy
+    plan is the plan, checked and said, and no model is built."""
+    monkeypatch.setattr(direct, "MODEL_S_PER_COMMUNITY", 1e6)
+    monkeypatch.setattr(direct, "build_matrix", lambda *a: pytest.fail("the model was built"))
+    plan, told = _told(province, time_limit=20)
+    assert len(told) == 1
+    assert plan.weighted_shortfall == pytest.approx(told[0].weighted_shortfall)
+    first = plan.solver.stages[0]
+    assert direct.NO_TIME_FOR_MODEL in first.note and GREEDY_STANDS in first.note
+    assert plan.status.value == "time_limit" and first.gap is not None

@@ -27,7 +27,13 @@ from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import Community, Option, Scenario
-from allocator.solving.first_plan import first_plan, greedy_first, wanted
+from allocator.solving.first_plan import (
+    GREEDY_ALONE_SHARE,
+    GREEDY_SHARE,
+    first_plan,
+    greedy_first,
+    wanted,
+)
 from allocator.solving.greedy import GreedyPlan
 from allocator.solving.highs import INF, HighsModel, from_matrix
 from allocator.solving.progress import found
@@ -43,6 +49,13 @@ from allocator.solving.status import StageRun, StageStatus, relative_gap, unprov
 
 _WHOLE = 1 - 1e-6  # a set weight this close to 1 is taken whole
 _SAME = 1e-9  # weighted shortfalls this close (relative) are the same
+# Building the model takes about this long a community (10,000: 2-4.4 s): with less time left
+# after the greedy plan, that plan is the plan (no model is built, which would end past the limit).
+BUILD_S_PER_COMMUNITY = 3e-4
+# With less than this a community left before the greedy plan (twice the greedy's time and the
+# model's build: 10,000 communities 2-3 s each), the greedy plan alone is built, with more time.
+MODEL_S_PER_COMMUNITY = 1.2e-3
+NO_TIME_FOR_MODEL = "too little time was left to build the model"
 FIRST_PLAN_STANDS = "the first plan (built before the MIP, allocator.solving.first_plan) stands"
 
 
@@ -223,10 +236,15 @@ def solve_direct(
     short = wanted(time_limit, len(scenario.communities))
     greedy = None  # before the matrix: a plan even when the limit cuts building it short
     if short and deadline is not None and order[0] == "weighted_shortfall":
-        greedy = greedy_first(scenario, deadline)
+        alone = too_late(deadline, len(scenario.communities), MODEL_S_PER_COMMUNITY)
+        greedy = greedy_first(scenario, deadline, GREEDY_ALONE_SHARE if alone else GREEDY_SHARE)
         if greedy is not None:
             found(lambda: greedy_readout(greedy[0]), [greedy[1]])
+        if greedy is not None and (alone or too_late(deadline, len(scenario.communities))):
+            return greedy_readout(greedy[0]), [greedy[1].noted(NO_TIME_FOR_MODEL)]
     matrix = build_matrix(scenario)
+    if greedy is not None and too_late(deadline, 0):
+        return greedy_readout(greedy[0]), [greedy[1].noted(NO_TIME_FOR_MODEL)]
     changes = None if previous is None else closeness_vector(matrix, previous)
     costs = [measure_vector(matrix, scenario, name) for name in order]
     costs += [] if changes is None else [changes]
@@ -266,6 +284,12 @@ def solve_direct(
     if values is None:
         return None, stages
     return readout(scenario, matrix, values), stages
+
+
+def too_late(deadline: float, communities: int, each: float = BUILD_S_PER_COMMUNITY) -> bool:
+    """Less time is left to `deadline` than `each` seconds a community (by default: what
+    building the model takes)."""
+    return deadline - time.monotonic() <= each * communities
 
 
 def beats(value: float, greedy: tuple[GreedyPlan, StageRun] | None) -> bool:

@@ -46,8 +46,10 @@ def wanted(time_limit: float | None, communities: int) -> bool:
     return time_limit is not None and time_limit < short
 
 
-# The greedy plan: its moves stop at this share of the time left (a fallback, not the answer).
+# The greedy plan: its moves stop at this share of the time left (a fallback, not the answer);
+# at GREEDY_ALONE_SHARE when it is the only plan there is time for (its bound comes after).
 GREEDY_SHARE = 0.5
+GREEDY_ALONE_SHARE = 0.75
 GREEDY_STANDS = (
     "the first plan (built before the MIP, greedy: allocator.solving.greedy) stands; its bound "
     "has all the money in one pot and no other funding rule (allocator.solving.shortfall_bound)"
@@ -87,12 +89,14 @@ def first_plan(
     return best
 
 
-def greedy_first(scenario: Scenario, deadline: float) -> tuple[GreedyPlan, StageRun] | None:
-    """The greedy plan, its moves stopped at GREEDY_SHARE of the time left to `deadline`, and
+def greedy_first(
+    scenario: Scenario, deadline: float, share: float = GREEDY_SHARE
+) -> tuple[GreedyPlan, StageRun] | None:
+    """The greedy plan, its moves stopped at `share` of the time left to `deadline`, and
     its stage: weighted shortfall, with the gap to the bound of
     `allocator.solving.shortfall_bound`; None when it builds none."""
     now = time.monotonic()
-    plan = greedy_plan(scenario, deadline=now + GREEDY_SHARE * max(deadline - now, 0.0))
+    plan = greedy_plan(scenario, deadline=now + share * max(deadline - now, 0.0))
     if plan is None:
         return None
     w = plan.weighted_shortfall
