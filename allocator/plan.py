@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from allocator.catalogue import say, word
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas (0.15 s) is imported by the functions that make tables
+    import pandas as pd
+
     from allocator.findings import CutShort, Diagnosis, ShadowPrices
 
 
@@ -295,6 +295,8 @@ def kind_label(kind: str, lang: str | None = None) -> str:
 def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
     """One row per community: what to do there, what it reaches, what it costs, who pays
     (routes and payers in the words of `lang`)."""
+    import pandas as pd
+
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
@@ -323,6 +325,8 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
 
 def options_table(plan: Plan) -> pd.DataFrame:
     """One row per chosen option, with one money column per funding source."""
+    import pandas as pd
+
     sources = list(dict.fromkeys(f.source for f in plan.funding_results))
     rows = []
     for c in plan.community_results:
@@ -346,6 +350,8 @@ def options_table(plan: Plan) -> pd.DataFrame:
 
 def funding_table(plan: Plan) -> pd.DataFrame:
     """One row per funding source and unit: budget, used, left (万元)."""
+    import pandas as pd
+
     rows = [
         {
             "source_id": f.source,

@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from allocator.catalogue import say, word, yes_no
 from allocator.plan import (
     Plan,
@@ -26,7 +24,9 @@ from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
 from allocator.report.staff import has_staff, staff_screen_table, staff_table
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas (0.15 s) is imported where a table is made or read
+    import pandas as pd
+
     from allocator.analysis.explanation import Explanation
     from allocator.scenario.schema import Scenario
 
@@ -45,6 +45,8 @@ def frame_csv(frame: pd.DataFrame, lang: str | None = None) -> str:
 
 def worded(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """The same table with its codes in words: route kinds, and yes or no for true/false."""
+    import pandas as pd
+
     frame = frame.copy()
     if "kind" in frame.columns:
         frame["kind"] = frame["kind"].map(lambda k: word("kind", k, lang))
@@ -78,6 +80,7 @@ def _cell(value: Any, column: str) -> str:
 
 
 def rich_table(frame: pd.DataFrame, title: str) -> Any:
+    import pandas as pd
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=False)

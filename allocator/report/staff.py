@@ -5,12 +5,13 @@ plan without staffing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from allocator.catalogue import say
 from allocator.plan import CommunityResult, Plan
+
+if TYPE_CHECKING:  # pandas (0.15 s) is imported where the table is made
+    import pandas as pd
 
 STAFF_COLUMNS = (
     "community_id",
@@ -43,6 +44,8 @@ def staff_paid_wan(c: CommunityResult) -> dict[str, float]:
 
 def staff_table(plan: Plan) -> pd.DataFrame:
     """One row per community (empty without staffing), columns `STAFF_COLUMNS`."""
+    import pandas as pd
+
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
