@@ -44,6 +44,37 @@ class OptionResult:
     running_cost: float
     cost: float
     funding: dict[str, float]
+    # With years: the year it starts, the year its area counts from, and who pays what in
+    # each year ({year: {source: 万元}}).
+    start_year: int | None = None
+    ready_year: int | None = None
+    paid_by_year: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """One planning year: what the plan spends in it (routes' cash and staff), and at its end
+    the communities meeting their target, the m2 short and the posts short."""
+
+    year: int
+    cost: float
+    communities_meeting_target: int
+    shortfall_m2: float
+    posts_short: int | None
+
+
+@dataclass(frozen=True)
+class YearFundingResult:
+    """Money of one source in one unit and year (万元); budget and left None where the source
+    has no budget for the year (its campaign budget caps it)."""
+
+    source: str
+    source_name: str
+    unit: str
+    year: int
+    budget: float | None
+    used: float
+    left: float | None
 
 
 @dataclass(frozen=True)
@@ -157,6 +188,10 @@ class Plan:
     communities_meeting_both: int | None = None
     # The order of the objective and each measure's value in this plan (empty: no plan).
     objective: dict[str, Any] = field(default_factory=dict)
+    # With years (None without): the years, the plan year by year, the money by year.
+    years: tuple[int, ...] | None = None
+    by_year: tuple[YearResult, ...] = ()
+    funding_by_year: tuple[YearFundingResult, ...] = ()
 
     @classmethod
     def without_plan(
@@ -197,6 +232,9 @@ class Plan:
             "posts_short": self.posts_short,
             "communities_meeting_both": self.communities_meeting_both,
             "objective": self.objective,
+            "years": None if self.years is None else list(self.years),
+            "by_year": [asdict(y) for y in self.by_year],
+            "funding_by_year": [asdict(f) for f in self.funding_by_year],
             "communities": [asdict(c) for c in self.community_results],
             "funding": [asdict(f) for f in self.funding_results],
             "solver": asdict(self.solver),

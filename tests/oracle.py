@@ -26,6 +26,7 @@ from typing import Any, TypedDict
 import highspy
 import numpy as np
 from oracle_staff import STAFF_RULES, check_staff, pays_for, staff_money
+from oracle_years import YEAR_RULES, check_years
 
 OPTION_KINDS = (
     "allocate_build",
@@ -85,6 +86,7 @@ RULES: dict[str, str] = {
     "sources (general money of county scope)",
 }
 RULES.update(STAFF_RULES)
+RULES.update(YEAR_RULES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +345,7 @@ def check_plan(
     kinds = {gid: g["kind"] for gid, g in scenario["groups"].items()}
     staff = check_staff(raw_scenario, plan, kinds, problems.add, lambda a, b: _close(a, b, tol))
     used = _check_budgets(scenario, figures, problems, tol, staff)
+    check_years(raw_scenario, plan, lambda s, kind: kind in pays_for(s), problems.add)
     _check_funding_table(scenario, plan["funding"], used, problems, tol)
     _check_communities(scenario, rows, figures, problems, tol)
     _check_totals(scenario, plan, figures, problems, tol)

@@ -44,6 +44,10 @@ ORACLE_TAG = {
     "staff_paid": "staff-paid",
     "pay_rise": "pay-rise",
     "meets_both": "communities-meeting-both",
+    "start_year": "start-year",
+    "paid_by_year": "paid-by-year",
+    "budget_by_year": "budget-by-year",
+    "due_year": "due-year",
 }
 
 

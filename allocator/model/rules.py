@@ -15,12 +15,10 @@ Variables are labels: ("y", option) chosen, ("x", option) m2 added, ("f", option
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from allocator.model.families import (
-    Column,
     area_when_chosen_rules,
     budget_linking,
     budget_rules,
@@ -46,6 +44,7 @@ from allocator.model.families import (
     paid_rules,
     target_rules,
 )
+from allocator.model.family import Family, Role
 from allocator.model.measures import (
     communities_meeting_both_terms,
     communities_meeting_terms,
@@ -54,50 +53,10 @@ from allocator.model.measures import (
     total_cost_terms,
     weighted_shortfall_terms,
 )
-from allocator.model.staff_rules import (
-    both_columns,
-    dispatch_pool_rules,
-    meets_both_rules,
-    pay_rise_rules,
-    post_quota_rules,
-    recruit_limit_rules,
-    staff_columns,
-    staff_linking,
-    staff_paid_rules,
-    staff_target_rules,
-)
+from allocator.model.staff_rules import STAFF_FAMILIES
 from allocator.model.terms import Instance, Layout, Var
+from allocator.model.years import YEAR_FAMILIES
 from allocator.scenario.schema import Community, Scenario
-
-
-class Role(StrEnum):
-    """What a family is to the analyses."""
-
-    DECISION = "decision"  # a rule a planner sets: the conflict search may drop it
-    STRUCTURE = "structure"  # part of what the variables mean: never dropped
-
-
-@dataclass(frozen=True)
-class Family:
-    """One kind of rule: its equation, its words, and how the analyses treat it."""
-
-    name: str
-    equation: str
-    summary: str  # one line, for docs/model.md
-    instances: Callable[[Layout], Iterator[Instance]]
-    role: Role = Role.DECISION
-    drop_rank: int = 0  # conflict search: lower ranks are dropped first
-    # The rows that may hold routes of several groups (the decomposition shares them out):
-    # their limits by (family, id), from the scenario alone.
-    linking: Callable[[Scenario], dict[tuple[str, str], float]] | None = None
-    repairable_with_money: bool = False  # may the diagnosis price more of its right-hand side?
-    # For the rules on which routes a community may combine: may these routes (ids) be taken
-    # together? The sets formulation and the diagnosis enumerate combinations with it.
-    allows: Callable[[Community, frozenset[str]], bool] | None = None
-    # Columns of its own that the family's rows use (binaries of a measure), made by both
-    # formulations alongside those of `allocator.model.families.columns`.
-    columns: Callable[[Layout], Iterator[Column]] | None = None
-
 
 FAMILIES: tuple[Family, ...] = (
     Family(
@@ -231,65 +190,8 @@ FAMILIES: tuple[Family, ...] = (
         role=Role.STRUCTURE,
         columns=meets_columns,
     ),
-    # --- staffing (`allocator.model.staff`), only for a scenario with `staffing` ---------------
-    Family(
-        "staff_target",
-        "(21)",
-        "posts_short_c + sum_k posts_ck >= posts_target_c - posts_now_c, k in add_post (增编), "
-        "dispatch (下派, 0 or 1), recruit (招聘); whole posts",
-        staff_target_rules,
-        role=Role.STRUCTURE,
-        columns=staff_columns,
-    ),
-    Family(
-        "post_quota",
-        "(22)",
-        "sum_c posts_c,add_post <= quota: the county's quota of added posts",
-        post_quota_rules,
-        drop_rank=12,
-        linking=staff_linking("post_quota", "add_post", "quota"),
-    ),
-    Family(
-        "dispatch_pool",
-        "(23)",
-        "sum_c posts_c,dispatch <= pool: first secretaries the county can send",
-        dispatch_pool_rules,
-        drop_rank=13,
-        linking=staff_linking("dispatch_pool", "dispatch", "pool"),
-    ),
-    Family(
-        "recruit_limit",
-        "(24)",
-        "sum_c posts_c,recruit <= most: recruits over the campaign",
-        recruit_limit_rules,
-        drop_rank=14,
-        linking=staff_linking("recruit_limit", "recruit", "most"),
-    ),
-    Family(
-        "staff_paid",
-        "(25)",
-        "sum_s fs_cks = H * cost_per_post_year_k * posts_ck: added posts and recruits are paid "
-        "in full by sources that pay for their kind",
-        staff_paid_rules,
-        role=Role.STRUCTURE,
-    ),
-    Family(
-        "pay_rise",
-        "(26)",
-        "sum_s fs_c,pay_rise,s = H * rise_c * (posts_now_c + posts_c,add_post + posts_c,recruit): "
-        "the pay rise of every cadre in post is paid, committed for those in post now",
-        pay_rise_rules,
-        drop_rank=15,
-    ),
-    Family(
-        "meets_both",
-        "(27)",
-        "shortfall_c <= target_c (1 - both_c), posts_short_c <= gap_c (1 - both_c): a community "
-        "meets both standards only with no m2 and no post short (when the objective counts them)",
-        meets_both_rules,
-        role=Role.STRUCTURE,
-        columns=both_columns,
-    ),
+    *STAFF_FAMILIES,
+    *YEAR_FAMILIES,
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}

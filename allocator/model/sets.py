@@ -71,8 +71,11 @@ def build_matrix(scenario: Scenario) -> Matrix:
 def _build_matrix(scenario: Scenario) -> Matrix:
     m = Matrix(options=[(c, o) for c in scenario.communities for o in c.options])
     m.unit_budgets = {s.id: scenario.units(s) for s in scenario.funding}
-    pooled_sources = [s for s in scenario.funding if is_general_money(s)]
-    option_sources = [s for s in scenario.funding if not is_general_money(s)]
+    # With years, money is paid route by route and year by year (allocator.model.years): none
+    # is pooled per community.
+    pooled = [s for s in scenario.funding if is_general_money(s) and not scenario.years]
+    pooled_sources = pooled
+    option_sources = [s for s in scenario.funding if s not in pooled]
     m.pooled_sources = [s.id for s in pooled_sources]
     first = 0
     for community in scenario.communities:
@@ -128,8 +131,6 @@ def least_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
     return base_area_m2(community, chosen) + sum(
         options[k].area_factor * options[k].min_area_m2 for k in chosen
     )
-
-
 
 
 def _add_community(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from allocator.model.families import Column
+from allocator.model.family import Family, Role
 from allocator.model.staff import (
     both,
     committed_pay_wan,
@@ -188,3 +189,66 @@ def staff_linking(family: str, route: str, field: str):  # noqa: ANN201
         return {} if value is None else {(family, "county"): float(value)}
 
     return limits
+
+
+# The staffing families of the table (`allocator.model.rules.FAMILIES`), equations (21)-(27).
+STAFF_FAMILIES: tuple[Family, ...] = (
+    Family(
+        "staff_target",
+        "(21)",
+        "posts_short_c + sum_k posts_ck >= posts_target_c - posts_now_c, k in add_post (增编), "
+        "dispatch (下派, 0 or 1), recruit (招聘); whole posts",
+        staff_target_rules,
+        role=Role.STRUCTURE,
+        columns=staff_columns,
+    ),
+    Family(
+        "post_quota",
+        "(22)",
+        "sum_c posts_c,add_post <= quota: the county's quota of added posts",
+        post_quota_rules,
+        drop_rank=12,
+        linking=staff_linking("post_quota", "add_post", "quota"),
+    ),
+    Family(
+        "dispatch_pool",
+        "(23)",
+        "sum_c posts_c,dispatch <= pool: first secretaries the county can send",
+        dispatch_pool_rules,
+        drop_rank=13,
+        linking=staff_linking("dispatch_pool", "dispatch", "pool"),
+    ),
+    Family(
+        "recruit_limit",
+        "(24)",
+        "sum_c posts_c,recruit <= most: recruits over the campaign",
+        recruit_limit_rules,
+        drop_rank=14,
+        linking=staff_linking("recruit_limit", "recruit", "most"),
+    ),
+    Family(
+        "staff_paid",
+        "(25)",
+        "sum_s fs_cks = H * cost_per_post_year_k * posts_ck: added posts and recruits are paid "
+        "in full by sources that pay for their kind",
+        staff_paid_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "pay_rise",
+        "(26)",
+        "sum_s fs_c,pay_rise,s = H * rise_c * (posts_now_c + posts_c,add_post + posts_c,recruit): "
+        "the pay rise of every cadre in post is paid, committed for those in post now",
+        pay_rise_rules,
+        drop_rank=15,
+    ),
+    Family(
+        "meets_both",
+        "(27)",
+        "shortfall_c <= target_c (1 - both_c), posts_short_c <= gap_c (1 - both_c): a community "
+        "meets both standards only with no m2 and no post short (when the objective counts them)",
+        meets_both_rules,
+        role=Role.STRUCTURE,
+        columns=both_columns,
+    ),
+)

@@ -15,6 +15,7 @@ from typing import Any
 
 from allocator.errors import Problem
 from allocator.scenario.staffing import check_staffing
+from allocator.scenario.years import check_years
 from allocator.scenario.words import ID, with_codes
 
 Loc = tuple[str | int, ...]
@@ -31,6 +32,7 @@ def check_references(data: dict[str, Any]) -> list[Problem]:
         *check_options(data),
         *check_funding(data),
         *check_staffing(data),
+        *check_years(data),
     ]
 
 

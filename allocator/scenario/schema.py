@@ -46,6 +46,7 @@ from allocator.scenario.numbers import (
 )
 from allocator.scenario.pays_for import OPTION_KINDS, PaysFor
 from allocator.scenario.staffing import Staffing
+from allocator.scenario.years import Lag, PlanYear, unset_new_fields
 from allocator.scenario.words import ID_PATTERN, check_id, word, written_forms, yes_no
 
 # Codes, each also taken in the planners' words of allocator.labels (加高改造, 镇, 县, 选定, 是).
@@ -106,6 +107,13 @@ class Option(_Entry):
         (), description="Options of the same community not allowed with this one."
     )
     locked: Locked | None = Field(None, description="A decision already taken.")
+    # With `years` (allocator.scenario.years): when the route may start and when it is ready.
+    earliest_start: PlanYear | None = Field(None, description="First year it may start.")
+    latest_start: PlanYear | None = Field(None, description="Last year it may start.")
+    ready_after: Lag | None = Field(
+        None, description="Years from its start until its area counts (default by kind: a "
+        "new building or a storey 1, the other routes 0).",
+    )
 
 
 class TargetRule(_Entry):
@@ -169,6 +177,9 @@ class Community(_Entry):
     posts_target: PostCount | None = Field(
         None, description="Posts to reach (default: staffing.posts_target, 7)."
     )
+    due_year: PlanYear | None = Field(
+        None, description="With `years`: the target must be met by the end of this year."
+    )
 
     @field_validator("target_area_m2", mode="before")
     @classmethod
@@ -225,6 +236,12 @@ class FundingSource(_Entry):
     max_share: Share = 1.0
     max_per_option: Money | None = None
     max_options_funded: FundedCount | None = None
+    budget_by_year: dict[PlanYear, Money] | None = Field(
+        None, description="With `years`: the most each unit may spend in each year, 万元."
+    )
+    carry_over: YesNo = Field(
+        False, description="With budget_by_year: money left in a year may be spent later."
+    )
 
 
 class Variant(_Entry):
@@ -269,6 +286,10 @@ class Scenario(_Entry):
     name: str
     description: str = ""
     horizon_years: Years = 1
+    years: tuple[PlanYear, ...] | None = Field(
+        None, description="年度 The planning years, e.g. [2024, 2025, 2026]: routes get a start "
+        "year, money a budget per year. Without it, one period.",
+    )
     defaults: Defaults = Defaults()
     groups: tuple[Group, ...] = ()
     communities: tuple[Community, ...]
@@ -410,15 +431,6 @@ class Scenario(_Entry):
             return COUNTY_UNIT
         return community.group if source.scope == "group" else community.id
 
-    def _unstaffed(self) -> Any:
-        """The staffing fields of a file without them, left out of the hash: a file from before
-        staffing keeps its hash."""
-        if self.staffing is not None or any(
-            c.posts_now is not None or c.posts_target is not None for c in self.communities
-        ):
-            return None
-        return {"staffing": True, "communities": {"__all__": {"posts_now", "posts_target"}}}
-
     def posts_target(self, community: Community) -> int:
         """The posts `community` should have: its own target, else the staffing default."""
         if community.posts_target is not None:
@@ -429,7 +441,7 @@ class Scenario(_Entry):
         """Hash of the validated content: the same scenario gives the same hash."""
         owner, digest = self._sha256
         if owner != id(self):  # computed once per object; a model_copy computes its own
-            text = self.model_dump_json(exclude=self._unstaffed())
+            text = self.model_dump_json(exclude=unset_new_fields(self))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             self._sha256 = (id(self), digest)
         return digest

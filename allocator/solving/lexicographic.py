@@ -11,19 +11,16 @@ import pulp
 
 from allocator.model.closeness import Previous, changes, previous_of
 from allocator.model.costs import payer_rank, stage_gap
-from allocator.model.measures import is_county_money
 from allocator.model.reference import Model, build_model, measure_expression
 from allocator.model.rules import DEFAULT_OBJECTIVE, MEASURE, objective_of
 from allocator.plan import (
     CommunityResult,
-    FundingResult,
-    OptionResult,
     Plan,
     SolverInfo,
     StageResult,
     Status,
 )
-from allocator.scenario.schema import Option, Scenario
+from allocator.scenario.schema import Scenario
 from allocator.solving import cbc, highs
 from allocator.solving.pulp_stages import (
     KEEP_ROW,
@@ -32,22 +29,21 @@ from allocator.solving.pulp_stages import (
     kept_room_of,
     settle_payers,
 )
+from allocator.solving.readback import community_results, funding_results, plan_measures, rounded
 from allocator.solving.replan import closeness_expression
-from allocator.solving.staff_readback import staff_result
 from allocator.solving.status import StageRun, StageStatus
+from allocator.solving.years_readback import plan_years
 from allocator.version import __version__
 
 if TYPE_CHECKING:
     from allocator.solving.direct import Readout
 
 DEFAULT_GAP = 1e-6
-_DIGITS = 6
 SETS_FROM_COMMUNITIES = 100
 # From this size, and for gaps the relaxation can prove, decomposition by group
 # (allocator.solving.decompose): one MIP of everything spends minutes in its first relaxation.
 DECOMPOSE_FROM = 3000
 DECOMPOSE_GAP = 2e-5
-_MEETS_M2 = 1e-4
 SOLVERS = ("highs", "cbc")
 _PLAN_STATUS = {
     StageStatus.INFEASIBLE: Status.INFEASIBLE,
@@ -102,8 +98,10 @@ def solve(
 
         options: dict[str, Any] = {"gap": gap, "time_limit": time_limit, "began": began}
         # The decomposition solves today's order only (W, then C), without a plan to keep to
-        # and without staff (whose county-wide quota and pool it does not share out yet).
-        plain = scenario.objective is None and previous is None and scenario.staffing is None
+        # and without staff or years (whose county-wide quota, pool and yearly budgets it does
+        # not share out yet).
+        plain = previous is None and scenario.objective is None
+        plain = plain and scenario.staffing is None and not scenario.years
         if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP and plain:
             from allocator.solving.decompose import solve_decomposed
 
@@ -298,52 +296,28 @@ def _plan_from(
     if not status.has_plan:
         audit = audit_record(scenario, info)
         return Plan.without_plan(scenario.name, status, info, scenario.sha256(), audit)
-    communities = _community_results(model)
+    communities = community_results(model)
     if previous is not None:
         info = _with_changes(info, previous, communities)
-    measures = _measures(scenario, communities)
+    measures = plan_measures(scenario, communities)
     return Plan(
         scenario=scenario.name,
         status=status,
         total_cost=measures["total_cost"],
-        total_shortfall_m2=_round(sum(c.shortfall_m2 for c in communities)),
+        total_shortfall_m2=rounded(sum(c.shortfall_m2 for c in communities)),
         weighted_shortfall=measures["weighted_shortfall"],
         communities_meeting_target=measures["communities_meeting"],
         county_money_used=measures["county_money"],
         community_results=communities,
-        funding_results=_funding_results(model, communities),
+        funding_results=funding_results(model, communities),
         solver=info,
         input_sha256=scenario.sha256(),
         audit=audit_record(scenario, info),
         posts_short=measures.get("posts_short"),
         communities_meeting_both=measures.get("communities_meeting_both"),
         objective={"order": list(objective_of(scenario)), "values": measures},
+        **plan_years(scenario, communities),
     )
-
-
-def _measures(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
-    """Every measure an objective may order, as the plan read back has it (the staff ones only
-    for a scenario with staffing)."""
-    priority = {c.id: c.priority for c in scenario.communities}
-    measures: dict[str, Any] = {
-        "communities_meeting": sum(c.meets_target for c in communities),
-        "weighted_shortfall": _round(sum(c.shortfall_m2 * priority[c.id] for c in communities)),
-        "total_cost": _round(sum(c.cost + c.staff_cost for c in communities)),
-        "county_money": _county_money(scenario, communities),
-    }
-    if scenario.staffing is not None:
-        short = [c.posts.short if c.posts else 0 for c in communities]
-        measures["posts_short"] = sum(short)
-        measures["communities_meeting_both"] = sum(
-            c.meets_target and not lacking for c, lacking in zip(communities, short, strict=True)
-        )
-    return measures
-
-
-def _county_money(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> float:
-    """K of (19): what the plan spends of the county's own money (万元)."""
-    county = {s.id for s in scenario.funding if is_county_money(s)}
-    return _round(sum(v for c in communities for s, v in c.paid_wan().items() if s in county))
 
 
 def _with_changes(
@@ -383,111 +357,3 @@ def audit_record(scenario: Scenario, info: SolverInfo) -> dict[str, Any]:
         "allocator_version": __version__,
         "pulp_version": pulp.__version__,
     }
-
-
-def _community_results(model: Model | Readout) -> tuple[CommunityResult, ...]:
-    """Read the chosen options and recompute every figure from the scenario's own numbers."""
-    chosen_by_community, replaced = _chosen_options(model)
-    group_names = {g.id: g.name for g in model.scenario.groups}
-    results = []
-    for community in model.scenario.communities:
-        options = tuple(chosen_by_community.get(community.id, []))
-        existing = 0.0 if community.id in replaced else community.existing_area_m2
-        final = _round(existing + sum(o.counted_area_m2 for o in options))
-        shortfall = _round(max(community.target_area_m2 - final, 0.0))
-        # The solver's own tolerance can leave a few 1e-5 m2 of a target unmet: shown as it
-        # is (the figures must add up), and within _MEETS_M2 the target counts as met.
-        results.append(
-            CommunityResult(
-                id=community.id,
-                name=community.name,
-                group=community.group,
-                group_name=group_names[community.group],
-                existing_area_m2=community.existing_area_m2,
-                target_area_m2=community.target_area_m2,
-                final_area_m2=final,
-                shortfall_m2=shortfall,
-                meets_target=shortfall <= _MEETS_M2,
-                must_meet=community.must_meet,
-                cost=_round(sum(o.cost for o in options)),
-                options=options,
-                **staff_result(model.scenario, community, getattr(model, "extra", {})),
-            )
-        )
-    return tuple(results)
-
-
-def _chosen_options(model: Model | Readout) -> tuple[dict[str, list[OptionResult]], set[str]]:
-    """The chosen options of each community, and the communities whose existing area a chosen
-    option replaces."""
-    chosen_by_community: dict[str, list[OptionResult]] = {}
-    replaced: set[str] = set()
-    money_of: dict[int, list[tuple[str, pulp.LpVariable]]] = {}
-    for (i, source_id), f in model.funding.items():
-        money_of.setdefault(i, []).append((source_id, f))
-    for i, (community, option) in enumerate(model.options):
-        if (model.chosen[i].varValue or 0.0) < 0.5:
-            continue
-        result = _option_result(
-            option, model.area[i].varValue, money_of.get(i, []), model.scenario.horizon_years
-        )
-        if result is None:
-            continue
-        if option.replaces_existing:
-            replaced.add(community.id)
-        chosen_by_community.setdefault(community.id, []).append(result)
-    return chosen_by_community, replaced
-
-
-def _option_result(
-    option: Option, area_value: float | None, money: list[tuple[str, Any]], years: float
-) -> OptionResult | None:
-    """A chosen option's figures from its area; None when it is chosen in name only (adds
-    nothing, costs nothing, replaces nothing and is not locked in)."""
-    area = _round(min(max(area_value or 0.0, 0.0), option.max_area_m2))
-    capital = _round(option.fixed_cost + option.cost_per_m2 * area)
-    running = _round(years * (option.annual_cost + option.annual_cost_per_m2 * area))
-    if area == 0 and capital + running == 0:
-        if not option.replaces_existing and option.locked != "chosen":
-            return None
-    funding = {
-        source_id: amount for source_id, f in money if (amount := _round(f.varValue or 0.0)) > 0
-    }
-    return OptionResult(
-        option.id,
-        option.kind,
-        area,
-        _round(option.area_factor * area),
-        capital,
-        running,
-        _round(capital + running),
-        funding,
-    )
-
-
-def _funding_results(
-    model: Model | Readout, communities: tuple[CommunityResult, ...]
-) -> tuple[FundingResult, ...]:
-    scenario = model.scenario
-    by_id = {c.id: c for c in scenario.communities}
-    used: dict[tuple[str, str], float] = {}
-    sources = {s.id: s for s in scenario.funding}
-    for result in communities:
-        for source_id, amount in result.paid_wan().items():
-            unit = scenario.unit_of(sources[source_id], by_id[result.id])
-            used[(source_id, unit)] = used.get((source_id, unit), 0.0) + amount
-    rows = []
-    for source in scenario.funding:
-        for unit, budget in model.unit_budgets[source.id].items():
-            spent = _round(used.get((source.id, unit), 0.0))
-            rows.append(
-                FundingResult(source.id, source.name, unit, budget, spent, _round(budget - spent))
-            )
-    return tuple(rows)
-
-
-def _round(value: float) -> float:
-    """To 1e-6, and to 1e-3 when within 1e-5 of it: 449.999997 m2 is solver noise for 450."""
-    fine, coarse = round(value, _DIGITS), round(value, 3)
-    rounded = coarse if abs(fine - coarse) <= 1e-5 else fine
-    return 0.0 if rounded == 0 else rounded

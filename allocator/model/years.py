@@ -1,0 +1,252 @@
+"""The years of the plan (`allocator.scenario.years` for the format): rule families (28)-(31)
+of `allocator.model.rules`, only for a scenario with `years`.
+
+Variables, per route o and year t it may start in: start_ot in {0, 1} (o starts in t),
+xs_ot >= 0 (m2 of o, started in t); per route, source and year: fy_ost >= 0 万元 s pays in
+year t towards o's cash that year. The cash of o in year t is its one-off cost if it starts
+then and its running cost (rent) in every year from its start:
+    cash_ot = fixed_o start_ot + cost_per_m2_o xs_ot
+              + annual_o sum_{t' <= t} start_ot' + annual_per_m2_o sum_{t' <= t} xs_ot'.
+Staff (`allocator.model.staff`) are in post from the first year: each year pays 1/H of their
+money (H = horizon_years, the years every per-year cost is counted over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from allocator.model.families import Column
+from allocator.model.family import Family, Role
+from allocator.model.staff import fs, staff_money
+from allocator.model.terms import (
+    Instance,
+    Layout,
+    Route,
+    Row,
+    Sense,
+    Var,
+    f,
+    name_of,
+    short,
+    x,
+    y,
+)
+from allocator.scenario.schema import COUNTY_UNIT, FundingSource, Option, Scenario
+from allocator.scenario.years import ready_after, start_years
+
+
+def start(option: Option, year: int) -> Var:
+    return ("start", option.id, str(year))
+
+
+def xs(option: Option, year: int) -> Var:
+    return ("xs", option.id, str(year))
+
+
+def fy(option: Option, source: FundingSource, year: int) -> Var:
+    return ("fy", option.id, source.id, str(year))
+
+
+def cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
+    """cash_ot: what route o costs in `year`, over its start and area columns."""
+    o = route.option
+    terms: list[tuple[Var, float]] = []
+    for t in start_years(scenario, o):
+        if t > year:
+            continue
+        fixed = o.fixed_cost if t == year else 0.0
+        per_m2 = o.cost_per_m2 if t == year else 0.0
+        terms += [(start(o, t), fixed + o.annual_cost), (xs(o, t), per_m2 + o.annual_cost_per_m2)]
+    return [(label, coef) for label, coef in terms if coef]
+
+
+def capital_cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
+    """The one-off cost of route o in `year`: only if it may start, and starts, then."""
+    o = route.option
+    if year not in start_years(scenario, o):
+        return []
+    terms = [(start(o, year), o.fixed_cost), (xs(o, year), o.cost_per_m2)]
+    return [(label, coef) for label, coef in terms if coef]
+
+
+def year_columns(layout: Layout) -> Iterator[Column]:
+    """start_ot, xs_ot and fy_ost, with years only."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    for r in layout.routes:
+        o = r.option
+        for t in start_years(scenario, o):
+            yield Column(start(o, t), 0.0, 1.0, True)
+            yield Column(xs(o, t), 0.0, o.max_area_m2)
+        for s in r.payers:
+            for t in scenario.years:
+                yield Column(fy(o, s, t), 0.0, _most_cash(r, scenario))
+
+
+def _most_cash(route: Route, scenario: Scenario) -> float:
+    o = route.option
+    return o.fixed_cost + o.annual_cost + (o.cost_per_m2 + o.annual_cost_per_m2) * o.max_area_m2
+
+
+def start_year_rules(layout: Layout) -> Iterator[Instance]:
+    """(28) sum_t start_ot = y_o, sum_t xs_ot = x_o, xs_ot <= max_area_o start_ot."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    for r in layout.routes:
+        o = r.option
+        years = start_years(scenario, o)
+        rows = [
+            Row(name_of("start", o.id), (*((start(o, t), 1.0) for t in years), (y(o), -1.0)),
+                Sense.EQ, 0.0),
+            Row(name_of("start_area", o.id), (*((xs(o, t), 1.0) for t in years), (x(o), -1.0)),
+                Sense.EQ, 0.0),
+            *(Row(name_of("start_area", o.id, str(t)),
+                  ((xs(o, t), 1.0), (start(o, t), -o.max_area_m2)), Sense.LE, 0.0)
+              for t in years),
+        ]  # fmt: skip
+        text = f"{r.label} starts in one year of {years or 'none'} (ready by the last year)"
+        yield Instance("start_year", (o.id,), (*r.loc, "earliest_start"), text, rows=tuple(rows),
+                       community=r.community.id, option=o.id)  # fmt: skip
+
+
+def paid_by_year_rules(layout: Layout) -> Iterator[Instance]:
+    """(29) sum_s fy_ost = cash_ot each year; sum_t fy_ost <= f_os (a source pays in the years
+    at most its part of the route's money); capital-only money pays one-off costs only."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    for r in layout.routes:
+        o = r.option
+        rows = []
+        for t in scenario.years:
+            cash = [(label, -coef) for label, coef in cash_terms(r, t, scenario)]
+            money = [(fy(o, s, t), 1.0) for s in r.payers]
+            rows.append(Row(name_of("paid_in", o.id, str(t)), tuple(money + cash), Sense.EQ, 0.0))
+            for s in r.payers:
+                if s.capital_only:
+                    capital = [(lb, -c) for lb, c in capital_cash_terms(r, t, scenario)]
+                    terms = ((fy(o, s, t), 1.0), *capital)
+                    rows.append(Row(name_of("capital_in", o.id, s.id, str(t)), terms, Sense.LE, 0))
+        for s in r.payers:
+            terms = (*((fy(o, s, t), 1.0) for t in scenario.years), (f(o, s), -1.0))
+            rows.append(Row(name_of("paid_years", o.id, s.id), terms, Sense.LE, 0.0))
+        yield Instance("paid_by_year", (o.id,), r.loc, f"{r.label} is paid year by year",
+                       rows=tuple(rows), community=r.community.id, option=o.id)  # fmt: skip
+
+
+def budget_by_year_rules(layout: Layout) -> Iterator[Instance]:
+    """(30) per source with budget_by_year, unit u and year t: what u spends in t (routes' cash
+    and 1/H of staff money) <= the year's budget; with carry_over, cumulatively."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    staff = list(staff_money(layout))
+    years_h = scenario.horizon_years
+    for si, s in enumerate(scenario.funding):
+        if not s.budget_by_year:
+            continue
+        spent: dict[str, dict[int, list[tuple[Var, float]]]] = {}
+        for r in layout.routes:
+            if s in r.payers:
+                unit = scenario.unit_of(s, r.community)
+                for t in scenario.years:
+                    spent.setdefault(unit, {}).setdefault(t, []).append((fy(r.option, s, t), 1.0))
+        for c, kind, payer, unit in staff:
+            if payer is s:
+                share = (fs(c, kind, s), 1 / years_h)
+                for t in scenario.years:
+                    spent.setdefault(unit, {}).setdefault(t, []).append(share)
+        for unit, by_year in spent.items():
+            rows, so_far, budget = [], [], 0.0
+            for t in scenario.years:
+                amount = s.budget_by_year.get(t, 0.0)
+                if s.carry_over:
+                    so_far += by_year.get(t, [])
+                    budget += amount
+                    terms, rhs = tuple(so_far), budget
+                else:
+                    terms, rhs = tuple(by_year.get(t, [])), amount
+                if terms:
+                    rows.append(Row(name_of("budget_in", s.id, unit, str(t)), terms, Sense.LE, rhs))
+            where = "" if unit == COUNTY_UNIT else f" for {unit}"
+            carry = ", money left carried over" if s.carry_over else ""
+            text = f"{s.name} ({s.id}) has {dict(s.budget_by_year)} 万元 a year{where}{carry}"
+            yield Instance("budget_by_year", (s.id, unit), ("funding", si, "budget_by_year"), text,
+                           rows=tuple(rows), source=s.id, unit=unit)  # fmt: skip
+
+
+def due_year_rules(layout: Layout) -> Iterator[Instance]:
+    """(31) a community with due_year d reaches its target with the area ready by d:
+    sum_o af_o sum_{t + lag_o <= d} xs_ot - existing_c sum_{o replacing} sum_{t + lag_o <= d}
+    start_ot >= target_c - existing_c."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    routes_of: dict[str, list[Route]] = {}
+    for r in layout.routes:
+        routes_of.setdefault(r.community.id, []).append(r)
+    for ci, c in enumerate(scenario.communities):
+        if c.due_year is None:
+            continue
+        terms: list[tuple[Var, float]] = []
+        for r in routes_of.get(c.id, []):
+            o = r.option
+            for t in start_years(scenario, o):
+                if t + ready_after(o) <= c.due_year:
+                    terms.append((xs(o, t), o.area_factor))
+                    if o.replaces_existing and c.existing_area_m2:
+                        terms.append((start(o, t), -c.existing_area_m2))
+        rhs = c.target_area_m2 - c.existing_area_m2
+        if not terms and rhs <= 0:
+            continue
+        terms = terms or [(short(c), 0.0)]  # no route ready in time: the row cannot hold
+        row = Row(name_of("due", c.id), tuple(terms), Sense.GE, rhs)
+        text = f"{c.name} ({c.id}) must reach {c.target_area_m2:g} m2 by the end of {c.due_year}"
+        yield Instance("due_year", (c.id,), ("communities", ci, "due_year"), text, rows=(row,),
+                       community=c.id)  # fmt: skip
+
+
+def budget_by_year_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """No yearly row is shared out by the decomposition (it solves files without years)."""
+    return {}
+
+
+# The years' families of the table (`allocator.model.rules.FAMILIES`), equations (28)-(31).
+YEAR_FAMILIES: tuple[Family, ...] = (
+    Family(
+        "start_year",
+        "(28)",
+        "sum_t start_ot = y_o, sum_t xs_ot = x_o, xs_ot <= max_area_o start_ot: a route taken "
+        "starts in one year of its window, ready (ready_after years on) by the last year",
+        start_year_rules,
+        role=Role.STRUCTURE,
+        columns=year_columns,
+    ),
+    Family(
+        "paid_by_year",
+        "(29)",
+        "sum_s fy_ost = cash_ot (one-off cost in the start year, rent every year from it); "
+        "sum_t fy_ost <= f_os; capital-only money pays one-off costs only",
+        paid_by_year_rules,
+        role=Role.STRUCTURE,
+    ),
+    Family(
+        "budget_by_year",
+        "(30)",
+        "sum_o fy_ost + sum_ck fs_cks / H <= budget_by_year_st for each unit and year (with "
+        "carry_over: summed over the years so far)",
+        budget_by_year_rules,
+        drop_rank=16,
+        repairable_with_money=False,
+    ),
+    Family(
+        "due_year",
+        "(31)",
+        "the area ready by a community's due_year reaches its target (xs_ot with t + "
+        "ready_after_o <= due_year)",
+        due_year_rules,
+        drop_rank=17,
+    ),
+)

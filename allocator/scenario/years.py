@@ -1,0 +1,133 @@
+"""The years of a campaign in the format: the planning years, a route's start window and the
+years until it is ready, a community's due year, and budgets per year.
+
+`years: [2024, 2025, 2026]` makes the plan choose a start year for every route it takes. A
+route may start from `earliest_start` to `latest_start` (default: any planning year), and its
+area counts `ready_after` years after its start (default by kind: a new building or an added
+storey 1, every other route 0); a route must be ready by the last planning year. Its one-off
+cost is paid in its start year, its running cost (rent) in every year from its start. A
+community with `due_year` must reach its target by the end of that year; `must_meet` without
+one means by the last year. A source's `budget_by_year` caps what each unit of its scope
+spends in each year; with `carry_over`, money left in a year may be spent later. `budget`
+stays the whole campaign's money (rent counted over `horizon_years`, as without years).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from allocator.errors import Problem
+from allocator.scenario.numbers import _NUMBER
+
+# The schema imports this module: a scenario and an option are typed by what is read of them.
+Scenario = Any
+Option = Any
+
+PlanYear = Annotated[int, Field(ge=1900, le=2200), _NUMBER]
+Lag = Annotated[int, Field(ge=0, le=20), _NUMBER]
+READY_AFTER = {"allocate_build": 1, "heighten": 1}  # years from the start; other kinds 0
+
+# Fields added with years and staff: left out of a scenario's hash while unset, so that a file
+# from before them keeps its hash.
+_NEW = {
+    "scenario": ("years", "staffing"),
+    "community": ("posts_now", "posts_target", "due_year"),
+    "option": ("earliest_start", "latest_start", "ready_after"),
+    "funding": ("budget_by_year", "carry_over"),
+}
+
+
+def unset_new_fields(scenario: Scenario) -> dict[str, Any]:
+    """The `exclude` of model_dump for the new fields at their default (None, or False)."""
+
+    def unset(entry: Any, kind: str) -> dict[str, Any]:
+        return {name: True for name in _NEW[kind] if getattr(entry, name) in (None, False)}
+
+    return {
+        **unset(scenario, "scenario"),
+        "communities": {
+            ci: {**unset(c, "community"),
+                 "options": {oi: unset(o, "option") for oi, o in enumerate(c.options)}}
+            for ci, c in enumerate(scenario.communities)
+        },
+        "funding": {si: unset(s, "funding") for si, s in enumerate(scenario.funding)},
+    }  # fmt: skip
+
+
+def year_index(scenario: Scenario) -> dict[int, int]:
+    """Each planning year's place (0 for the first); {0: 0} without years (one period)."""
+    return {year: k for k, year in enumerate(scenario.years or (0,))}
+
+
+def ready_after(option: Option) -> int:
+    """Years from the route's start until its area counts."""
+    if option.ready_after is not None:
+        return option.ready_after
+    return READY_AFTER.get(option.kind, 0)
+
+
+def start_years(scenario: Scenario, option: Option) -> list[int]:
+    """The years route `option` may start in: within its window and ready by the last year."""
+    years = scenario.years or ()
+    if not years:
+        return []
+    last = years[-1]
+    lag = ready_after(option)
+    first_ok = option.earliest_start if option.earliest_start is not None else years[0]
+    last_ok = option.latest_start if option.latest_start is not None else last
+    return [t for t in years if first_ok <= t <= last_ok and t + lag <= last]
+
+
+def check_years(data: dict[str, Any]) -> list[Problem]:
+    """Years in order, once each; every year a route, a community or a budget names is one of
+    them (and is only named with `years`); a route that can start in no year."""
+    years = data.get("years")
+    listed = [y for y in years if isinstance(y, int)] if isinstance(years, list) else []
+    problems = []
+    if listed and (sorted(set(listed)) != listed):
+        problems.append(Problem(("years",), "write each year once, in order: [2024, 2025, 2026]"))
+    known = set(listed)
+    horizon = data.get("horizon_years", 1)
+    if listed and isinstance(horizon, int) and horizon < len(listed):
+        problems.append(
+            Problem(
+                ("horizon_years",),
+                f"is {horizon}, fewer than the {len(listed)} planning years: rent and other "
+                f"costs a year are counted over horizon_years; write horizon_years: "
+                f"{len(listed)} (or more)",
+            )
+        )
+
+    def named(loc: tuple[Any, ...], value: Any) -> None:
+        if value is None or not isinstance(value, int) or isinstance(value, bool):
+            return
+        if not known:
+            problems.append(Problem(loc, "names a year, but the scenario has no `years`: give "
+                                         "years: [first, ..., last] at the top"))  # fmt: skip
+        elif value not in known:
+            problems.append(Problem(loc, f"{value} is not one of the years {listed}"))
+
+    for ci, community in enumerate(_listed(data, "communities")):
+        named(("communities", ci, "due_year"), community.get("due_year"))
+        for oi, option in enumerate(_listed(community, "options")):
+            for field in ("earliest_start", "latest_start"):
+                named(("communities", ci, "options", oi, field), option.get(field))
+    for si, source in enumerate(_listed(data, "funding")):
+        by_year = source.get("budget_by_year")
+        for year in by_year if isinstance(by_year, dict) else ():
+            named(("funding", si, "budget_by_year", year), _as_year(year))
+    return problems
+
+
+def _as_year(key: Any) -> Any:
+    """A year written as a key (`2024:` or `"2024":`) as the number it is."""
+    return int(key) if isinstance(key, str) and key.isdigit() else key
+
+
+def _listed(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        return []
+    return [entry if isinstance(entry, dict) else {} for entry in entries]

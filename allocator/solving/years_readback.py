@@ -1,0 +1,133 @@
+"""The plan year by year, as read back: each route's start year from the solver's values,
+every figure of money and area recomputed from the scenario's own numbers
+(`allocator.model.years`, `allocator.scenario.years`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocator.model.years import fy, start
+from allocator.plan import CommunityResult, OptionResult, YearFundingResult, YearResult
+from allocator.scenario.schema import Option, Scenario
+from allocator.scenario.years import ready_after, start_years
+
+_DIGITS = 6
+_MEETS_M2 = 1e-4
+
+
+def option_years(scenario: Scenario, option: Option, values: dict[Any, Any]) -> dict[str, Any]:
+    """start_year, ready_year and paid_by_year of a chosen route (nothing without years)."""
+    if not scenario.years:
+        return {}
+    begun = [t for t in start_years(scenario, option) if _value(values, start(option, t)) > 0.5]
+    first = begun[0] if begun else None
+    paid: dict[int, dict[str, float]] = {}
+    for source in scenario.funding:
+        for t in scenario.years:
+            amount = round(_value(values, fy(option, source, t)), _DIGITS)
+            if amount > 0:
+                paid.setdefault(t, {})[source.id] = amount
+    return {
+        "start_year": first,
+        "ready_year": None if first is None else first + ready_after(option),
+        "paid_by_year": paid,
+    }
+
+
+def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
+    """The Plan's years, by_year and funding_by_year (nothing without years)."""
+    if not scenario.years:
+        return {}
+    options = {o.id: o for c in scenario.communities for o in c.options}
+    by_year = []
+    for year in scenario.years:
+        cost = sum(_cash(options[o.id], o, year) for c in communities for o in c.options)
+        cost += sum(c.staff_cost for c in communities) / scenario.horizon_years
+        short = [_short_by(c, options, year) for c in communities]
+        posts = [c.posts.short for c in communities if c.posts]
+        by_year.append(
+            YearResult(
+                year=year,
+                cost=round(cost, _DIGITS),
+                communities_meeting_target=sum(s <= _MEETS_M2 for s in short),
+                shortfall_m2=round(sum(short), _DIGITS),
+                posts_short=sum(posts) if scenario.staffing is not None else None,
+            )
+        )
+    return {
+        "years": tuple(scenario.years),
+        "by_year": tuple(by_year),
+        "funding_by_year": _funding_by_year(scenario, communities),
+    }
+
+
+def _cash(option: Option, result: OptionResult, year: int) -> float:
+    """What the chosen route costs in `year`: its one-off cost in its start year, its running
+    cost in every year from its start."""
+    if result.start_year is None or year < result.start_year:
+        return 0.0
+    area = result.area_m2
+    capital = option.fixed_cost + option.cost_per_m2 * area if year == result.start_year else 0.0
+    return capital + option.annual_cost + option.annual_cost_per_m2 * area
+
+
+def _short_by(c: CommunityResult, options: dict[str, Option], year: int) -> float:
+    """m2 the community lacks at the end of `year`: the routes ready by then count (a
+    replacing route takes the existing premises away once it is ready)."""
+    ready = [o for o in c.options if o.ready_year is not None and o.ready_year <= year]
+    replaced = any(options[o.id].replaces_existing for o in ready)
+    area = (0.0 if replaced else c.existing_area_m2) + sum(o.counted_area_m2 for o in ready)
+    return max(0.0, c.target_area_m2 - area)
+
+
+def _funding_by_year(
+    scenario: Scenario, communities: tuple[CommunityResult, ...]
+) -> tuple[YearFundingResult, ...]:
+    by_id = {c.id: c for c in scenario.communities}
+    used: dict[tuple[str, str, int], float] = {}
+    for result in communities:
+        community = by_id[result.id]
+        for option in result.options:
+            for year, paid in option.paid_by_year.items():
+                for sid, amount in paid.items():
+                    unit = scenario.unit_of(_source(scenario, sid), community)
+                    used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + amount
+        for sid, amount in _staff_paid(result).items():  # 1/H of the staff money a year
+            unit = scenario.unit_of(_source(scenario, sid), community)
+            for year in scenario.years or ():
+                share = amount / scenario.horizon_years
+                used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + share
+    rows = []
+    for source in scenario.funding:
+        for unit in scenario.units(source):
+            budget_so_far = used_so_far = 0.0
+            for year in scenario.years or ():
+                spent = round(used.get((source.id, unit, year), 0.0), _DIGITS)
+                budget = (source.budget_by_year or {}).get(year)
+                left = None
+                if budget is not None:
+                    budget_so_far += budget
+                    used_so_far += spent
+                    left = (budget_so_far - used_so_far) if source.carry_over else budget - spent
+                    left = round(left, _DIGITS)
+                rows.append(
+                    YearFundingResult(source.id, source.name, unit, year, budget, spent, left)
+                )
+    return tuple(rows)
+
+
+def _staff_paid(result: CommunityResult) -> dict[str, float]:
+    paid: dict[str, float] = {}
+    for money in result.staff_funding.values():
+        for sid, amount in money.items():
+            paid[sid] = paid.get(sid, 0.0) + amount
+    return paid
+
+
+def _source(scenario: Scenario, source_id: str) -> Any:
+    return next(s for s in scenario.funding if s.id == source_id)
+
+
+def _value(values: dict[Any, Any], label: Any) -> float:
+    value = values.get(label)
+    return (value.varValue or 0.0) if value is not None else 0.0

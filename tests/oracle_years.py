@@ -1,0 +1,203 @@
+"""The independent oracle's checks of the years (part of ``tests/oracle.py``; nothing here
+imports ``allocator``), from the scenario file and the plan's JSON alone.
+
+The rules, as the README states them: with ``years``, every chosen route starts in one of them,
+not before its ``earliest_start`` nor after its ``latest_start``, and is ready ``ready_after``
+years on (default: allocate_build and heighten 1, other kinds 0), by the last year at the
+latest. Its one-off cost is paid in its start year, its running cost in every year from its
+start. Each year's cost of a route is paid in full that year, by sources that pay its kind,
+no source paying over the years more than it pays towards the route; capital-only money pays
+one-off costs only. A source's ``budget_by_year`` caps each unit's spending in each year
+(with ``carry_over``, the spending so far against the budgets so far); staff money counts a
+``horizon_years``-th of itself in every year. A community with ``due_year`` reaches its target
+with the routes ready by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+YEAR_RULES = {
+    "start-year": "a route's start or ready year is outside its window or wrongly computed",
+    "paid-by-year": "a year's cost of a route is not paid in full that year, or a source pays "
+    "over the years more than towards the route, or capital-only money pays rent",
+    "budget-by-year": "a unit spends more in a year than its budget for the year (so far, with "
+    "carry_over), or the money-by-year table disagrees",
+    "due-year": "a community with a due year falls short of its target at the end of it",
+    "by-year": "the plan's year-by-year figures are not what its routes give",
+}
+READY_AFTER = {"allocate_build": 1, "heighten": 1}
+TOL = 1e-5
+
+
+def _get(entry: Mapping[str, Any] | None, key: str, default: Any) -> Any:
+    value = (entry or {}).get(key)
+    return default if value is None else value
+
+
+def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add: Any) -> None:
+    """Every years rule of ``plan``; ``pays(source, kind)`` says whether a raw source pays for a
+    kind, ``add(rule, message)`` records a violation."""
+    years = raw.get("years")
+    rows = {row["id"]: row for row in plan["communities"]}
+    if not years:
+        for row in plan["communities"]:
+            for option in row["options"]:
+                if option.get("start_year") is not None or option.get("paid_by_year"):
+                    add("start-year", f"{option['id']}: a year in a plan without years")
+        return
+    horizon = int(_get(raw, "horizon_years", 1))
+    sources = {s["id"]: s for s in raw.get("funding", [])}
+    spent: dict[tuple[str, str, int], float] = {}
+    areas: dict[str, dict[int, float]] = {}  # community -> year -> m2 ready by its end
+    for community in raw["communities"]:
+        row = rows.get(community["id"])
+        if row is None:
+            continue
+        raws = {o["id"]: o for o in community.get("options", [])}
+        ready_area, replaced_by = {y: 0.0 for y in years}, {y: False for y in years}
+        for chosen in row["options"]:
+            option = raws.get(chosen["id"])
+            if option is None:
+                continue
+            start = _check_start(option, chosen, years, add)
+            if start is None:
+                continue
+            lag = _get(option, "ready_after", READY_AFTER.get(option["kind"], 0))
+            area = float(chosen["area_m2"])
+            for y in years:
+                if y >= start + lag:
+                    ready_area[y] += _get(option, "area_factor", 1.0) * area
+                    replaced_by[y] = replaced_by[y] or bool(option.get("replaces_existing"))
+            _check_cash(option, chosen, start, years, sources, pays, add)
+            for y, paid in _paid(chosen).items():
+                for sid, amount in paid.items():
+                    unit = _unit(sources.get(sid), community)
+                    spent[(sid, unit, y)] = spent.get((sid, unit, y), 0.0) + amount
+        for paid in (row.get("staff_funding") or {}).values():
+            for sid, amount in paid.items():
+                for y in years:
+                    key = (sid, _unit(sources.get(sid), community), y)
+                    spent[key] = spent.get(key, 0.0) + float(amount) / horizon
+        target = float(row["target_area_m2"])
+        existing = float(community.get("existing_area_m2", 0))
+        area_by = {y: (0.0 if replaced_by[y] else existing) + ready_area[y] for y in years}
+        due = community.get("due_year")
+        if due is not None and due in area_by and area_by[due] < target - 1e-4:
+            add("due-year", f"{community['id']}: {area_by[due]} m2 by {due}, target {target}")
+        areas[community["id"]] = area_by
+    _check_budgets(raw, plan, years, spent, add)
+    _check_by_year(raw, plan, years, horizon, areas, add)
+
+
+def _check_start(option: Mapping[str, Any], chosen: Mapping[str, Any], years: list[int],
+                 add: Any) -> int | None:  # fmt: skip
+    start = chosen.get("start_year")
+    lag = _get(option, "ready_after", READY_AFTER.get(option["kind"], 0))
+    first = _get(option, "earliest_start", years[0])
+    last = _get(option, "latest_start", years[-1])
+    if start not in years or not first <= start <= last or start + lag > years[-1]:
+        add("start-year", f"{option['id']}: starts in {start!r}, window {first}-{last}, "
+                          f"ready after {lag}, last year {years[-1]}")  # fmt: skip
+        return None
+    if chosen.get("ready_year") != start + lag:
+        add("start-year", f"{option['id']}: ready_year {chosen.get('ready_year')!r}, not "
+                          f"{start + lag}")  # fmt: skip
+    return start
+
+
+def _paid(chosen: Mapping[str, Any]) -> dict[int, dict[str, float]]:
+    return {int(y): {s: float(v) for s, v in p.items()}
+            for y, p in (chosen.get("paid_by_year") or {}).items()}  # fmt: skip
+
+
+def _check_cash(option: Mapping[str, Any], chosen: Mapping[str, Any], start: int,
+                years: list[int], sources: Mapping[str, Any], pays: Any,
+                add: Any) -> None:  # fmt: skip
+    area = float(chosen["area_m2"])
+    capital = _get(option, "fixed_cost", 0) + _get(option, "cost_per_m2", 0) * area
+    running = _get(option, "annual_cost", 0) + _get(option, "annual_cost_per_m2", 0) * area
+    paid = _paid(chosen)
+    over_years: dict[str, float] = {}
+    for y in years:
+        capital_now = capital if y == start else 0.0
+        cash = (capital_now + running) if y >= start else 0.0
+        money = paid.get(y, {})
+        if abs(sum(money.values()) - cash) > TOL * max(1.0, cash):
+            add("paid-by-year", f"{option['id']}: {sum(money.values())} paid in {y}, costs {cash}")
+        for sid, amount in money.items():
+            source = sources.get(sid)
+            if source is None or amount < -TOL or not pays(source, option["kind"]):
+                add("paid-by-year", f"{option['id']}: {sid} pays {amount} in {y}")
+                continue
+            if source.get("capital_only") and amount > capital_now + TOL * max(1.0, capital):
+                add("paid-by-year", f"{option['id']}: capital-only {sid} pays {amount} in {y}")
+            over_years[sid] = over_years.get(sid, 0.0) + amount
+    for sid, total in over_years.items():
+        towards = float(chosen["funding"].get(sid, 0.0))
+        if total > towards + TOL * max(1.0, towards):
+            add("paid-by-year", f"{option['id']}: {sid} pays {total} over the years, "
+                                f"{towards} towards it")  # fmt: skip
+
+
+def _unit(source: Mapping[str, Any] | None, community: Mapping[str, Any]) -> str:
+    scope = _get(source, "scope", "county")
+    return {"county": "county", "group": community["group"]}.get(scope, community["id"])
+
+
+def _check_budgets(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[int],
+                   spent: Mapping[tuple[str, str, int], float], add: Any) -> None:  # fmt: skip
+    rows = {(r["source"], r["unit"], r["year"]): r for r in plan.get("funding_by_year", [])}
+    for source in raw.get("funding", []):
+        by_year = {int(k): float(v) for k, v in (source.get("budget_by_year") or {}).items()}
+        units = {unit for (sid, unit, _) in spent if sid == source["id"]}
+        for unit in units:
+            budget_so_far = used_so_far = 0.0
+            for y in years:
+                used = spent.get((source["id"], unit, y), 0.0)
+                row = rows.get((source["id"], unit, y))
+                if row is None or abs(row["used"] - used) > TOL * max(1.0, used):
+                    add("budget-by-year", f"{source['id']} {unit} {y}: row {row}, used {used}")
+                if y not in by_year:
+                    continue
+                budget_so_far += by_year[y]
+                used_so_far += used
+                cap, spend = (budget_so_far, used_so_far) if source.get("carry_over") else (
+                    by_year[y], used)  # fmt: skip
+                if spend > cap + TOL * max(1.0, cap):
+                    add("budget-by-year", f"{source['id']} {unit} {y}: {spend} > {cap}")
+
+
+def _check_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[int],
+                   horizon: int, areas: Mapping[str, Mapping[int, float]],
+                   add: Any) -> None:  # fmt: skip
+    options = {o["id"]: o for c in raw["communities"] for o in c.get("options", [])}
+    given = {r["year"]: r for r in plan.get("by_year", [])}
+    staff = sum(float(r.get("staff_cost", 0.0)) for r in plan["communities"])
+    for y in years:
+        row = given.get(y)
+        if row is None:
+            add("by-year", f"no figures for {y}")
+            continue
+        cost = staff / horizon
+        for c in plan["communities"]:
+            for chosen in c["options"]:
+                start, o = chosen.get("start_year"), options[chosen["id"]]
+                if start is None or y < start:
+                    continue
+                area = float(chosen["area_m2"])
+                cost += _get(o, "annual_cost", 0) + _get(o, "annual_cost_per_m2", 0) * area
+                if y == start:
+                    cost += _get(o, "fixed_cost", 0) + _get(o, "cost_per_m2", 0) * area
+        short = [max(0.0, float(c["target_area_m2"]) - areas[c["id"]][y])
+                 for c in plan["communities"] if c["id"] in areas]  # fmt: skip
+        meeting = sum(s <= 1e-4 for s in short)
+        if abs(row["cost"] - cost) > TOL * max(1.0, cost):
+            add("by-year", f"{y}: cost {row['cost']}, recomputed {cost}")
+        if row["communities_meeting_target"] != meeting:
+            add(
+                "by-year", f"{y}: {row['communities_meeting_target']} meeting, recomputed {meeting}"
+            )
+        if abs(row["shortfall_m2"] - sum(short)) > 1e-3:
+            add("by-year", f"{y}: shortfall {row['shortfall_m2']}, recomputed {sum(short)}")
