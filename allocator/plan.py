@@ -322,6 +322,10 @@ LABELLED = (
     "posts_short",
     "staff_cost_wan",
     "staff_paid_by",
+    # the year-by-year tables' (allocator.report.years)
+    "year",
+    "meeting",
+    "starting",
 )
 
 

@@ -204,3 +204,23 @@ def test_one_year_with_all_the_money_is_the_plan_without_years(raw: dict[str, An
     if before.status.has_plan:
         assert after.weighted_shortfall == pytest.approx(before.weighted_shortfall, abs=1e-3)
         assert after.total_cost == pytest.approx(before.total_cost, rel=1e-5, abs=1e-3)
+
+
+def test_the_plan_year_by_year_on_screen_and_in_plan_xlsx(tmp_path: Any) -> None:
+    import openpyxl
+    from rich.console import Console
+
+    from allocator.report.render import print_plan
+    from allocator.report.workbook import write_plan_workbook
+
+    plan = solve_checked(two_sites(carry_over=True))
+    console = Console(width=120, record=True)
+    print_plan(plan, console)
+    text = console.export_text()
+    assert "年度计划" in text and "无偿划拨新建 300.0 (2025)" in text
+    write_plan_workbook(plan, tmp_path / "plan.xlsx")
+    rows = list(
+        openpyxl.load_workbook(tmp_path / "plan.xlsx")["年度计划"].iter_rows(values_only=True)
+    )
+    assert rows[0][:4] == ("年度", "当年支出（万元）", "当年启动路径数", "年末达标社区数")
+    assert [r[1] for r in rows[1:4]] == [8, 68, 8]

@@ -23,6 +23,7 @@ from allocator.report import screen
 from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
 from allocator.report.staff import has_staff, staff_screen_table, staff_table
+from allocator.report.years import by_year_table, has_years, years_screen_table
 
 if TYPE_CHECKING:  # pandas (0.15 s) is imported where a table is made or read
     import pandas as pd
@@ -111,6 +112,8 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
         for note in screen.footnotes(plan, width):
             console.print(note)
         console.print(screen.funding_table(plan, width))
+    if has_years(plan):
+        console.print(years_screen_table(plan))
     if has_staff(plan):
         if width >= screen.WIDE:
             console.print(rich_table(staff_table(plan), say("title.staff")))
@@ -171,6 +174,7 @@ def plan_files(
         "options.csv": frame_csv(options_table(plan)),
         "funding.csv": frame_csv(funding_table(plan)),
         **({"staff.csv": frame_csv(staff_table(plan))} if has_staff(plan) else {}),
+        **({"years.csv": frame_csv(by_year_table(plan))} if has_years(plan) else {}),
         "plan.xlsx": plan_workbook_bytes(plan, scenario, explanations),
         "report.docx": memo_bytes(plan, scenario),
     }

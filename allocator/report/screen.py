@@ -161,7 +161,8 @@ def _shared(o: OptionResult) -> bool:
 
 def _route(o: OptionResult) -> str:
     mark = SHARED if _shared(o) else ""
-    return f"{word('kind', o.kind)} {o.area_m2:,.1f}{mark}"
+    year = "" if o.start_year is None else f" ({o.start_year})"
+    return f"{word('kind', o.kind)} {o.area_m2:,.1f}{mark}{year}"
 
 
 def _payers(c: CommunityResult, names: dict[str, str]) -> str:

@@ -33,6 +33,7 @@ from allocator.report.sheets import (
     write_table,
 )
 from allocator.report.staff import has_staff, staff_paid_wan
+from allocator.report.years import has_years, routes_starting
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -70,6 +71,8 @@ def plan_workbook_bytes(
     _funding_sheet(book, fmt, taken, plan)
     if has_staff(plan):
         _staff_sheet(book, fmt, taken, plan)
+    if has_years(plan):
+        _years_sheet(book, fmt, taken, plan)
     write_ledgers(book, fmt, taken, plan, scenario, explanations or {})
     book.close()
     return buffer.getvalue()
@@ -218,13 +221,16 @@ def _routes_sheet(
         Column(running, "money", 12, total=True),
         Column("费用合计（万元）", "money", 12, total=True),
         *(Column(title, "money", 14, total=True) for _, title in sources),
+        *([Column("启动年份", "count", 9), Column("启用年份", "count", 9)] if has_years(plan)
+          else []),
         Column("备注（情景文件）", width=40),
-    ]
+    ]  # fmt: skip
     notes = route_notes(scenario)
     rows = [
         [c.group_name, c.name, o.id, words.kind_zh(o.kind), o.area_m2, o.counted_area_m2,
          o.capital_cost, o.running_cost, o.cost,
-         *(round(o.funding.get(sid, 0.0), 6) for sid, _ in sources), notes.get(o.id, "")]
+         *(round(o.funding.get(sid, 0.0), 6) for sid, _ in sources),
+         *([o.start_year, o.ready_year] if has_years(plan) else []), notes.get(o.id, "")]
         for c in plan.community_results
         for o in c.options
     ]  # fmt: skip
@@ -284,3 +290,40 @@ def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
     write_table(sheet, 0, columns, rows, fmt)
     sheet.freeze_panes(1, 2)
     print_setup(sheet, landscape=True)
+
+
+def _years_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) -> None:
+    """年度计划: each year's spending and where the plan stands at its end; then the money of
+    each source by year."""
+    sheet = book.add_worksheet(sheet_name("年度计划", taken))
+    staff = plan.posts_short is not None
+    columns = [
+        Column("年度", "count", 8),
+        Column("当年支出（万元）", "money", 14, total=True),
+        Column("当年启动路径数", "count", 12, total=True),
+        Column("年末达标社区数", "count", 12),
+        Column("年末缺口（m²）", "area", 12),
+        *([Column("缺编（人）", "count", 10)] if staff else []),
+    ]
+    rows = [
+        [y.year, y.cost, routes_starting(plan, y.year), y.communities_meeting_target,
+         y.shortfall_m2, *([y.posts_short] if staff else [])]
+        for y in plan.by_year
+    ]  # fmt: skip
+    row = write_table(sheet, 0, columns, rows, fmt)
+    money = [
+        Column("资金来源", width=28),
+        Column("额度单位", width=14),
+        Column("年度", "count", 8),
+        Column("当年预算（万元）", "money", 14),
+        Column("当年已用（万元）", "money", 14, total=True),
+        Column("结余（万元）", "money", 14),
+    ]
+    lines = [
+        [f.source_name, words.unit_zh(plan, f.unit), f.year, f.budget, f.used, f.left]
+        for f in plan.funding_by_year
+        if f.used > 0 or f.budget is not None
+    ]
+    write_table(sheet, row + 1, money, lines, fmt)
+    sheet.freeze_panes(1, 1)
+    print_setup(sheet, landscape=False)
