@@ -224,3 +224,21 @@ def test_the_plan_year_by_year_on_screen_and_in_plan_xlsx(tmp_path: Any) -> None
     )
     assert rows[0][:4] == ("年度", "当年支出（万元）", "当年启动路径数", "年末达标社区数")
     assert [r[1] for r in rows[1:4]] == [8, 68, 8]
+
+
+def test_the_campaign_county_over_three_years() -> None:
+    """scenarios/2024_campaign.yaml: the 9 demonstration sites up to standard by the end of
+    2024, every route started within the years, the plan checked rule by rule."""
+    from pathlib import Path
+
+    from allocator.scenario.loading import load_scenario
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "2024_campaign.yaml"
+    scenario = load_scenario(path)
+    plan = solve(scenario)
+    assert plan.status == "optimal"
+    assert check_plan(scenario.source, plan.to_dict()) == []
+    first = plan.by_year[0]
+    sites = [c for c in plan.community_results if c.must_meet]
+    assert len(sites) == 9 and first.communities_meeting_target >= 9
+    assert plan.by_year[-1].communities_meeting_target == plan.communities_meeting_target
