@@ -25,6 +25,7 @@ from allocator import Plan, load_scenario, solve
 
 NOTEBOOK = ROOT / "notebooks" / "what_if.ipynb"
 COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"
+STAFF_FILE = ROOT / "scenarios" / "2024_staff.yaml"
 BUDGET = "funding[county].budget"
 
 NUMBER = r"[+-]?[\d,]+(?:\.\d+)?"
@@ -64,7 +65,17 @@ FRONTIER = re.compile(
     rf"(?P<per_step>{NUMBER}) 个社区达标 communities, 少缺 closed (?P<closed>{NUMBER}) m2; "
     rf"达标数最多从 (?P<best>{NUMBER}) 万元起 the most communities from (?P=best) 万元 on$"
 )
-PATTERNS = (FINDING, NO_PLAN, PAYERS, SWEEP, SITES, GRANT, FRONTIER)
+STAFF = re.compile(
+    rf"^\[staff\] 编制 posts 现有 now (?P<now>\d+) → 方案后 final (?P<final>\d+) / 目标 target "
+    rf"(?P<target>\d+) \| 增编 add_post (?P<add_post>\d+)(?:/(?P<quota>\d+))? \| "
+    rf"下派 dispatch (?P<dispatch>\d+)(?:/(?P<pool>\d+))? \| "
+    rf"招聘 recruit (?P<recruit>\d+)(?:/(?P<most>\d+))? \| "
+    rf"仍缺 short (?P<short>\d+) 个编制 posts, 在 in (?P<short_in>\d+) 个社区 communities \| "
+    rf"两项都达标 meeting both (?P<both>\d+)/(?P<total>\d+) \| "
+    rf"人员和提标 staff and pay (?P<cost>{NUMBER}) 万元, "
+    rf"其中提标承诺 committed pay rise (?P<committed>{NUMBER}) 万元$"
+)
+PATTERNS = (FINDING, NO_PLAN, PAYERS, SWEEP, SITES, GRANT, FRONTIER, STAFF)
 
 # Numbers the markdown cells may hold: inputs, never results; each is checked below.
 INPUTS = {
@@ -131,6 +142,7 @@ def test_markdown_states_no_result() -> None:
     assert county.defaults.target_area_m2 == 500 and '"2024.yaml"' in code
     assert '"per_household": 0.3' in code
     assert "range(300, 651, 50)" in code
+    assert '"2024_staff.yaml"' in code
 
 
 def test_markdown_check_catches_a_result() -> None:
@@ -191,7 +203,7 @@ def test_every_printed_number_is_in_a_checked_line(lines: list[str]) -> None:
     keys = {m["key"] for m in (FINDING.match(line) for line in lines) if m}
     county = load_scenario(COUNTY_FILE)
     assert keys >= {"base", *(v.name for v in county.variants)}, keys
-    for pattern in (PAYERS, SITES, GRANT, FRONTIER):
+    for pattern in (PAYERS, SITES, GRANT, FRONTIER, STAFF):
         assert sum(bool(pattern.match(line)) for line in lines) == 1, pattern.pattern
     assert sum(bool(SWEEP.match(line)) for line in lines) >= 2
 
@@ -371,3 +383,91 @@ def test_a_wrong_statement_is_caught(solved: Recomputed) -> None:
     assert found is not None
     with pytest.raises(AssertionError):
         check_finding(found, solved)
+
+
+# --------------------------------------------------------------------------------------------
+# The staff view: the posts of scenarios/2024_staff.yaml
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def staff_solved() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The county with staff as loaded (its inputs, as a dict) and its plan's JSON."""
+    scenario = load_scenario(STAFF_FILE)
+    return scenario.model_dump(), solve(scenario).to_dict()
+
+
+def check_staff(found: re.Match[str], staff_solved: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """The [staff] line against the plan's JSON and the file's limits and pay rates; the
+    committed pay rise recomputed as the README states it (12 x 元 a month / 10,000 万元 a
+    person-year, for the cadres in post now, over the horizon)."""
+    inputs, plan = staff_solved
+    rows = plan["communities"]
+    posts = [c["posts"] for c in rows]
+    for key in ("now", "final", "target"):
+        assert int(found[key]) == sum(p[key] for p in posts), key
+    staffing = inputs["staffing"]
+    for route, limit, field in (("add_post", "quota", "quota"), ("dispatch", "pool", "pool"),
+                                ("recruit", "most", "most")):  # fmt: skip
+        assert int(found[route]) == sum(p["added"][route] for p in posts), route
+        value = (staffing.get(route) or {}).get(field)
+        assert (None if found[limit] is None else int(found[limit])) == value, route
+    assert int(found["short"]) == plan["posts_short"] == sum(p["short"] for p in posts)
+    assert int(found["short_in"]) == sum(p["short"] > 0 for p in posts)
+    assert int(found["both"]) == plan["communities_meeting_both"]
+    assert int(found["total"]) == len(rows)
+    assert near(found["cost"], sum(c["staff_cost"] for c in rows), 2)
+    kinds = {g["id"]: g["kind"] for g in inputs["groups"]}
+    rates = staffing["pay_rise"]
+    committed = inputs["horizon_years"] * sum(
+        12 * rates[f"{kinds[c['group']]}_yuan_per_month"] / 1e4 * c["posts_now"]
+        for c in inputs["communities"]
+    )
+    assert near(found["committed"], committed, 2)
+
+
+def test_the_staff_line_matches_the_plan_solved_here(
+    lines: list[str], staff_solved: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    found = [m for m in map(STAFF.match, lines) if m]
+    assert len(found) == 1
+    check_staff(found[0], staff_solved)
+
+
+def test_a_wrong_staff_line_is_caught(staff_solved: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """One post short too many, or the pay rise counted on the posts at the end, fails."""
+    inputs, plan = staff_solved
+    posts = [c["posts"] for c in plan["communities"]]
+    total = {key: sum(p[key] for p in posts) for key in ("now", "final", "target")}
+    added = {r: sum(p["added"][r] for p in posts) for r in ("add_post", "dispatch", "recruit")}
+    staffing = inputs["staffing"]
+    kinds = {g["id"]: g["kind"] for g in inputs["groups"]}
+    rise = {c["id"]: 12 * staffing["pay_rise"][f"{kinds[c['group']]}_yuan_per_month"] / 1e4
+            for c in inputs["communities"]}  # fmt: skip
+    committed = inputs["horizon_years"] * sum(
+        rise[c["id"]] * c["posts_now"] for c in inputs["communities"]
+    )
+
+    def line(short: int, committed: float) -> str:
+        return (
+            f"[staff] 编制 posts 现有 now {total['now']} → 方案后 final {total['final']} / "
+            f"目标 target {total['target']} | 增编 add_post {added['add_post']}/"
+            f"{staffing['add_post']['quota']} | 下派 dispatch {added['dispatch']}/"
+            f"{staffing['dispatch']['pool']} | 招聘 recruit {added['recruit']}/"
+            f"{staffing['recruit']['most']} | 仍缺 short {short} 个编制 posts, 在 in "
+            f"{sum(p['short'] > 0 for p in posts)} 个社区 communities | 两项都达标 meeting both "
+            f"{plan['communities_meeting_both']}/{len(posts)} | 人员和提标 staff and pay "
+            f"{sum(c['staff_cost'] for c in plan['communities']):,.2f} 万元, "
+            f"其中提标承诺 committed pay rise {committed:,.2f} 万元"
+        )
+
+    right = STAFF.match(line(plan["posts_short"], committed))
+    assert right is not None
+    check_staff(right, staff_solved)
+    at_the_end = inputs["horizon_years"] * sum(
+        rise[c["id"]] * (c["posts"]["final"] - c["posts"]["added"]["dispatch"])
+        for c in plan["communities"]
+    )
+    for wrong in (line(plan["posts_short"] + 1, committed), line(plan["posts_short"], at_the_end)):
+        found = STAFF.match(wrong)
+        assert found is not None
+        with pytest.raises(AssertionError):
+            check_staff(found, staff_solved)
