@@ -242,3 +242,13 @@ def test_the_campaign_county_over_three_years() -> None:
     sites = [c for c in plan.community_results if c.must_meet]
     assert len(sites) == 9 and first.communities_meeting_target >= 9
     assert plan.by_year[-1].communities_meeting_target == plan.communities_meeting_target
+
+
+def test_changes_reach_the_years() -> None:
+    base = scenario_from_dict(two_sites())
+    cut = base.with_changes({"funding[county].budget_by_year": {"scale": 0.5}})
+    assert cut.funding[0].budget_by_year == {2024: 15, 2025: 30, 2026: 30}
+    more = base.with_changes({"funding[county].budget_by_year.2025": {"add": 10},
+                              "communities[A].due_year": 2025})  # fmt: skip
+    assert more.funding[0].budget_by_year[2025] == 70
+    assert more.communities[0].due_year == 2025

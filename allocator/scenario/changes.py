@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -57,7 +57,11 @@ _RECORDS: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Staffing, "recruit"): Recruit,
     (Staffing, "pay_rise"): PayRise,
 }
-_MAPPINGS = {(FundingSource, "budget_by_kind"), (FundingSource, "budgets")}
+_MAPPINGS = {
+    (FundingSource, "budget_by_kind"),
+    (FundingSource, "budgets"),
+    (FundingSource, "budget_by_year"),
+}
 _RULES = {(Defaults, "target_area_m2"), (Community, "target_area_m2")}
 _FIXED = {"variants", "extends", "changes"}  # not changed by changes
 _WORDS = {
@@ -306,8 +310,11 @@ def apply_change(data: dict[str, Any], path: str, value: Any) -> list[Loc]:
     operation, amount = split_operation(value)
     targets = find_targets(data, parse_path(path))
     for target in targets:
-        old = _effective_old(data, target)
-        target.container[target.key] = _new_value(old, operation, amount, target.key)
+        key: Any = target.key
+        if key not in target.container and key.isdigit() and int(key) in target.container:
+            key = int(key)  # a year written as a number in the file: budget_by_year.2025
+        old = _effective_old(data, replace(target, key=key))
+        target.container[key] = _new_value(old, operation, amount, target.key)
     return [(*t.loc, t.key) for t in targets]
 
 
