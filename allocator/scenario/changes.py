@@ -297,9 +297,9 @@ def split_operation(value: Any) -> tuple[str, Any]:
         ((operation, amount),) = value.items()
         entries = operation == "add" and isinstance(amount, list)  # entries to append
         if operation != "set" and not _is_number(amount) and not entries:
+            entries_too = " (or, to add to a list, a list of entries)" if operation == "add" else ""
             raise ChangeError(
-                f"{operation} needs a number (or, to add to a list, a list of entries), got "
-                f"{format_value(amount)}"
+                f"{operation} needs a number{entries_too}, got {format_value(amount)}"
             )
         return operation, amount
     return "set", value
