@@ -4,7 +4,9 @@ imports ``allocator``), from the scenario file and the plan's JSON alone.
 The rules, as the README states them: with ``years``, every chosen route starts in one of them,
 not before its ``earliest_start`` nor after its ``latest_start``, and is ready ``ready_after``
 years on (default: allocate_build and heighten 1, other kinds 0), by the last year at the
-latest. Its one-off cost is paid in its start year, its running cost in every year from its
+latest (and its one-off cost paid by then). Its one-off cost is paid in its start year, or
+spread by its ``capital_profile`` (shares by year from the start), its running cost in every
+year from its
 start. Each year's cost of a route is paid in full that year, by sources that pay its kind,
 no source paying over the years more than it pays towards the route; capital-only money pays
 one-off costs only. A source's ``budget_by_year`` caps each unit's spending in each year
@@ -95,9 +97,11 @@ def _check_start(option: Mapping[str, Any], chosen: Mapping[str, Any], years: li
                  add: Any) -> int | None:  # fmt: skip
     start = chosen.get("start_year")
     lag = _get(option, "ready_after", READY_AFTER.get(option["kind"], 0))
+    paid_until = len(_get(option, "capital_profile", [1.0])) - 1  # years after the start
     first = _get(option, "earliest_start", years[0])
     last = _get(option, "latest_start", years[-1])
-    if start not in years or not first <= start <= last or start + lag > years[-1]:
+    ends = start + max(lag, paid_until) if isinstance(start, int) else None
+    if start not in years or not first <= start <= last or ends > years[-1]:
         add("start-year", f"{option['id']}: starts in {start!r}, window {first}-{last}, "
                           f"ready after {lag}, last year {years[-1]}")  # fmt: skip
         return None
@@ -118,10 +122,12 @@ def _check_cash(option: Mapping[str, Any], chosen: Mapping[str, Any], start: int
     area = float(chosen["area_m2"])
     capital = _get(option, "fixed_cost", 0) + _get(option, "cost_per_m2", 0) * area
     running = _get(option, "annual_cost", 0) + _get(option, "annual_cost_per_m2", 0) * area
+    shares = _get(option, "capital_profile", [1.0])
     paid = _paid(chosen)
     over_years: dict[str, float] = {}
     for y in years:
-        capital_now = capital if y == start else 0.0
+        k = years.index(y) - years.index(start)
+        capital_now = capital * shares[k] if 0 <= k < len(shares) else 0.0
         cash = (capital_now + running) if y >= start else 0.0
         money = paid.get(y, {})
         if abs(sum(money.values()) - cash) > TOL * max(1.0, cash):
@@ -188,8 +194,11 @@ def _check_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[
                     continue
                 area = float(chosen["area_m2"])
                 cost += _get(o, "annual_cost", 0) + _get(o, "annual_cost_per_m2", 0) * area
-                if y == start:
-                    cost += _get(o, "fixed_cost", 0) + _get(o, "cost_per_m2", 0) * area
+                shares = _get(o, "capital_profile", [1.0])
+                k = years.index(y) - years.index(start)
+                if k < len(shares):
+                    capital = _get(o, "fixed_cost", 0) + _get(o, "cost_per_m2", 0) * area
+                    cost += shares[k] * capital
         short = [max(0.0, float(c["target_area_m2"]) - areas[c["id"]][y])
                  for c in plan["communities"] if c["id"] in areas]  # fmt: skip
         meeting = sum(s <= 1e-4 for s in short)

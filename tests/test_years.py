@@ -252,3 +252,25 @@ def test_changes_reach_the_years() -> None:
                               "communities[A].due_year": 2025})  # fmt: skip
     assert more.funding[0].budget_by_year[2025] == 70
     assert more.communities[0].due_year == 2025
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_a_capital_profile_spreads_the_build_over_two_years(formulation: str) -> None:
+    """B's 60 万元 build paid 50% in its start year and 50% the next: 30 in 2024 (with the
+    lease's 8, 38 > 30: no), 30 in 2025 ... so it starts in 2025 and pays 30 in 2025 and 30 in
+    2026 (30 + 8 <= 60 each year, no carry-over needed); ready in 2026."""
+    raw = two_sites()
+    raw["communities"][1]["options"][0]["capital_profile"] = [0.5, 0.5]
+    plan = solve_checked(raw, formulation=formulation)
+    build = plan.community_results[1].options[0]
+    assert (build.start_year, build.ready_year) == (2025, 2026)
+    assert build.paid_by_year == {2025: {"county": 30.0}, 2026: {"county": 30.0}}
+    assert plan.weighted_shortfall == 0
+
+
+def test_a_capital_profile_adds_up_to_one() -> None:
+    raw = two_sites()
+    raw["communities"][1]["options"][0]["capital_profile"] = [0.5, 0.4]
+    with pytest.raises(ScenarioError) as error:
+        scenario_from_dict(raw)
+    assert "capital_profile" in str(error.value)

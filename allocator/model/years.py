@@ -32,7 +32,7 @@ from allocator.model.terms import (
     y,
 )
 from allocator.scenario.schema import COUNTY_UNIT, FundingSource, Option, Scenario
-from allocator.scenario.years import ready_after, start_years
+from allocator.scenario.years import capital_shares, ready_after, start_years
 
 
 def start(option: Option, year: int) -> Var:
@@ -48,25 +48,37 @@ def fy(option: Option, source: FundingSource, year: int) -> Var:
 
 
 def cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
-    """cash_ot: what route o costs in `year`, over its start and area columns."""
+    """cash_ot: what route o costs in `year`, over its start and area columns: its one-off
+    cost's share for the year (`capital_profile`, all in the start year by default) and its
+    running cost in every year from its start."""
     o = route.option
+    shares = capital_shares(o)
     terms: list[tuple[Var, float]] = []
     for t in start_years(scenario, o):
         if t > year:
             continue
-        fixed = o.fixed_cost if t == year else 0.0
-        per_m2 = o.cost_per_m2 if t == year else 0.0
-        terms += [(start(o, t), fixed + o.annual_cost), (xs(o, t), per_m2 + o.annual_cost_per_m2)]
+        share = _share(shares, scenario, t, year)
+        terms += [(start(o, t), share * o.fixed_cost + o.annual_cost),
+                  (xs(o, t), share * o.cost_per_m2 + o.annual_cost_per_m2)]  # fmt: skip
     return [(label, coef) for label, coef in terms if coef]
 
 
 def capital_cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
-    """The one-off cost of route o in `year`: only if it may start, and starts, then."""
+    """The one-off cost of route o paid in `year`, over the years it may have started."""
     o = route.option
-    if year not in start_years(scenario, o):
-        return []
-    terms = [(start(o, year), o.fixed_cost), (xs(o, year), o.cost_per_m2)]
+    shares = capital_shares(o)
+    terms: list[tuple[Var, float]] = []
+    for t in start_years(scenario, o):
+        share = _share(shares, scenario, t, year) if t <= year else 0.0
+        terms += [(start(o, t), share * o.fixed_cost), (xs(o, t), share * o.cost_per_m2)]
     return [(label, coef) for label, coef in terms if coef]
+
+
+def _share(shares: tuple[float, ...], scenario: Scenario, started: int, year: int) -> float:
+    """The share of the one-off cost paid in `year` by a route started in `started`."""
+    years = list(scenario.years or ())
+    k = years.index(year) - years.index(started)
+    return shares[k] if 0 <= k < len(shares) else 0.0
 
 
 def year_columns(layout: Layout) -> Iterator[Column]:

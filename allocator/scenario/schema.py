@@ -110,6 +110,10 @@ class Option(_Entry):
     # With `years` (allocator.scenario.years): when the route may start and when it is ready.
     earliest_start: PlanYear | None = Field(None, description="First year it may start.")
     latest_start: PlanYear | None = Field(None, description="Last year it may start.")
+    capital_profile: tuple[Share, ...] | None = Field(
+        None, description="With `years`: the one-off cost's shares by year from the start "
+        "(e.g. [0.6, 0.4]; they add up to 1). Default: all in the start year.",
+    )
     ready_after: Lag | None = Field(
         None, description="Years from its start until its area counts (default by kind: a "
         "new building or a storey 1, the other routes 0).",

@@ -34,7 +34,7 @@ READY_AFTER = {"allocate_build": 1, "heighten": 1}  # years from the start; othe
 _NEW = {
     "scenario": ("years", "staffing"),
     "community": ("posts_now", "posts_target", "due_year"),
-    "option": ("earliest_start", "latest_start", "ready_after"),
+    "option": ("earliest_start", "latest_start", "ready_after", "capital_profile"),
     "funding": ("budget_by_year", "carry_over"),
 }
 
@@ -68,13 +68,19 @@ def ready_after(option: Option) -> int:
     return READY_AFTER.get(option.kind, 0)
 
 
+def capital_shares(option: Option) -> tuple[float, ...]:
+    """The one-off cost's shares in the start year and the years after it."""
+    return tuple(option.capital_profile or (1.0,))
+
+
 def start_years(scenario: Scenario, option: Option) -> list[int]:
-    """The years route `option` may start in: within its window and ready by the last year."""
+    """The years route `option` may start in: within its window, ready by the last year, and
+    its one-off cost paid by then."""
     years = scenario.years or ()
     if not years:
         return []
     last = years[-1]
-    lag = ready_after(option)
+    lag = max(ready_after(option), len(capital_shares(option)) - 1)
     first_ok = option.earliest_start if option.earliest_start is not None else years[0]
     last_ok = option.latest_start if option.latest_start is not None else last
     return [t for t in years if first_ok <= t <= last_ok and t + lag <= last]
@@ -114,6 +120,14 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
         for oi, option in enumerate(_listed(community, "options")):
             for field in ("earliest_start", "latest_start"):
                 named(("communities", ci, "options", oi, field), option.get(field))
+            shares = option.get("capital_profile")
+            numbers = isinstance(shares, list) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in shares
+            )
+            if numbers and shares and abs(sum(shares) - 1) > 1e-9:
+                loc = ("communities", ci, "options", oi, "capital_profile")
+                problems.append(Problem(loc, f"shares add up to {sum(shares):g}, not 1: "
+                                             "write e.g. [0.6, 0.4]"))  # fmt: skip
     for si, source in enumerate(_listed(data, "funding")):
         by_year = source.get("budget_by_year")
         for year in by_year if isinstance(by_year, dict) else ():

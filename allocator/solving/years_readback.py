@@ -9,7 +9,7 @@ from typing import Any
 from allocator.model.years import fy, start
 from allocator.plan import CommunityResult, OptionResult, YearFundingResult, YearResult
 from allocator.scenario.schema import Option, Scenario
-from allocator.scenario.years import ready_after, start_years
+from allocator.scenario.years import capital_shares, ready_after, start_years
 
 _DIGITS = 6
 _MEETS_M2 = 1e-4
@@ -41,7 +41,7 @@ def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> 
     options = {o.id: o for c in scenario.communities for o in c.options}
     by_year = []
     for year in scenario.years:
-        cost = sum(_cash(options[o.id], o, year) for c in communities for o in c.options)
+        cost = sum(_cash(scenario, options[o.id], o, year) for c in communities for o in c.options)
         cost += sum(c.staff_cost for c in communities) / scenario.horizon_years
         short = [_short_by(c, options, year) for c in communities]
         posts = [c.posts.short for c in communities if c.posts]
@@ -61,13 +61,18 @@ def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> 
     }
 
 
-def _cash(option: Option, result: OptionResult, year: int) -> float:
-    """What the chosen route costs in `year`: its one-off cost in its start year, its running
-    cost in every year from its start."""
+def _cash(scenario: Scenario, option: Option, result: OptionResult, year: int) -> float:
+    """What the chosen route costs in `year`: its one-off cost's share for the year (all in
+    its start year unless its capital_profile spreads it), its running cost in every year
+    from its start."""
     if result.start_year is None or year < result.start_year:
         return 0.0
+    years = list(scenario.years or ())
+    k = years.index(year) - years.index(result.start_year)
+    shares = capital_shares(option)
+    share = shares[k] if k < len(shares) else 0.0
     area = result.area_m2
-    capital = option.fixed_cost + option.cost_per_m2 * area if year == result.start_year else 0.0
+    capital = share * (option.fixed_cost + option.cost_per_m2 * area)
     return capital + option.annual_cost + option.annual_cost_per_m2 * area
 
 
