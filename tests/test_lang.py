@@ -46,8 +46,8 @@ def _uses() -> tuple[frozenset[str], tuple[str, ...]]:
     constants: set[str] = set()
     prefixes: list[str] = []
     for path in PACKAGE.rglob("*.py"):
-        if path.parent.name == "catalogue" and path.stem in CATALOGUES:
-            continue
+        if path.parent.name == "catalogue" and path.stem != "__init__":
+            continue  # the catalogues themselves (zh.py, en.py and their parts)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 constants.add(node.value)
