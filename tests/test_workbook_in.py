@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from staff_years_draws import with_staff_and_years
 from strategies import BROAD, SETS, routes, scenarios
 from typer.testing import CliRunner
 
@@ -92,7 +93,7 @@ def _edit(path: Path, sheet: str, cell: str, value: Any) -> Path:
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(data=scenarios(BROAD))
+@given(data=with_staff_and_years(scenarios(BROAD)))
 def test_round_trip_random(tmp_path: Path, data: dict[str, Any]) -> None:
     scenario = _valid(data)
     path = tmp_path / "random.xlsx"
@@ -103,7 +104,7 @@ def test_round_trip_random(tmp_path: Path, data: dict[str, Any]) -> None:
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(data=scenarios(SETS, max_options_total=None))
+@given(data=with_staff_and_years(scenarios(SETS, max_options_total=None)))
 def test_round_trip_random_sets(tmp_path: Path, data: dict[str, Any]) -> None:
     scenario = _valid(data)
     path = tmp_path / "random.xlsx"
@@ -159,7 +160,9 @@ def test_template_has_drop_downs_frozen_headers_and_an_explanation(tmp_path: Pat
     result = CliRunner().invoke(app, ["template", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames[:8] == ["说明", "情景", "街镇", "社区", "路径", "资金", "预算", "假设"]
+    assert book.sheetnames[:11] == [
+        "说明", "情景", "设置", "街镇", "社区", "路径", "资金", "预算", "年度预算", "人员配备", "假设"
+    ]  # fmt: skip
     assert book["_lists"].sheet_state == "hidden"
     assert "路径类型表" in book.defined_names
     sources = {v.formula1 for v in book["路径"].data_validations.dataValidation}
@@ -167,7 +170,7 @@ def test_template_has_drop_downs_frozen_headers_and_an_explanation(tmp_path: Pat
     assert book["社区"].freeze_panes == "B2"
     assert book["社区"]["A1"].font.name == "宋体"
     readme = [c.value for row in book["说明"].iter_rows() for c in row if c.value]
-    assert "格式版本：allocator-workbook 1" in readme
+    assert "格式版本：allocator-workbook 2" in readme
     assert "年租金（元/m²/月）" in readme
     # the example rows are skipped: all that is missing is a name and a community
     report = _problems(path)

@@ -1,10 +1,12 @@
-"""The `预算` and `假设` sheets read into the scenario: one row per budget (source and unit) into
-a source's `budget`, `budget_by_kind` and `budgets`, and one row per change into `variants`."""
+"""The `预算`, `年度预算` and `假设` sheets read into the scenario: one row per budget (source and
+unit) into a source's `budget`, `budget_by_kind` and `budgets`, one row per year's budget (source
+and year) into its `budget_by_year`, and one row per change into `variants`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from allocator.catalogue import say
 from allocator.labels import code_of, zh
 from allocator.scenario.workbook_cells import Book, Loc, Row
 from allocator.scenario.workbook_columns import UNIT_ALL
@@ -48,6 +50,43 @@ def read_budgets(
             source["budget"] = row.values["amount"]
         else:
             source.setdefault(str(loc[2]), {})[loc[3]] = row.values["amount"]
+
+
+def read_year_budgets(book: Book, rows: list[Row], funding: list[dict[str, Any]]) -> None:
+    """Each row of 年度预算 into its source's budget_by_year: {year: amount}."""
+    index = _index(funding)
+    seen: dict[Loc, int] = {}
+    for row in rows:
+        written = row.values.get("source")
+        at = index.get(written, -1) if isinstance(written, str) else -1
+        if at < 0:
+            if "source" not in row.bad:
+                known = "、".join(str(s.get("id")) for s in funding[:20]) or "-"
+                book.fail(row.places["source"], say("workbook.unknown_source", source=written,
+                                                    known=known) if written else
+                          say("workbook.source_required"))  # fmt: skip
+            continue
+        year = row.values.get("year")
+        if not isinstance(year, int):
+            if "year" not in row.bad:
+                book.fail(row.places["year"], say("workbook.year_required"))
+            continue
+        loc: Loc = ("funding", at, "budget_by_year", year)
+        if loc in seen:
+            book.fail(
+                row.places["year"],
+                say("workbook.year_twice", source=written, year=year, row=seen[loc] + 1),
+            )
+            continue
+        seen[loc] = row.first.row
+        book.places.setdefault(("funding", at, "budget_by_year"), row.places["amount"])
+        book.places[loc] = row.places["amount"]
+        if "amount" in row.bad:
+            book.fail(row.places["amount"], row.bad["amount"], loc)
+        elif "amount" not in row.values:
+            book.fail(row.places["amount"], say("workbook.amount_required"), loc)
+        else:
+            funding[at].setdefault("budget_by_year", {})[year] = row.values["amount"]
 
 
 def _budget_loc(

@@ -14,7 +14,7 @@ from allocator.catalogue import say
 from allocator.errors import Problem, ScenarioError, _field_name
 from allocator.labels import WORDS, choices, code_of
 from allocator.scenario.numbers import number_hint
-from allocator.scenario.workbook_columns import Column, from_sheet
+from allocator.scenario.workbook_columns import MEASURE_ZH, Column, from_sheet
 
 Loc = tuple[str | int, ...]
 BLANK = object()  # what an empty cell reads as
@@ -128,7 +128,10 @@ def read_cell(column: Column, raw: Any) -> Any:
             return raw.isoformat() if hasattr(raw, "isoformat") else str(raw)
         raise ValueError(say("cell.date", value=raw, what=_what(column)))
     if kind in ("number", "int"):
-        return _whole(from_sheet(_number(raw), column.factor))
+        number = _number(raw)
+        if number < 0 and column.factor != 1.0:  # money and rent: said in the cell's unit
+            raise ValueError(say("cell.negative", value=_text(raw)))
+        return _whole(from_sheet(number, column.factor))
     if kind == "bool":
         return _yes_no(raw)
     if kind in WORDS:
@@ -140,10 +143,39 @@ def read_cell(column: Column, raw: Any) -> Any:
         return code
     if kind == "list":
         return [part for part in _LIST_SEPARATORS.split(_text(raw)) if part]
+    if kind == "years":
+        return _years(raw)
+    if kind == "measure":
+        return _measure(raw)
     if kind == "value":
         return _change_value(raw)
     text = _text(raw)
     return text.strip() if kind in ("id", "group", "community", "unit") else text
+
+
+def _years(raw: Any) -> list[int]:
+    """2024, or '2024, 2025, 2026' (commas, 、 or spaces between): the planning years."""
+    parts = [raw] if isinstance(raw, int | float) else _LIST_SEPARATORS.split(_text(raw))
+    years = []
+    for part in parts:
+        if part == "":
+            continue
+        number = (
+            _whole(_number(part)) if not isinstance(part, str) or _DECIMAL.fullmatch(part) else None
+        )
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise ValueError(say("cell.not_years", text=_text(raw)))
+        years.append(number)
+    return years
+
+
+def _measure(raw: Any) -> str:
+    """A measure of the objective, in the planners' words or as its code."""
+    text = _text(raw).strip()
+    for code, words in MEASURE_ZH.items():
+        if text in (code, words):
+            return code
+    raise ValueError(say("cell.not_choice", text=text, choices="、".join(MEASURE_ZH.values())))
 
 
 def _what(column: Column) -> str:

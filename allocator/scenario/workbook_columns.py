@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import get_args
 
-from allocator.labels import OPTION_KIND_ZH
-from allocator.scenario.schema import OPTION_KINDS
+from allocator.labels import OPTION_KIND_ZH, STAFF_KIND_ZH
+from allocator.scenario.schema import OPTION_KINDS, ObjectiveMeasure
+from allocator.scenario.staffing import PAID_STAFF_KINDS
 
 FORMAT_NAME = "allocator-workbook"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: staff and years (设置, 年度预算, 人员配备 and their columns)
+READABLE_VERSIONS = (1, 2)  # a workbook of version 1 has none of them and reads as it did
 EXAMPLE = "示例"  # a row whose first cell says this is an example: the reader skips it
 
 YUAN = 10_000.0  # 元 per 万元
@@ -55,7 +58,10 @@ class Column:
 
     kind: text, id, number, int, bool, a labels table (option_kind, group_kind, scope, locked),
     list (ids separated by commas), group or community (an id, or the name of one), value (a
-    change's value: a number, or text read as YAML), unit (a budget's unit).
+    change's value: a number, or text read as YAML), unit (a budget's unit), years (planning
+    years separated by commas), measure (one measure of the objective, `MEASURE_ZH`).
+    `loc`: for an item of a sheet of items (情景, 设置, 人员配备), where its value goes in the
+    scenario; `unit`: the unit the explanation sheet shows, when not that of the factor.
     """
 
     key: str
@@ -66,6 +72,8 @@ class Column:
     width: int = 12
     number_format: str = ""
     note: str = ""
+    loc: tuple[str | int, ...] = ()
+    unit: str = ""
 
     @property
     def drop_down(self) -> str | None:
@@ -82,9 +90,21 @@ _DROP_DOWNS = {
     "group": "街镇表",
     "community": "社区表",
     "unit": "预算单位表",
+    "measure": "目标表",
 }
 
-_MONEY = "#,##0.00"
+# The measures of the objective (`Scenario.objective`) in the planners' words.
+MEASURE_ZH: dict[str, str] = {
+    "weighted_shortfall": "加权缺口最小",
+    "communities_meeting": "达标社区最多",
+    "communities_meeting_both": "用房和人员双达标社区最多",
+    "posts_short": "缺编最少",
+    "total_cost": "费用最省",
+    "county_money": "县级资金最省",
+}
+assert set(MEASURE_ZH) == set(get_args(ObjectiveMeasure)), "a measure without its words"
+
+MONEY_FORMAT = "#,##0.00"
 _AREA = "#,##0.0"
 _SHARE = "0.00"
 
@@ -97,36 +117,11 @@ class Sheet:
     key: str
     row: str
     columns: tuple[Column, ...]
+    items: tuple[Column, ...] = ()  # a sheet of items (项目 / 值): its items
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
-
-# The 情景 sheet: one setting a row, 项目 / 值 (and a 说明 column the reader ignores).
-SETTINGS = (
-    Column("name", "情景名称", "text", required=True, note="本次规划的名称，必填"),
-    Column("description", "情景说明", "text", note="可不填"),
-    Column("horizon_years", "规划年限（年）", "int", note="预算须覆盖的租金年数，常用 3"),
-    Column(
-        "target_area_m2",
-        "默认目标面积（m²）",
-        "number",
-        note="每个社区的标准面积；与下面两项（按户数）二选一",
-    ),
-    Column("per_household", "按户数：每户面积（m²/户）", "number", note="如 0.3（每百户30m²）"),
-    Column("at_least", "按户数：最低面积（m²）", "number", note="按户数算出的目标不低于此数"),
-    Column("max_options_per_community", "每个社区最多路径数", "int", note="社区表未填时用此数"),
-)
-SETTINGS_SHEET = Sheet(
-    "情景",
-    "scenario",
-    "项目",
-    (
-        Column("item", "项目", "text", required=True, width=28),
-        Column("value", "值", "text", required=True, width=36),
-        Column("note", "说明", "text", width=48),
-    ),
-)
 
 GROUPS = Sheet(
     "街镇",
@@ -159,6 +154,14 @@ COMMUNITIES = Sheet(
         Column("must_meet", "示范点", "bool", note="是：方案必须达标"),
         Column("priority", "优先级", "number", note="缺口的权重，1 为常用，2 表示加倍重视"),
         Column("max_options", "最多路径数", "int", note="空白 = 情景表的默认值"),
+        Column("posts_now", "现有编制（人）", "int", note="填写了人员配备表时必填（没有写 0）"),
+        Column("posts_target", "目标编制（人）", "int", note="空白 = 人员配备表的目标编制"),
+        Column(
+            "due_year",
+            "达标年份",
+            "int",
+            note="分年度规划时：须在该年年底前达到目标面积；空白 = 示范点在最后一年",
+        ),
     ),
 )
 
@@ -186,15 +189,33 @@ OPTIONS = Sheet(
             note="共享面积计入的比例，默认 1",
         ),
         Column("replaces_existing", "替换现有", "bool", note="是：选中后原有面积不再计入"),
-        Column("fixed_cost", "固定费用（元）", "number", YUAN, number_format=_MONEY, width=14),
-        Column("cost_per_m2", "单价（元/m²）", "number", YUAN, number_format=_MONEY, width=14),
-        Column("annual_cost", "年费用（元/年）", "number", YUAN, number_format=_MONEY, width=14),
+        Column(
+            "fixed_cost", "固定费用（元）", "number", YUAN, number_format=MONEY_FORMAT, width=14
+        ),
+        Column(
+            "cost_per_m2",
+            "单价（元/m²）",
+            "number",
+            YUAN,
+            number_format=MONEY_FORMAT,
+            width=14,
+            unit="元/m²",
+        ),
+        Column(
+            "annual_cost",
+            "年费用（元/年）",
+            "number",
+            YUAN,
+            number_format=MONEY_FORMAT,
+            width=14,
+            unit="元/年",
+        ),
         Column(
             "annual_cost_per_m2",
             "年租金（元/m²/月）",
             "number",
             YUAN_PER_MONTH,
-            number_format=_MONEY,
+            number_format=MONEY_FORMAT,
             width=16,
             note="每平方米每月的租金",
         ),
@@ -203,12 +224,27 @@ OPTIONS = Sheet(
         ),
         Column("locked", "锁定", "locked", note="选定 或 否决：已作出的决定；空白 = 由方案决定"),
         Column("note", "备注", "text", width=30),
+        Column(
+            "earliest_start", "最早启动年份", "int", note="分年度规划时：最早哪年启动；空白 = 不限"
+        ),
+        Column(
+            "latest_start", "最晚启动年份", "int", note="分年度规划时：最晚哪年启动；空白 = 不限"
+        ),
+        Column(
+            "ready_after",
+            "建成所需年数",
+            "int",
+            note="启动后几年面积才计入（当年计入写 0）；空白 = 新建、加高 1 年，其余 0 年",
+        ),
     ),
 )
 
+PAYS_FOR_KINDS = (*OPTION_KINDS, *PAID_STAFF_KINDS)  # a column each in 资金
 PAYS_FOR = tuple(
-    Column(f"pays_for.{kind}", f"可付：{OPTION_KIND_ZH[kind]}", "bool", width=10)
-    for kind in OPTION_KINDS
+    Column(
+        f"pays_for.{kind}", f"可付：{({**OPTION_KIND_ZH, **STAFF_KIND_ZH})[kind]}", "bool", width=10
+    )
+    for kind in PAYS_FOR_KINDS
 )
 FUNDING = Sheet(
     "资金",
@@ -229,8 +265,16 @@ FUNDING = Sheet(
             number_format=_SHARE,
             note="每条路径费用中最多付的比例",
         ),
-        Column("max_per_option", "单项上限（元）", "number", YUAN, number_format=_MONEY, width=14),
+        Column(
+            "max_per_option", "单项上限（元）", "number", YUAN, number_format=MONEY_FORMAT, width=14
+        ),
         Column("max_options_funded", "最多资助项目数", "int"),
+        Column(
+            "carry_over",
+            "结转",
+            "bool",
+            note="有年度预算时：是 = 当年未用完的钱可留到以后年度使用",
+        ),
     ),
 )
 
@@ -252,7 +296,13 @@ BUDGETS = Sheet(
             note="县 / 各街镇 / 各社区（每个单位同额）、街道 或 镇（按类型）、或某街镇、社区的编号",
         ),
         Column(
-            "amount", "金额（元）", "number", YUAN, required=True, number_format=_MONEY, width=16
+            "amount",
+            "金额（元）",
+            "number",
+            YUAN,
+            required=True,
+            number_format=MONEY_FORMAT,
+            width=16,
         ),
     ),
 )
@@ -278,8 +328,28 @@ VARIANTS = Sheet(
     ),
 )
 
-DATA_SHEETS = (GROUPS, COMMUNITIES, OPTIONS, FUNDING, BUDGETS, VARIANTS)
+YEAR_BUDGETS = Sheet(
+    "年度预算",
+    "budgets_by_year",
+    "一个资金来源在一个年度的预算",
+    (
+        Column("source", "资金", "id", required=True, note="资金表的编号"),
+        Column("year", "年度", "int", required=True, note="设置表中的规划年度之一"),
+        Column(
+            "amount",
+            "金额（元）",
+            "number",
+            YUAN,
+            required=True,
+            number_format=MONEY_FORMAT,
+            width=16,
+            note="该年度最多支出（范围为街镇、社区时为每个单位的金额）；资金有年度预算时，未列出的"
+            "年度不支出",
+        ),
+    ),
+)
+
+DATA_SHEETS = (GROUPS, COMMUNITIES, OPTIONS, FUNDING, BUDGETS, YEAR_BUDGETS, VARIANTS)
 README_SHEET = "说明"
 README_KEYS = ("readme", README_SHEET)
 LISTS_SHEET = "_lists"
-SHEET_ORDER = (README_SHEET, SETTINGS_SHEET.name, *(s.name for s in DATA_SHEETS))

@@ -17,27 +17,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from allocator.catalogue import say
 from allocator.scenario.files import check_file, refuse
-from allocator.scenario.schema import OPTION_KINDS
-from allocator.scenario.workbook_budgets import read_budgets, read_variants
+from allocator.scenario.workbook_budgets import read_budgets, read_variants, read_year_budgets
 from allocator.scenario.workbook_cells import BLANK, Book, Place, Row, read_cell
 from allocator.scenario.workbook_columns import (
     BUDGETS,
     COMMUNITIES,
-    DATA_SHEETS,
     EXAMPLE,
     FORMAT_NAME,
     FORMAT_VERSION,
     FUNDING,
     GROUPS,
     LISTS_SHEET,
+    MEASURE_ZH,
     OPTIONS,
+    PAYS_FOR_KINDS,
+    READABLE_VERSIONS,
     README_KEYS,
-    SETTINGS,
-    SETTINGS_SHEET,
     VARIANTS,
+    YEAR_BUDGETS,
     Column,
     Sheet,
+)
+from allocator.scenario.workbook_items import (
+    PLAN_SHEET,
+    SETTINGS_SHEET,
+    SHEETS,
+    STAFF_SHEET,
 )
 
 Loc = tuple[str | int, ...]
@@ -115,7 +122,7 @@ def _normal(text: Any) -> str:
 
 def _sheet_specs() -> dict[str, Sheet]:
     specs: dict[str, Sheet] = {}
-    for spec in (SETTINGS_SHEET, *DATA_SHEETS):
+    for spec in SHEETS:
         specs[_normal(spec.name)] = spec
         specs[_normal(spec.key)] = spec
     return specs
@@ -134,7 +141,7 @@ def _layout(book: Book, cells: dict[str, list[list[Any]]]) -> dict[str, tuple[Sh
             continue
         spec = specs.get(key)
         if spec is None:
-            known = "、".join(s.name for s in (SETTINGS_SHEET, *DATA_SHEETS))
+            known = "、".join(s.name for s in SHEETS)
             book.fail(None, f"unknown sheet '{name}' (不认识的工作表; sheets: {known}, 说明)")
             continue
         if spec.name in {s.name for s, _ in layout.values()}:
@@ -181,16 +188,21 @@ def _columns(book: Book, name: str, order: int, spec: Sheet, rows: list[list[Any
 
 
 def _check_version(book: Book, name: str, rows: list[list[Any]]) -> None:
+    """The format the explanation sheet names (格式版本：allocator-workbook N) is one this
+    allocator reads."""
     for r, row in enumerate(rows[:40]):
         for c, value in enumerate(row):
             text = str(value).strip()
-            if text.startswith(FORMAT_NAME):
-                version = text.removeprefix(FORMAT_NAME).strip()
-                if version != str(FORMAT_VERSION):
+            if FORMAT_NAME in text:
+                version = text.split(FORMAT_NAME, 1)[1].strip()
+                if version not in map(str, READABLE_VERSIONS):
                     book.fail(
                         Place(name, r, c, "格式版本"),
-                        f"format '{text}' is not '{FORMAT_NAME} {FORMAT_VERSION}', the one this "
-                        "allocator reads: write the workbook again with `allocator template`",
+                        say(
+                            "workbook.version",
+                            text=f"{FORMAT_NAME} {version}",
+                            known=f"{FORMAT_NAME} {FORMAT_VERSION}",
+                        ),
                     )
                 return
 
@@ -210,19 +222,27 @@ class _Reader:
 
     def read(self) -> None:
         settings = self.settings()
+        planned = self.planning()
+        staffing = self.staffing()
         groups = [self.book.record(("groups", i), row) for i, row in enumerate(self.rows(GROUPS))]
         communities = self.communities(groups)
         self.options(communities)
         funding = self.funding()
         units = {str(e.get("id")) for e in (*groups, *communities)}
         read_budgets(self.book, self.rows(BUDGETS), funding, units)
+        read_year_budgets(self.book, self.rows(YEAR_BUDGETS), funding)
         variants = read_variants(self.book, self.rows(VARIANTS))
         if COMMUNITIES.name in self.sheets:
             name, order, _, _ = self.sheets[COMMUNITIES.name]
             header = COMMUNITIES.columns[0].header
             self.book.places.setdefault(("communities",), Place(name, 1, 0, header, order))
+        if ("years",) in self.book.flagged:
+            self._years_unread()
         data = self.book.data
         data.update(settings)
+        data.update(planned)
+        if staffing:
+            data["staffing"] = staffing
         if groups:
             data["groups"] = groups
         data["communities"] = communities
@@ -230,6 +250,13 @@ class _Reader:
             data["funding"] = funding
         if variants:
             data["variants"] = variants
+
+    def _years_unread(self) -> None:
+        """The planning years could not be read: the cells that name a year are not judged
+        against them (each would say the scenario has no years)."""
+        for loc in list(self.book.places):
+            if any(key in _NAMING_A_YEAR for key in loc if isinstance(key, str)):
+                self.book.flagged.add(loc)
 
     # --- generic ------------------------------------------------------------------------
     def rows(self, spec: Sheet) -> list[Row]:
@@ -258,43 +285,90 @@ class _Reader:
         return found
 
     # --- sheets -------------------------------------------------------------------------
-    def settings(self) -> dict[str, Any]:
-        if SETTINGS_SHEET.name not in self.sheets:
+    def items(self, spec: Sheet) -> dict[str, Any]:
+        """The values of a sheet of items by item key (none if the workbook has no such
+        sheet); the cell of each item given, blank or not, at the item's `loc`."""
+        if spec.name not in self.sheets:
             return {}
-        name, order, cells, columns = self.sheets[SETTINGS_SHEET.name]
+        name, order, cells, columns = self.sheets[spec.name]
         by_role = {column.key: col for col, column in columns.items()}
         items = {}
-        for setting in SETTINGS:
-            items[_normal(setting.header)] = setting
-            items[_normal(setting.key)] = setting
+        for item in spec.items:
+            items[_normal(item.header)] = item
+            items[_normal(item.key)] = item
         values: dict[str, Any] = {}
         for r, raw in enumerate(cells[1:], start=1):
-            item = raw[by_role["item"]] if by_role["item"] < len(raw) else ""
-            if str(item).strip() == "":
+            written = raw[by_role["item"]] if by_role["item"] < len(raw) else ""
+            if str(written).strip() == "":
                 continue
-            setting = items.get(_normal(item))
+            item = items.get(_normal(written))
             col = by_role["value"]
-            place = Place(name, r, col, str(item).strip(), order)
-            if setting is None:
-                known = "、".join(s.header for s in SETTINGS)
+            place = Place(name, r, col, str(written).strip(), order)
+            if item is None:
+                known = "、".join(i.header for i in spec.items)
                 self.book.fail(
                     Place(name, r, by_role["item"], "项目", order),
-                    f"unknown item '{item}' (不认识的项目; items: {known})",
+                    say("workbook.unknown_item", item=written, known=known),
                 )
                 continue
-            loc = _SETTING_LOCS[setting.key]
-            if loc in self.book.places:
-                self.book.fail(place, f"'{item}' is given twice (项目重复)")
+            if item.loc in self.book.places:
+                self.book.fail(place, say("workbook.item_twice", item=written))
                 continue
-            self.book.places[loc] = place
+            self.book.places[item.loc] = place
             try:
-                value = read_cell(setting, raw[col] if col < len(raw) else "")
+                value = read_cell(item, raw[col] if col < len(raw) else "")
             except ValueError as error:
-                self.book.fail(place, str(error), loc)
+                self.book.fail(place, str(error), item.loc)
                 continue
             if value is not BLANK:
-                values[setting.key] = value
-        return self.scenario_settings(values)
+                values[item.key] = value
+        return values
+
+    def settings(self) -> dict[str, Any]:
+        return self.scenario_settings(self.items(SETTINGS_SHEET))
+
+    def planning(self) -> dict[str, Any]:
+        """设置: the planning years, and the objective's measures in the order given (blank
+        items left out; each measure's place is the cell it was written in)."""
+        values = self.items(PLAN_SHEET)
+        found: dict[str, Any] = {}
+        if "years" in values:
+            found["years"] = values["years"]
+        given = [item for item in PLAN_SHEET.items if item.key in values and item.key != "years"]
+        if given:
+            found["objective"] = [values[item.key] for item in given]
+            cells = [self.book.places[item.loc] for item in given]
+            for k, measure in enumerate(found["objective"]):
+                if measure in found["objective"][:k]:
+                    first = cells[found["objective"].index(measure)]
+                    said = say("workbook.measure_twice", measure=MEASURE_ZH[measure], first=first)
+                    self.book.fail(cells[k], said, ("objective",))
+            self.book.places[("objective",)] = cells[0]
+            for k, cell in enumerate(cells):
+                self.book.places[("objective", k)] = cell
+        return found
+
+    def staffing(self) -> dict[str, Any]:
+        """人员配备: the staffing block, each route's entry when one of its items is given;
+        nothing when every item is blank (no staffing)."""
+        values = self.items(STAFF_SHEET)
+        block: dict[str, Any] = {}
+        for item in STAFF_SHEET.items:
+            if item.key in values:
+                *parents, last = item.loc[1:]
+                entry = block
+                for parent in parents:
+                    entry = entry.setdefault(parent, {})
+                entry[last] = values[item.key]
+        given = [self.book.places[i.loc] for i in STAFF_SHEET.items if i.loc in self.book.places]
+        if given:
+            self.book.places.setdefault(("staffing",), given[0])
+        for route in ("add_post", "dispatch", "recruit", "pay_rise"):
+            cells = [self.book.places[i.loc] for i in STAFF_SHEET.items
+                     if i.loc[1] == route and i.loc in self.book.places]  # fmt: skip
+            if cells:
+                self.book.places[("staffing", route)] = cells[0]
+        return block
 
     def scenario_settings(self, values: dict[str, Any]) -> dict[str, Any]:
         top = {k: values[k] for k in ("name", "description", "horizon_years") if k in values}
@@ -311,7 +385,7 @@ class _Reader:
                 )
         elif "at_least" in values:
             self.book.fail(
-                self.book.places[_SETTING_LOCS["at_least"]],
+                self.book.places[("defaults", "target_area_m2", "at_least")],
                 "a least area (最低面积) goes with an area per household (每户面积): give both",
             )
         elif "target_area_m2" in values:
@@ -320,7 +394,7 @@ class _Reader:
             defaults["max_options_per_community"] = values["max_options_per_community"]
         if "per_household" in values:
             self.book.places[("defaults", "target_area_m2")] = self.book.places[
-                _SETTING_LOCS["per_household"]
+                ("defaults", "target_area_m2", "per_household")
             ]
         return {**top, "defaults": defaults} if defaults else top
 
@@ -369,21 +443,13 @@ class _Reader:
             firsts = [p for k, p in row.places.items() if k.startswith("pays_for.")]
             if firsts:
                 self.book.places[("funding", i, "pays_for")] = firsts[0]
-            if pays:  # all blank: pays for every kind; else a blank is 否
-                entry["pays_for"] = [kind for kind in OPTION_KINDS if pays.get(kind) is True]
+            if pays:  # all blank: pays for every route kind; else a blank is 否
+                entry["pays_for"] = [kind for kind in PAYS_FOR_KINDS if pays.get(kind) is True]
             made.append(entry)
         return made
 
 
-_SETTING_LOCS: dict[str, Loc] = {
-    "name": ("name",),
-    "description": ("description",),
-    "horizon_years": ("horizon_years",),
-    "target_area_m2": ("defaults", "target_area_m2"),
-    "per_household": ("defaults", "target_area_m2", "per_household"),
-    "at_least": ("defaults", "target_area_m2", "at_least"),
-    "max_options_per_community": ("defaults", "max_options_per_community"),
-}
+_NAMING_A_YEAR = ("due_year", "earliest_start", "latest_start", "budget_by_year")
 
 
 def _ids_by_name(entries: list[dict[str, Any]]) -> dict[str, str]:

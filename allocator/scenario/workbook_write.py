@@ -2,10 +2,12 @@
 empty workbook they fill in (`allocator template county.xlsx`), written with XlsxWriter.
 
 The layout is the table of `workbook_columns`: a sheet `说明` that explains every column, `情景`
-(settings), `街镇`, `社区`, `路径`, `资金`, `预算`, `假设`, and a hidden `_lists` sheet that holds
-the drop-down lists, reached through defined names (XlsxWriter refuses a literal list over 255
-characters). Money is written in 元 and rent in 元/m2/月; the reader turns them back into the
-scenario's 万元 exactly. The file is written next to its place and moved there when complete,
+(settings), `设置` (the planning years and the order of the objectives), `街镇`, `社区`, `路径`,
+`资金`, `预算`, `年度预算`, `人员配备` (the staffing block), `假设`, and a hidden `_lists` sheet
+that holds the drop-down lists, reached through defined names (XlsxWriter refuses a literal
+list over 255 characters). Money is written in 元 (staff costs in 元 a person-year), rent in
+元/m2/月 and the pay rise in 元 a person-month; the reader turns them back into the scenario's
+万元 exactly. The file is written next to its place and moved there when complete,
 so a failure leaves nothing behind.
 """
 
@@ -23,20 +25,28 @@ from allocator.scenario.schema import OPTION_KINDS, Scenario
 from allocator.scenario.workbook_columns import (
     BUDGETS,
     COMMUNITIES,
-    DATA_SHEETS,
     EXAMPLE,
     FUNDING,
     GROUPS,
     LISTS_SHEET,
+    MEASURE_ZH,
     OPTIONS,
+    PAYS_FOR_KINDS,
     README_SHEET,
-    SETTINGS,
-    SETTINGS_SHEET,
     UNIT_ALL,
     VARIANTS,
+    YEAR_BUDGETS,
     Column,
     Sheet,
     to_sheet,
+)
+from allocator.scenario.workbook_items import (
+    ITEM_SHEETS,
+    PLAN_SHEET,
+    SETTINGS,
+    SETTINGS_SHEET,
+    SHEETS,
+    STAFF_SHEET,
 )
 
 Row = dict[str, Any]
@@ -85,8 +95,31 @@ def scenario_rows(scenario: Scenario) -> dict[str, list[Row]]:
         rows[OPTIONS.name].extend({"community": community["id"], **o} for o in community["options"])
     rows[FUNDING.name] = [_funding_row(source) for source in dump["funding"]]
     rows[BUDGETS.name] = [row for source in dump["funding"] for row in _budget_rows(source)]
+    rows[YEAR_BUDGETS.name] = [
+        {"source": source["id"], "year": year, "amount": amount}
+        for source in dump["funding"]
+        for year, amount in (source["budget_by_year"] or {}).items()
+    ]
     rows[VARIANTS.name] = [row for variant in dump["variants"] for row in _variant_rows(variant)]
+    rows[PLAN_SHEET.name] = _items(PLAN_SHEET, dump)
+    rows[STAFF_SHEET.name] = _items(STAFF_SHEET, dump)
     return rows
+
+
+def _items(sheet: Sheet, dump: dict[str, Any]) -> list[Row]:
+    """A sheet of items: each item's value found at its `loc` in the scenario (None if unset)."""
+    return [{"column": item, "value": _at(dump, item.loc)} for item in sheet.items]
+
+
+def _at(data: Any, loc: tuple[str | int, ...]) -> Any:
+    for key in loc:
+        if isinstance(data, dict):
+            data = data.get(key)
+        elif isinstance(data, list | tuple) and isinstance(key, int) and key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
 
 
 def _settings(dump: dict[str, Any]) -> list[Row]:
@@ -107,7 +140,7 @@ def _settings(dump: dict[str, Any]) -> list[Row]:
 
 def _funding_row(source: dict[str, Any]) -> Row:
     row = {k: v for k, v in source.items() if k not in ("budget", "budget_by_kind", "budgets")}
-    for kind in OPTION_KINDS:
+    for kind in PAYS_FOR_KINDS:
         row[f"pays_for.{kind}"] = kind in source["pays_for"]
     return row
 
@@ -138,13 +171,15 @@ def example_rows() -> dict[str, list[Row]]:
     """The template's rows: settings with their usual values, one example row a sheet."""
     usual = {"horizon_years": 3, "target_area_m2": 500, "max_options_per_community": 2}
     options = dict(kind="allocate_build", min_area_m2=560, max_area_m2=560, cost_per_m2=0.22)
-    pays = {f"pays_for.{kind}": True for kind in OPTION_KINDS}
+    pays = {f"pays_for.{kind}": kind in OPTION_KINDS for kind in PAYS_FOR_KINDS}
     return {
         SETTINGS_SHEET.name: [{"column": c, "value": usual.get(c.key)} for c in SETTINGS],
+        PLAN_SHEET.name: [{"column": c, "value": None} for c in PLAN_SHEET.items],
+        STAFF_SHEET.name: [{"column": c, "value": None} for c in STAFF_SHEET.items],
         GROUPS.name: [{"id": EXAMPLE, "name": "城南街道", "kind": "street"}],
         COMMUNITIES.name: [
             dict(id=EXAMPLE, name="新兴社区", group="城南街道", households=4200)
-            | dict(existing_area_m2=120, must_meet=True, priority=1)
+            | dict(existing_area_m2=120, must_meet=True, priority=1, posts_now=5)
         ],
         OPTIONS.name: [
             {"community": EXAMPLE, "id": "xinxing-build", **options, "replaces_existing": True}
@@ -152,8 +187,9 @@ def example_rows() -> dict[str, list[Row]]:
             dict(community=EXAMPLE, id="xinxing-lease", kind="lease", max_area_m2=300)
             | dict(annual_cost_per_m2=0.018, excludes=["xinxing-build"]),
         ],
-        FUNDING.name: [dict(id=EXAMPLE, name="县财政", scope="county", **pays)],
+        FUNDING.name: [dict(id=EXAMPLE, name="县财政", scope="county", **pays, carry_over=True)],
         BUDGETS.name: [{"source": EXAMPLE, "unit": "县", "amount": 450}],
+        YEAR_BUDGETS.name: [{"source": EXAMPLE, "year": 2024, "amount": 200}],
         VARIANTS.name: [
             dict(name=EXAMPLE, description="县财政削减五分之一")
             | dict(path="funding[county].budget", value={"scale": 0.8})
@@ -177,6 +213,10 @@ def cell_value(column: Column, value: Any) -> Any:
         return zh(kind, value)
     if kind == "list":
         return ", ".join(value)
+    if kind == "years":
+        return ", ".join(str(year) for year in value) if len(value) > 1 else value[0]
+    if kind == "measure":
+        return MEASURE_ZH.get(value, str(value))
     if kind == "value":
         return value_text(value)
     return str(value)
@@ -235,14 +275,17 @@ class _Writer:
         from allocator.scenario.workbook_explain import write_readme
 
         write_readme(self.book.add_worksheet(README_SHEET), self.header, example=self.example)
-        self.write_settings(rows[SETTINGS_SHEET.name])
-        for sheet in DATA_SHEETS:
-            self.write_sheet(sheet, rows[sheet.name])
+        for sheet in SHEETS:
+            if sheet in ITEM_SHEETS:
+                self.write_items(sheet, rows[sheet.name])
+            else:
+                self.write_sheet(sheet, rows[sheet.name])
         self.write_lists()
 
-    def write_settings(self, rows: list[Row]) -> None:
-        sheet = self.book.add_worksheet(SETTINGS_SHEET.name)
-        for col, column in enumerate(SETTINGS_SHEET.columns):
+    def write_items(self, spec: Sheet, rows: list[Row]) -> None:
+        """A sheet of items: 项目, 值 (a drop-down on the items that have one), 说明."""
+        sheet = self.book.add_worksheet(spec.name)
+        for col, column in enumerate(spec.columns):
             sheet.write_string(0, col, column.header, self.header)
             sheet.set_column(col, col, column.width)
         for index, row in enumerate(rows, start=1):
@@ -250,6 +293,10 @@ class _Writer:
             sheet.write_string(index, 0, column.header)
             self.write_cell(sheet, index, 1, column, row["value"], False)
             sheet.write_string(index, 2, column.note)
+            if column.drop_down:
+                sheet.data_validation(
+                    index, 1, index, 1, {"validate": "list", "source": f"={column.drop_down}"}
+                )
         sheet.freeze_panes(1, 0)
 
     def write_sheet(self, spec: Sheet, rows: list[Row]) -> None:
@@ -298,6 +345,7 @@ class _Writer:
             "锁定表": choices("locked"),
             "是否表": choices("yes_no"),
             "预算单位表": [*UNIT_ALL.values(), *choices("group_kind")],
+            "目标表": list(MEASURE_ZH.values()),
         }
         for col, (name, words) in enumerate(lists.items()):
             sheet.write_string(0, col, name)
