@@ -275,7 +275,7 @@ class Plan:
 
 # Plan -> pandas tables, labelled for people in the catalogue's language. Pure: nothing printed.
 
-_COMMUNITY_COLUMNS = (
+COMMUNITY_COLUMNS = (
     "community_id",
     "community",
     "group",
@@ -302,16 +302,13 @@ _OPTION_COLUMNS = (
     "cost_wan",
 )  # then one money column per source, `paid_<source>_wan`
 
+FUNDING_COLUMNS = ("source_id", "source", "unit", "budget_wan", "used_wan", "left_wan")
+
 # The columns that have a label in the catalogue (`col.<column>`).
 LABELLED = (
-    *_COMMUNITY_COLUMNS,
-    *(column for column in _OPTION_COLUMNS if column not in _COMMUNITY_COLUMNS),
-    "source_id",
-    "source",
-    "unit",
-    "budget_wan",
-    "used_wan",
-    "left_wan",
+    *COMMUNITY_COLUMNS,
+    *(column for column in _OPTION_COLUMNS if column not in COMMUNITY_COLUMNS),
+    *FUNDING_COLUMNS,
     # the staff table's (allocator.report.staff)
     "posts_now",
     "posts_target",
@@ -339,6 +336,11 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
     (routes and payers in the words of `lang`)."""
     import pandas as pd
 
+    return pd.DataFrame(community_rows(plan, lang), columns=list(COMMUNITY_COLUMNS))
+
+
+def community_rows(plan: Plan, lang: str | None = None) -> list[dict[str, Any]]:
+    """The rows of `communities_table`, without pandas (the screen's table is made of them)."""
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
@@ -362,7 +364,7 @@ def communities_table(plan: Plan, lang: str | None = None) -> pd.DataFrame:
                 "paid_by": ", ".join(f"{names.get(s, s)} {v:,.2f}" for s, v in paid.items()) or "-",
             }
         )
-    return pd.DataFrame(rows, columns=list(_COMMUNITY_COLUMNS))
+    return rows
 
 
 def options_table(plan: Plan) -> pd.DataFrame:
@@ -394,7 +396,12 @@ def funding_table(plan: Plan) -> pd.DataFrame:
     """One row per funding source and unit: budget, used, left (万元)."""
     import pandas as pd
 
-    rows = [
+    return pd.DataFrame(funding_rows(plan), columns=list(FUNDING_COLUMNS))
+
+
+def funding_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The rows of `funding_table`, without pandas."""
+    return [
         {
             "source_id": f.source,
             "source": f.source_name,
@@ -405,9 +412,6 @@ def funding_table(plan: Plan) -> pd.DataFrame:
         }
         for f in plan.funding_results
     ]
-    return pd.DataFrame(
-        rows, columns=["source_id", "source", "unit", "budget_wan", "used_wan", "left_wan"]
-    )
 
 
 def _shown(value: float | None, spec: str) -> str:
