@@ -30,6 +30,9 @@ def test_memo_and_ledger_in_chinese_and_in_english(tmp_path: Path) -> None:
     cells = [str(v) for row in ledger for v in row if v is not None]
     assert "南桥社区 台账（一社区一册）" in cells and "选用路径及资金来源" in cells
     assert any(c.startswith("南桥社区（nanqiao，城南街道）现有 280 m²") for c in cells), cells
+    # a plan without staff or years: no posts in the ledger, no years in the memo
+    assert "人员配备" not in cells and "启动年份" not in cells
+    assert "人员：" not in memo and "逐年安排" not in memo
 
     memo, ledger = _files(tmp_path / "en", "--lang", "en")
     assert "1. Overview" in memo and "Solver status: optimal (proven)" in memo

@@ -1,7 +1,9 @@
 """The ledgers of plan.xlsx (一社区一册): per community its name and street or town, its
-existing area, each chosen route with its area, cost and who pays, the area reached against the
-target, the routes open to it with the notes of the scenario file, and why these routes (from
-`allocator.analysis.explanation`, when the plan was explained).
+existing area, each chosen route with its area, cost and who pays (and, with years, the year it
+starts and the year its area counts), the area reached against the target, its posts when the
+plan has staff (now, added by each route, final against target, short, what staff and the pay
+rise cost and who pays), the routes open to it with the notes of the scenario file, and why
+these routes (from `allocator.analysis.explanation`, when the plan was explained).
 
 Up to `LEDGER_SHEETS_MAX` communities get a sheet each; above that each street or town gets
 one sheet with its communities one after another (a workbook of thousands of sheets cannot be
@@ -19,6 +21,7 @@ from allocator.catalogue import say, word, yes_no
 from allocator.plan import CommunityResult, Plan
 from allocator.report import words
 from allocator.report.sheets import Column, print_setup, sheet_name, write_pairs, write_table
+from allocator.report.staff import staff_paid_wan
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -109,6 +112,9 @@ def _ledger_block(
     sheet.write_string(row, 0, say("ledger.chosen"), fmt["heading"])
     row = _chosen_routes(sheet, row + 1, fmt, plan, scenario, c) + 1
     row = _sentence(sheet, row, fmt, say("ledger.plan"), words.plan_sentence(plan, c))
+    if c.posts is not None:
+        sheet.write_string(row + 1, 0, say("ledger.staff"), fmt["heading"])
+        row = write_pairs(sheet, row + 2, staff_pairs(plan, c), fmt)
     community = _community(scenario, c.id)
     if community is not None and community.options:
         sheet.write_string(row + 1, 0, say("ledger.open"), fmt["heading"])
@@ -125,6 +131,33 @@ def _ledger_block(
     return row
 
 
+def staff_pairs(plan: Plan, c: CommunityResult) -> list[tuple[str, Any, str]]:
+    """A community's posts as label / value rows: now, added by each route, final, target,
+    short, both standards met, the staff cost and what each source pays of it."""
+    if c.posts is None:
+        return []
+    names = words.source_names(plan)
+    added = [
+        (say("ledger.posts_added", route=say(f"staff.{route}")), count, "count")
+        for route, count in c.posts.added.items()
+    ]
+    paid = [
+        (say("ledger.col_paid", source=names.get(source, source)), round(amount, 6), "money")
+        for source, amount in staff_paid_wan(c).items()
+        if amount
+    ]
+    return [
+        (say("ledger.posts_now"), c.posts.now, "count"),
+        *added,
+        (say("ledger.posts_final"), c.posts.final, "count"),
+        (say("ledger.posts_target"), c.posts.target, "count"),
+        (say("ledger.posts_short"), c.posts.short, "count"),
+        (say("ledger.meets_both"), yes_no(c.meets_target and c.posts.short == 0), "text"),
+        (say("ledger.staff_cost"), c.staff_cost, "money"),
+        *paid,
+    ]
+
+
 def _chosen_routes(
     sheet: Any,
     row: int,
@@ -135,6 +168,8 @@ def _chosen_routes(
 ) -> int:
     names = words.source_names(plan)
     paying = list(words.paid_by(plan, c))
+    years = [Column(say(f"ledger.col_{key}"), "count", 10) for key in ("start", "ready")]
+    years = years if plan.years is not None else []
     columns = [
         Column(say("ledger.col_route"), width=22),
         Column(say("ledger.col_kind"), width=12),
@@ -147,10 +182,12 @@ def _chosen_routes(
             Column(say("ledger.col_paid", source=names.get(s, s)), "money", 14, total=True)
             for s in paying
         ),
+        *years,
     ]
     rows = [
         [o.id, words.kind_words(o.kind), o.area_m2, o.counted_area_m2, o.capital_cost,
-         o.running_cost, o.cost, *(round(o.funding.get(s, 0.0), 6) for s in paying)]
+         o.running_cost, o.cost, *(round(o.funding.get(s, 0.0), 6) for s in paying),
+         *((o.start_year, o.ready_year) if years else ())]
         for o in c.options
     ]  # fmt: skip
     if not rows:

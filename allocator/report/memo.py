@@ -1,7 +1,9 @@
 """report.docx: a memo for the county's leaders (python-docx), one to two pages, in the run's
 language (the catalogue's `memo.` words: Chinese unless `--lang en`).
 
-Title, the headline figures, who falls short and by how much (and what more money would buy,
+Title, the headline figures (with staff: the posts short and the communities meeting both
+standards; with years: one sentence a year, the routes starting, the spending and the
+communities meeting at its end), who falls short and by how much (and what more money would buy,
 when the plan was solved with --explain), money by source, the communities (per street or town
 when there are more than `COMMUNITY_ROWS_MAX`), and the solver's status. Every figure comes
 from the plan; the sentences are built from them (`allocator.report.words`). A4, 宋体 for
@@ -27,7 +29,9 @@ from allocator.catalogue import say
 from allocator.findings import Trust
 from allocator.plan import Plan
 from allocator.report import words
+from allocator.report.staff import has_staff
 from allocator.report.workbook import headline_pairs, money_split
+from allocator.report.years import has_years, routes_starting
 
 if TYPE_CHECKING:
     from allocator.findings import BudgetPrice
@@ -52,6 +56,9 @@ def memo_bytes(plan: Plan, scenario: Scenario | None = None) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_heading(say("memo.h_overview"), level=1)
     document.add_paragraph(headline_text(plan, scenario))
+    for sentence in (staff_text(plan), *year_lines(plan)):
+        if sentence:
+            document.add_paragraph(sentence)
     document.add_heading(say("memo.h_short"), level=1)
     _shortfalls(document, plan)
     document.add_heading(say("memo.h_money"), level=1)
@@ -95,6 +102,44 @@ def headline_text(plan: Plan, scenario: Scenario | None) -> str:
         short=f"{plan.total_shortfall_m2:,.1f}",
         weighted=f"{plan.weighted_shortfall:,.1f}",
     )
+
+
+def staff_text(plan: Plan) -> str:
+    """The posts short (and in how many communities), the communities meeting both standards
+    and what staff and the pay rise cost; empty for a plan without staff."""
+    if not has_staff(plan):
+        return ""
+    communities = plan.community_results
+    short_in = sum(c.posts is not None and c.posts.short > 0 for c in communities)
+    return say(
+        "memo.staff",
+        total=len(communities),
+        short=plan.posts_short,
+        short_communities=short_in,
+        both=plan.communities_meeting_both,
+        cost=f"{sum(c.staff_cost for c in communities):,.2f}",
+    )
+
+
+def year_lines(plan: Plan) -> list[str]:
+    """With years: a heading line, then one sentence a year (the routes starting, what the
+    plan spends, the communities meeting at the year's end and the posts short)."""
+    if not has_years(plan) or not plan.by_year or not plan.years:
+        return []
+    lines = [say("memo.years", first=plan.years[0], last=plan.years[-1])]
+    for year in plan.by_year:
+        posts = "" if year.posts_short is None else say("memo.year_posts", posts=year.posts_short)
+        lines.append(
+            say(
+                "memo.year",
+                year=year.year,
+                starting=routes_starting(plan, year.year),
+                cost=f"{year.cost:,.2f}",
+                meeting=year.communities_meeting_target,
+                posts=posts,
+            )
+        )
+    return lines
 
 
 def _shortfalls(document: Any, plan: Plan) -> None:
