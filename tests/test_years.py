@@ -274,3 +274,19 @@ def test_a_capital_profile_adds_up_to_one() -> None:
     with pytest.raises(ScenarioError) as error:
         scenario_from_dict(raw)
     assert "capital_profile" in str(error.value)
+
+
+def test_prices_hold_the_plans_start_years_and_posts() -> None:
+    """Shadow prices fix the plan's integer decisions: routes, and their start years and the
+    posts (every integer column of the families' own), so the priced LP is the plan's."""
+    from allocator.analysis.shadow import shadow_prices
+
+    raw = two_sites(carry_over=True)
+    raw["staffing"] = {"recruit": {"cost_per_person_year": 5.5}}
+    for c in raw["communities"]:
+        c["posts_now"] = 6
+    raw["funding"][0]["pays_for"] = "all"
+    scenario = scenario_from_dict(raw)
+    plan = solve(scenario)
+    prices = shadow_prices(scenario, plan)
+    assert prices.budgets  # priced, not "no LP solution"

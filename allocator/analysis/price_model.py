@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from allocator.model.costs import kept_shortfall_m2
 from allocator.model.opened import opened
@@ -96,7 +97,26 @@ class PriceModel:
             option = self.model.options[i][1]
             paid = chosen[option.id].funding.get(source_id, 0.0) if option.id in chosen else 0.0
             values[flag.name] = 1.0 if paid > 0 else 0.0
+        for label, variable in self.model.extra.items():  # staff posts, start years, counts
+            if variable.cat == "Integer":
+                values[variable.name] = _plan_value(plan, label, chosen)
         return values
+
+
+def _plan_value(plan: Plan, label: tuple[str, ...], chosen: dict[str, Any]) -> float:
+    """The plan's value of an integer column of the rule families' own (`Model.extra`)."""
+    kind = label[0]
+    if kind == "start":
+        option = chosen.get(label[1])
+        return 1.0 if option is not None and str(option.start_year) == label[2] else 0.0
+    community = next((c for c in plan.community_results if c.id == label[1]), None)
+    if community is None:
+        return 0.0
+    if kind == "posts":
+        return float(community.posts.added[label[2]]) if community.posts else 0.0
+    short = bool(community.posts and community.posts.short)
+    met = {"meets": community.meets_target, "both": community.meets_target and not short}
+    return 1.0 if met.get(kind, False) else 0.0
 
 
 # --- LP prices ----------------------------------------------------------------------------
