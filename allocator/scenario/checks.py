@@ -15,8 +15,8 @@ from typing import Any
 
 from allocator.errors import Problem
 from allocator.scenario.staffing import check_staffing
-from allocator.scenario.years import check_years
 from allocator.scenario.words import ID, with_codes
+from allocator.scenario.years import check_years
 
 Loc = tuple[str | int, ...]
 

@@ -46,8 +46,8 @@ from allocator.scenario.numbers import (
 )
 from allocator.scenario.pays_for import OPTION_KINDS, PaysFor
 from allocator.scenario.staffing import Staffing
-from allocator.scenario.years import Lag, PlanYear, unset_new_fields
 from allocator.scenario.words import ID_PATTERN, check_id, word, written_forms, yes_no
+from allocator.scenario.years import Lag, PlanYear, unset_new_fields
 
 # Codes, each also taken in the planners' words of allocator.labels (加高改造, 镇, 县, 选定, 是).
 OptionKind = Annotated[
@@ -81,6 +81,8 @@ ObjectiveMeasure = Literal[
     "communities_meeting", "communities_meeting_both", "weighted_shortfall", "posts_short",
     "total_cost", "county_money",
 ]  # fmt: skip
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,11 +113,13 @@ class Option(_Entry):
     earliest_start: PlanYear | None = Field(None, description="First year it may start.")
     latest_start: PlanYear | None = Field(None, description="Last year it may start.")
     capital_profile: tuple[Share, ...] | None = Field(
-        None, description="With `years`: the one-off cost's shares by year from the start "
+        None,
+        description="With `years`: the one-off cost's shares by year from the start "
         "(e.g. [0.6, 0.4]; they add up to 1). Default: all in the start year.",
     )
     ready_after: Lag | None = Field(
-        None, description="Years from its start until its area counts (default by kind: a "
+        None,
+        description="Years from its start until its area counts (default by kind: a "
         "new building or a storey 1, the other routes 0).",
     )
 
@@ -291,7 +295,8 @@ class Scenario(_Entry):
     description: str = ""
     horizon_years: Years = 1
     years: tuple[PlanYear, ...] | None = Field(
-        None, description="年度 The planning years, e.g. [2024, 2025, 2026]: routes get a start "
+        None,
+        description="年度 The planning years, e.g. [2024, 2025, 2026]: routes get a start "
         "year, money a budget per year. Without it, one period.",
     )
     defaults: Defaults = Defaults()
