@@ -161,7 +161,8 @@ def test_template_has_drop_downs_frozen_headers_and_an_explanation(tmp_path: Pat
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:11] == [
-        "说明", "情景", "设置", "街镇", "社区", "路径", "资金", "预算", "年度预算", "人员配备", "假设"
+        "说明", "情景", "设置", "街镇", "社区", "路径", "资金", "预算", "年度预算", "人员配备",
+        "假设",
     ]  # fmt: skip
     assert book["_lists"].sheet_state == "hidden"
     assert "路径类型表" in book.defined_names
