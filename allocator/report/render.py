@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.catalogue import say, word, yes_no
 from allocator.plan import (
+    COMMUNITY_COLUMNS,
+    FUNDING_COLUMNS,
     Plan,
     Status,
+    column_label,
     communities_table,
+    community_rows,
+    funding_rows,
     funding_table,
     labelled,
     options_table,
     summary,
 )
 from allocator.report import screen
+from allocator.report.fast_table import fast
 from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
-from allocator.report.staff import has_staff, staff_screen_table, staff_table
+from allocator.report.staff import (
+    STAFF_COLUMNS,
+    has_staff,
+    staff_rows,
+    staff_screen_table,
+    staff_table,
+)
 from allocator.report.years import by_year_table, has_years, years_screen_table
 
 if TYPE_CHECKING:  # pandas (0.15 s) is imported where a table is made or read
@@ -80,17 +93,34 @@ def _cell(value: Any, column: str) -> str:
     return str(value)
 
 
-def rich_table(frame: pd.DataFrame, title: str) -> Any:
-    import pandas as pd
+def rich_table(rows: list[dict[str, Any]], columns: Sequence[str], title: str) -> Any:
+    """Every column of a plan's table (`community_rows`, ...), labelled; a column of numbers
+    with a fraction, as pandas would read it (whole numbers in it as fractions, None as nan),
+    set right. Printed by `fast_table.fast`."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=False)
-    numeric = {c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
-    for column, label in zip(frame.columns, labelled(frame).columns, strict=True):
-        table.add_column(label, justify="right" if column in numeric else "left", overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v, c) for v, c in zip(row, frame.columns, strict=True)))
+    numeric = {c for c in columns if _fractions([row[c] for row in rows])}
+    for column in columns:
+        right = "right" if column in numeric else "left"
+        table.add_column(column_label(column), justify=right, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(_number(row[c], c in numeric), c) for c in columns))
     return table
+
+
+def _fractions(values: list[Any]) -> bool:
+    """A column pandas reads as numbers with a fraction (float64): numbers and None, with a
+    float or a None among whole numbers."""
+    kinds = {type(v) for v in values}
+    mixed = int in kinds and type(None) in kinds
+    return kinds <= {float, int, type(None)} and (float in kinds or mixed)
+
+
+def _number(value: Any, fraction: bool) -> Any:
+    if not fraction:
+        return value
+    return math.nan if value is None else float(value)
 
 
 def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
@@ -105,20 +135,20 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
         return
     width = screen.table_width(console, wide)
     if width >= screen.WIDE:
-        console.print(rich_table(communities_table(plan), say("title.plan")))
-        console.print(rich_table(funding_table(plan), say("title.funding")))
+        console.print(fast(rich_table(community_rows(plan), COMMUNITY_COLUMNS, say("title.plan"))))
+        console.print(fast(rich_table(funding_rows(plan), FUNDING_COLUMNS, say("title.funding"))))
     else:
-        console.print(screen.plan_table(plan, width))
+        console.print(fast(screen.plan_table(plan, width)))
         for note in screen.footnotes(plan, width):
             console.print(note)
-        console.print(screen.funding_table(plan, width))
+        console.print(fast(screen.funding_table(plan, width)))
     if has_years(plan):
         console.print(years_screen_table(plan))
     if has_staff(plan):
         if width >= screen.WIDE:
-            console.print(rich_table(staff_table(plan), say("title.staff")))
+            console.print(fast(rich_table(staff_rows(plan), STAFF_COLUMNS, say("title.staff"))))
         else:
-            console.print(staff_screen_table(plan, width))
+            console.print(fast(staff_screen_table(plan, width)))
     facts = Table(title=say("title.summary"), title_justify="left", show_header=False)
     facts.add_column()
     facts.add_column()

@@ -46,6 +46,11 @@ def staff_table(plan: Plan) -> pd.DataFrame:
     """One row per community (empty without staffing), columns `STAFF_COLUMNS`."""
     import pandas as pd
 
+    return pd.DataFrame(staff_rows(plan), columns=list(STAFF_COLUMNS))
+
+
+def staff_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The rows of `staff_table`, without pandas."""
     names = {f.source: f.source_name for f in plan.funding_results}
     rows = []
     for c in plan.community_results:
@@ -67,7 +72,7 @@ def staff_table(plan: Plan) -> pd.DataFrame:
                 or "-",
             }
         )
-    return pd.DataFrame(rows, columns=list(STAFF_COLUMNS))
+    return rows
 
 
 def staff_screen_table(plan: Plan, width: int) -> Any:
