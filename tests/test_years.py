@@ -290,3 +290,9 @@ def test_prices_hold_the_plans_start_years_and_posts() -> None:
     plan = solve(scenario)
     prices = shadow_prices(scenario, plan)
     assert prices.budgets  # priced, not "no LP solution"
+
+
+def test_the_first_plan_without_a_solver_leaves_years_to_the_solver() -> None:
+    from allocator.solving.greedy import greedy_plan
+
+    assert greedy_plan(scenario_from_dict(two_sites())) is None

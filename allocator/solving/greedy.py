@@ -21,9 +21,9 @@ to a community, a street or town, the county (earmarked before general money, as
 So every plan it gives meets every rule by construction (tests/oracle.py checks them). It
 proves nothing: it is a start, and the plan when the solver finds none in time. None means it
 could build none: a demonstration site or a route locked chosen that the money left cannot pay,
-or a scenario with `staffing`, which it does not plan: posts, their routes and the pay rise
-committed for the cadres in post are the solver's alone (a plan without that pay would break a
-rule).
+or a scenario with `staffing` or `years`, which it does not plan: posts, their routes and the
+pay rise committed for the cadres in post, start years and yearly budgets are the solver's alone
+(a plan without them would break a rule).
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ class GreedyPlan:
 
 def greedy_plan(scenario: Scenario, deadline: float | None = None) -> GreedyPlan | None:
     """The greedy plan (the moves stop at `deadline`, time.monotonic()), or None when it could
-    build none or the scenario has staffing (see the module's words)."""
-    if scenario.staffing is not None:
+    build none or the scenario has staffing or years (see the module's words)."""
+    if scenario.staffing is not None or scenario.years:
         return None
     purse = _Purse(scenario)
     years = scenario.horizon_years
