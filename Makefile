@@ -9,6 +9,7 @@ $(BIN)/allocator: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m compileall -q allocator  # read at every start, even with PYTHONDONTWRITEBYTECODE
 	touch $(BIN)/allocator
 
 demo: $(BIN)/allocator

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import ROOT
+
 
 def _run(code: str) -> str:
     done = subprocess.run(
@@ -33,3 +35,23 @@ def test_the_worker_answers_with_its_collector_on() -> None:
         "print(call.done, call.value, worker._shared().pid is not None)\n"
     )
     assert _run(code) == "True True True"
+
+
+def test_printing_a_plan_imports_no_pandas() -> None:
+    """pandas (0.15 s) is imported by the functions that make DataFrames only: the county
+    solved and printed, on a screen and into a pipe (every column), does without it; a plan's
+    DataFrame still comes."""
+    county = str(ROOT / "scenarios" / "2024.yaml")
+    code = (
+        "import sys\n"
+        "from allocator.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "for env in ({'COLUMNS': '100'}, {}):\n"
+        f"    result = CliRunner().invoke(app, ['solve', {county!r}], env=env)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "print('pandas' in sys.modules)\n"
+        "import allocator\n"
+        f"plan = allocator.solve(allocator.load_scenario({county!r}))\n"
+        "print(type(plan.communities).__name__)\n"
+    )
+    assert _run(code).splitlines() == ["False", "DataFrame"]
