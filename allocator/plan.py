@@ -111,18 +111,25 @@ class CommunityResult:
 
     def routes_paid_wan(self) -> dict[str, float]:
         """万元 each source pays for this community's routes (premises), by source id."""
-        return self.paid_wan(staff=False)
+        return _summed([o.funding for o in self.options])
 
-    def paid_wan(self, *, staff: bool = True) -> dict[str, float]:
+    def staff_paid_wan(self) -> dict[str, float]:
+        """万元 each source pays for this community's staff and pay rise, by source id."""
+        return _summed(list(self.staff_funding.values()))
+
+    def paid_wan(self) -> dict[str, float]:
         """万元 each source pays for this community's routes and staff, by source id (as they
-        pay); the routes only with `staff=False`."""
-        paid: dict[str, float] = {}
-        payments = [o.funding for o in self.options]
-        payments += list(self.staff_funding.values()) if staff else []
-        for funding in payments:
-            for source, amount in funding.items():
-                paid[source] = paid.get(source, 0.0) + amount
-        return paid
+        pay)."""
+        return _summed([o.funding for o in self.options] + list(self.staff_funding.values()))
+
+
+def _summed(payments: list[dict[str, float]]) -> dict[str, float]:
+    """Amounts by source id, added up over `payments`, in the order the sources come."""
+    paid: dict[str, float] = {}
+    for funding in payments:
+        for source, amount in funding.items():
+            paid[source] = paid.get(source, 0.0) + amount
+    return paid
 
 
 @dataclass(frozen=True)
@@ -304,12 +311,12 @@ _OPTION_COLUMNS = (
 
 FUNDING_COLUMNS = ("source_id", "source", "unit", "budget_wan", "used_wan", "left_wan")
 
-# The columns that have a label in the catalogue (`col.<column>`).
-LABELLED = (
-    *COMMUNITY_COLUMNS,
-    *(column for column in _OPTION_COLUMNS if column not in COMMUNITY_COLUMNS),
-    *FUNDING_COLUMNS,
-    # the staff table's (allocator.report.staff)
+# The staff table's columns (allocator.report.staff) and the year-by-year table's
+# (allocator.report.years).
+STAFF_COLUMNS = (
+    "community_id",
+    "community",
+    "group",
     "posts_now",
     "posts_target",
     "posts_add_post",
@@ -319,11 +326,15 @@ LABELLED = (
     "posts_short",
     "staff_cost_wan",
     "staff_paid_by",
-    # the year-by-year tables' (allocator.report.years)
-    "year",
-    "meeting",
-    "starting",
 )
+BY_YEAR_COLUMNS = ("year", "cost_wan", "meeting", "shortfall_m2", "posts_short", "starting")
+
+# The columns that have a label in the catalogue (`col.<column>`).
+LABELLED = tuple(
+    dict.fromkeys(
+        (*COMMUNITY_COLUMNS, *_OPTION_COLUMNS, *FUNDING_COLUMNS, *STAFF_COLUMNS, *BY_YEAR_COLUMNS)
+    )
+)  # each once, in the order of the tables
 
 
 def kind_label(kind: str, lang: str | None = None) -> str:

@@ -45,6 +45,26 @@ def _checked(plan: Any, county_raw: dict) -> None:
 
 
 # --- (a) ------------------------------------------------------------------------------------
+def _worse_first_proof(real: Any, otherwise: Any, fooled: list[bool]) -> Any:
+    """run_stage whose first run of the first stage with presolve "proves" a worse plan (the
+    least shortfall cut off by a row HiGHS does not show, as HiGHS 1.16 has done); every other
+    run is `otherwise`'s. `fooled` gets True when it happened."""
+
+    def worse_proof(problem: Any, **options: Any) -> StageRun:
+        first_stage = problem.get_constraint_by_name("keep_shortfall") is None
+        integer = any(v.cat == "Integer" for v in problem.variables())
+        if first_stage and integer and options.get("presolve", True) and not fooled:
+            fooled.append(True)
+            problem += (problem.objective >= W_2024 + 0.5, "cut_off")
+            try:
+                return real(problem, **options)
+            finally:
+                problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
+        return otherwise(problem, **options)
+
+    return worse_proof
+
+
 def test_cost_stage_called_infeasible_from_its_start_is_solved_again(
     monkeypatch: pytest.MonkeyPatch, county: Any, county_raw: dict
 ) -> None:
@@ -138,21 +158,8 @@ def test_a_false_proof_is_caught(
     """HiGHS "proves" a worse plan optimal (as HiGHS 1.16 has, with presolve): the stage's
     check without presolve finds the least, and the note says which proof was false. The
     first stage: it has no start that would show the proof wrong before the check does."""
-    real = pulp_highs.run_stage
-    fooled = []
-
-    def worse_proof(problem: Any, **options: Any) -> StageRun:
-        first_stage = problem.get_constraint_by_name("keep_shortfall") is None
-        integer = any(v.cat == "Integer" for v in problem.variables())
-        if first_stage and integer and options.get("presolve", True) and not fooled:
-            fooled.append(True)  # the least shortfall cut off by a row HiGHS does not show
-            problem += (problem.objective >= W_2024 + 0.5, "cut_off")
-            try:
-                return real(problem, **options)
-            finally:
-                problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
-        return real(problem, **options)
-
+    fooled: list[bool] = []
+    worse_proof = _worse_first_proof(pulp_highs.run_stage, pulp_highs.run_stage, fooled)
     monkeypatch.setattr(pulp_highs, "run_stage", worse_proof)
     plan = solve(county)
     assert fooled
@@ -321,21 +328,8 @@ def test_a_better_plan_from_a_cut_check_is_not_a_time_limit(
     """No time limit was given: a check cut at its own cap that finds a better plan than
     HiGHS proved leaves the stage not proven, never `time_limit`."""
     original = pulp_highs.run_stage
-    real = _cut_checks(original)
-    fooled = []
-
-    def worse_proof(problem: Any, **options: Any) -> StageRun:
-        first_stage = problem.get_constraint_by_name("keep_shortfall") is None
-        integer = any(v.cat == "Integer" for v in problem.variables())
-        if first_stage and integer and options.get("presolve", True) and not fooled:
-            fooled.append(True)
-            problem += (problem.objective >= W_2024 + 0.5, "cut_off")
-            try:
-                return original(problem, **options)
-            finally:
-                problem._constraints.pop("cut_off")  # noqa: SLF001 - PuLP's own store
-        return real(problem, **options)
-
+    fooled: list[bool] = []
+    worse_proof = _worse_first_proof(original, _cut_checks(original), fooled)
     monkeypatch.setattr(pulp_highs, "run_stage", worse_proof)
     plan = solve(county)
     assert fooled

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from allocator.model.costs import largest_cost_wan
 from allocator.model.families import Column
 from allocator.model.family import Family, Role
 from allocator.model.staff import fs, staff_money
@@ -93,12 +94,7 @@ def year_columns(layout: Layout) -> Iterator[Column]:
             yield Column(xs(o, t), 0.0, o.max_area_m2)
         for s in r.payers:
             for t in scenario.years:
-                yield Column(fy(o, s, t), 0.0, _most_cash(r, scenario))
-
-
-def _most_cash(route: Route, scenario: Scenario) -> float:
-    o = route.option
-    return o.fixed_cost + o.annual_cost + (o.cost_per_m2 + o.annual_cost_per_m2) * o.max_area_m2
+                yield Column(fy(o, s, t), 0.0, largest_cost_wan(o, 1))
 
 
 def start_year_rules(layout: Layout) -> Iterator[Instance]:

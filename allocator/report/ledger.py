@@ -21,7 +21,6 @@ from allocator.catalogue import say, word, yes_no
 from allocator.plan import CommunityResult, Plan
 from allocator.report import words
 from allocator.report.sheets import Column, print_setup, sheet_name, write_pairs, write_table
-from allocator.report.staff import staff_paid_wan
 
 if TYPE_CHECKING:
     from allocator.analysis.explanation import Explanation
@@ -143,7 +142,7 @@ def staff_pairs(plan: Plan, c: CommunityResult) -> list[tuple[str, Any, str]]:
     ]
     paid = [
         (say("ledger.col_paid", source=names.get(source, source)), round(amount, 6), "money")
-        for source, amount in staff_paid_wan(c).items()
+        for source, amount in c.staff_paid_wan().items()
         if amount
     ]
     return [

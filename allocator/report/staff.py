@@ -8,38 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allocator.catalogue import say
-from allocator.plan import CommunityResult, Plan
+from allocator.plan import STAFF_COLUMNS, Plan
 
 if TYPE_CHECKING:  # pandas (0.15 s) is imported where the table is made
     import pandas as pd
 
-STAFF_COLUMNS = (
-    "community_id",
-    "community",
-    "group",
-    "posts_now",
-    "posts_target",
-    "posts_add_post",
-    "posts_dispatch",
-    "posts_recruit",
-    "posts_final",
-    "posts_short",
-    "staff_cost_wan",
-    "staff_paid_by",
-)
-
 
 def has_staff(plan: Plan) -> bool:
     return plan.posts_short is not None
-
-
-def staff_paid_wan(c: CommunityResult) -> dict[str, float]:
-    """万元 each source pays for the community's staff and pay rise, by source id."""
-    paid: dict[str, float] = {}
-    for money in c.staff_funding.values():
-        for source, amount in money.items():
-            paid[source] = paid.get(source, 0.0) + amount
-    return paid
 
 
 def staff_table(plan: Plan) -> pd.DataFrame:
@@ -56,7 +32,7 @@ def staff_rows(plan: Plan) -> list[dict[str, Any]]:
     for c in plan.community_results:
         if c.posts is None:
             continue
-        paid = staff_paid_wan(c)
+        paid = c.staff_paid_wan()
         rows.append(
             {
                 "community_id": c.id,
@@ -91,7 +67,7 @@ def staff_screen_table(plan: Plan, width: int) -> Any:
     for c in plan.community_results:
         if c.posts is None:
             continue
-        paid = staff_paid_wan(c)
+        paid = c.staff_paid_wan()
         cells = {
             "name": c.name,
             "now": str(c.posts.now),

@@ -32,7 +32,7 @@ from allocator.report.sheets import (
     write_pairs,
     write_table,
 )
-from allocator.report.staff import has_staff, staff_paid_wan
+from allocator.report.staff import has_staff
 from allocator.report.years import has_years, routes_starting
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
     for c in plan.community_results:
         if c.posts is None:
             continue
-        paid = staff_paid_wan(c)
+        paid = c.staff_paid_wan()
         added = c.posts.added
         rows.append(
             [c.group_name, c.name, c.posts.now, c.posts.target, added["add_post"],

@@ -8,12 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allocator.catalogue import say
-from allocator.plan import Plan
+from allocator.plan import BY_YEAR_COLUMNS, Plan
 
 if TYPE_CHECKING:
     import pandas as pd
-
-BY_YEAR_COLUMNS = ("year", "cost_wan", "meeting", "shortfall_m2", "posts_short", "starting")
 
 
 def has_years(plan: Plan) -> bool:

@@ -97,7 +97,7 @@ def _funding_by_year(
                 for sid, amount in paid.items():
                     unit = scenario.unit_of(_source(scenario, sid), community)
                     used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + amount
-        for sid, amount in _staff_paid(result).items():  # 1/H of the staff money a year
+        for sid, amount in result.staff_paid_wan().items():  # 1/H of the staff money a year
             unit = scenario.unit_of(_source(scenario, sid), community)
             for year in scenario.years or ():
                 share = amount / scenario.horizon_years
@@ -119,14 +119,6 @@ def _funding_by_year(
                     YearFundingResult(source.id, source.name, unit, year, budget, spent, left)
                 )
     return tuple(rows)
-
-
-def _staff_paid(result: CommunityResult) -> dict[str, float]:
-    paid: dict[str, float] = {}
-    for money in result.staff_funding.values():
-        for sid, amount in money.items():
-            paid[sid] = paid.get(sid, 0.0) + amount
-    return paid
 
 
 def _source(scenario: Scenario, source_id: str) -> Any:
