@@ -296,3 +296,34 @@ def test_the_first_plan_without_a_solver_leaves_years_to_the_solver() -> None:
     from allocator.solving.greedy import greedy_plan
 
     assert greedy_plan(scenario_from_dict(two_sites())) is None
+
+
+def test_staff_money_carried_over_is_one_term_a_row_in_both_formulations() -> None:
+    """With carry_over, a year's row sums the years so far: staff money (1/H a year) is one
+    term with its coefficients added, which HiGHS's arrays need (the sets formulation)."""
+    raw = two_sites(carry_over=True)
+    raw["staffing"] = {"recruit": {"cost_per_person_year": 5.5}}
+    for c in raw["communities"]:
+        c["posts_now"] = 6
+    raw["funding"][0]["pays_for"] = "all"
+    plans = [solve_checked(raw, formulation=form) for form in FORMULATIONS]
+    assert plans[0].status == plans[1].status == "optimal"
+    assert plans[0].posts_short == plans[1].posts_short
+    assert plans[0].total_cost == pytest.approx(plans[1].total_cost)
+
+
+def test_a_model_highs_refuses_is_said_not_taken_for_no_plan() -> None:
+    import highspy
+    import numpy as np
+
+    from allocator.solving.highs import ModelArrays, pass_arrays, quiet_highs
+
+    quiet_highs()
+    twice = ModelArrays(col_lower=np.zeros(1), col_upper=np.ones(1), cost=np.zeros(1),
+                        integer=np.zeros(1, bool), row_lower=np.zeros(1), row_upper=np.ones(1),
+                        starts=np.array([0, 2]), index=np.array([0, 0]),
+                        value=np.array([1.0, 1.0]))  # fmt: skip
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    with pytest.raises(RuntimeError, match="refused"):
+        pass_arrays(highs, twice)

@@ -173,9 +173,9 @@ def budget_by_year_rules(layout: Layout) -> Iterator[Instance]:
                 if s.carry_over:
                     so_far += by_year.get(t, [])
                     budget += amount
-                    terms, rhs = tuple(so_far), budget
+                    terms, rhs = _merged(so_far), budget
                 else:
-                    terms, rhs = tuple(by_year.get(t, [])), amount
+                    terms, rhs = _merged(by_year.get(t, [])), amount
                 if terms:
                     rows.append(Row(name_of("budget_in", s.id, unit, str(t)), terms, Sense.LE, rhs))
             where = "" if unit == COUNTY_UNIT else f" for {unit}"
@@ -183,6 +183,14 @@ def budget_by_year_rules(layout: Layout) -> Iterator[Instance]:
             text = f"{s.name} ({s.id}) has {dict(s.budget_by_year)} 万元 a year{where}{carry}"
             yield Instance("budget_by_year", (s.id, unit), ("funding", si, "budget_by_year"), text,
                            rows=tuple(rows), source=s.id, unit=unit)  # fmt: skip
+
+
+def _merged(terms: list[tuple[Var, float]]) -> tuple[tuple[Var, float], ...]:
+    """Each variable once, its coefficients added (staff money counts in every year so far)."""
+    merged: dict[Var, float] = {}
+    for label, coef in terms:
+        merged[label] = merged.get(label, 0.0) + coef
+    return tuple(merged.items())
 
 
 def due_year_rules(layout: Layout) -> Iterator[Instance]:

@@ -147,9 +147,11 @@ class ModelArrays:
 
 
 def pass_arrays(highs: Any, arrays: ModelArrays) -> None:
-    """Hand `arrays` over to `highs` (a highspy.Highs) in one `passModel`."""
+    """Hand `arrays` over to `highs` (a highspy.Highs) in one `passModel`; a model HiGHS
+    refuses (a column twice in a row, say) is a fault of the model's maker, said at once, not a
+    run that finds no plan."""
     inf = highspy.kHighsInf
-    highs.passModel(
+    status = highs.passModel(
         len(arrays.col_lower),
         len(arrays.row_lower),
         len(arrays.index),
@@ -166,6 +168,8 @@ def pass_arrays(highs: Any, arrays: ModelArrays) -> None:
         arrays.value.astype(np.float64, copy=False),
         arrays.integer.astype(np.int32),
     )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model's arrays (passModel): a bug in its making")
 
 
 def from_arrays(
