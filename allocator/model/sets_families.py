@@ -42,7 +42,11 @@ def add_other_families(m: Matrix, scenario: Scenario) -> None:
     for family in others:
         for rule in family.instances(layout):
             for row in rule.rows:
-                terms = [(_column(column, label, family.name), coef) for label, coef in row.terms]
+                merged: dict[int, float] = {}  # a variable twice in a row is one term, as in PuLP
+                for label, coef in row.terms:
+                    j = _column(column, label, family.name)
+                    merged[j] = merged.get(j, 0.0) + coef
+                terms = list(merged.items())
                 low = row.rhs if row.sense in (Sense.GE, Sense.EQ) else -INF
                 high = row.rhs if row.sense in (Sense.LE, Sense.EQ) else INF
                 m.row(row.name, terms, low, high)
