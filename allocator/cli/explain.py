@@ -354,8 +354,20 @@ def with_explanations_cut(plan: Plan, explanations: dict[str, Explanation]) -> P
 def print_cut_short(cut: list[CutShort] | tuple[CutShort, ...], out: Any) -> None:
     """One line naming what the time limit cut short (nothing when nothing was)."""
     if cut:
-        parts = "; ".join(f"{c.part}: {c.note}" for c in cut)
+        parts = say("sep").join(cut_short_words(c) for c in cut)
         out.print(say("cut_short.line", parts=parts), markup=False)
+
+
+def cut_short_words(cut: CutShort) -> str:
+    """A part cut short in the run's words: the part and how it ended from the catalogue, and
+    the solver's own note (its figures) after them."""
+    community = cut.part.removeprefix("explanation of ")
+    part = (
+        say("cut_part.explanation_of", id=community)
+        if community != cut.part
+        else word("cut_part", cut.part.replace(" ", "_"))
+    )
+    return say("cut_short.item", part=part, how=word("cut_how", cut.how), note=cut.note)
 
 
 def print_plan_extras(plan: Plan, out: Any) -> None:
