@@ -22,12 +22,8 @@ def read_budgets(
     seen: dict[Loc, int] = {}
     for row in rows:
         written = row.values.get("source")
-        at = index.get(written, -1) if isinstance(written, str) else -1
+        at = _source_at(book, row, funding, index)
         if at < 0:
-            if "source" not in row.bad:
-                known = "、".join(str(s.get("id")) for s in funding[:20]) or "none"
-                what = f"unknown funding source '{written}'" if written else "is required"
-                book.fail(row.places["source"], f"{what} (资金表中没有; {known})")
             continue
         source = funding[at]
         loc = _budget_loc(book, row, at, source, units)
@@ -58,13 +54,8 @@ def read_year_budgets(book: Book, rows: list[Row], funding: list[dict[str, Any]]
     seen: dict[Loc, int] = {}
     for row in rows:
         written = row.values.get("source")
-        at = index.get(written, -1) if isinstance(written, str) else -1
+        at = _source_at(book, row, funding, index)
         if at < 0:
-            if "source" not in row.bad:
-                known = "、".join(str(s.get("id")) for s in funding[:20]) or "-"
-                book.fail(row.places["source"], say("workbook.unknown_source", source=written,
-                                                    known=known) if written else
-                          say("workbook.source_required"))  # fmt: skip
             continue
         year = row.values.get("year")
         if not isinstance(year, int):
@@ -87,6 +78,18 @@ def read_year_budgets(book: Book, rows: list[Row], funding: list[dict[str, Any]]
             book.fail(row.places["amount"], say("workbook.amount_required"), loc)
         else:
             funding[at].setdefault("budget_by_year", {})[year] = row.values["amount"]
+
+
+def _source_at(book: Book, row: Row, funding: list[dict[str, Any]], index: dict[str, int]) -> int:
+    """The position of the row's funding source, or -1 after saying what is wrong with it."""
+    written = row.values.get("source")
+    at = index.get(written, -1) if isinstance(written, str) else -1
+    if at < 0 and "source" not in row.bad:
+        known = "、".join(str(s.get("id")) for s in funding[:20]) or "-"
+        book.fail(row.places["source"], say("workbook.unknown_source", source=written,
+                                            known=known) if written else
+                  say("workbook.source_required"))  # fmt: skip
+    return at
 
 
 def _budget_loc(
