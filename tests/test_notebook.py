@@ -26,6 +26,7 @@ from allocator import Plan, load_scenario, solve
 NOTEBOOK = ROOT / "notebooks" / "what_if.ipynb"
 COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"
 STAFF_FILE = ROOT / "scenarios" / "2024_staff.yaml"
+CAMPAIGN_FILE = ROOT / "scenarios" / "2024_campaign.yaml"
 BUDGET = "funding[county].budget"
 
 NUMBER = r"[+-]?[\d,]+(?:\.\d+)?"
@@ -75,7 +76,12 @@ STAFF = re.compile(
     rf"人员和提标 staff and pay (?P<cost>{NUMBER}) 万元, "
     rf"其中提标承诺 committed pay rise (?P<committed>{NUMBER}) 万元$"
 )
-PATTERNS = (FINDING, NO_PLAN, PAYERS, SWEEP, SITES, GRANT, FRONTIER, STAFF)
+YEAR = re.compile(
+    rf"^\[year (?P<year>\d{{4}})\] 当年支出 spent (?P<cost>{NUMBER}) 万元 \| 年末达标 meeting "
+    rf"(?P<meeting>\d+)/(?P<total>\d+) \| 年末缺口 short (?P<short>{NUMBER}) m2 \| "
+    rf"当年启动 routes starting (?P<starting>\d+)$"
+)
+PATTERNS = (FINDING, NO_PLAN, PAYERS, SWEEP, SITES, GRANT, FRONTIER, STAFF, YEAR)
 
 # Numbers the markdown cells may hold: inputs, never results; each is checked below.
 INPUTS = {
@@ -86,6 +92,7 @@ INPUTS = {
     "50": "the step of the sweep of county money, in 万元",
     "300": "the first county budget of the sweep",
     "650": "the last county budget of the sweep",
+    "2026": "the last planning year of 2024_campaign.yaml",
 }
 
 
@@ -143,6 +150,8 @@ def test_markdown_states_no_result() -> None:
     assert '"per_household": 0.3' in code
     assert "range(300, 651, 50)" in code
     assert '"2024_staff.yaml"' in code
+    assert '"2024_campaign.yaml"' in code
+    assert load_scenario(CAMPAIGN_FILE).years[-1] == 2026
 
 
 def test_markdown_check_catches_a_result() -> None:
@@ -471,3 +480,83 @@ def test_a_wrong_staff_line_is_caught(staff_solved: tuple[dict[str, Any], dict[s
         assert found is not None
         with pytest.raises(AssertionError):
             check_staff(found, staff_solved)
+
+
+# --------------------------------------------------------------------------------------------
+# The year-by-year view: scenarios/2024_campaign.yaml
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def campaign_plan() -> dict[str, Any]:
+    """The campaign's plan JSON, with the ids of the routes that replace existing premises."""
+    scenario = load_scenario(CAMPAIGN_FILE)
+    plan = solve(scenario).to_dict()
+    replacing = {o.id for c in scenario.communities for o in c.options if o.replaces_existing}
+    return {**plan, "replacing": replacing}
+
+
+def year_figures(plan: dict[str, Any], year: int) -> dict[str, float]:
+    """One year recomputed from the plan's routes: what is paid in it (each route's payments
+    that year, and the staff money spread evenly over the horizon's years), the communities
+    whose area ready by its end reaches their target, the m2 short, the routes starting."""
+    rows = plan["communities"]
+    paid = sum(
+        amount
+        for c in rows
+        for o in c["options"]
+        for amount in (
+            o["paid_by_year"].get(year) or o["paid_by_year"].get(str(year)) or {}
+        ).values()
+    )
+    paid += sum(c["staff_cost"] for c in rows) / 3  # horizon_years of the campaign
+    short = []
+    for c in rows:
+        ready = [o for o in c["options"] if o["ready_year"] is not None and o["ready_year"] <= year]
+        replaced = any(o["id"] in plan["replacing"] for o in ready)
+        area = (0.0 if replaced else c["existing_area_m2"]) + sum(
+            o["counted_area_m2"] for o in ready
+        )
+        short.append(max(0.0, c["target_area_m2"] - area))
+    return {
+        "cost": paid,
+        "meeting": sum(s <= 1e-4 for s in short),
+        "short": sum(short),
+        "starting": sum(o["start_year"] == year for c in rows for o in c["options"]),
+    }
+
+
+def check_year(found: re.Match[str], plan: dict[str, Any]) -> None:
+    figures = year_figures(plan, int(found["year"]))
+    assert near(found["cost"], figures["cost"], 2)
+    assert int(found["meeting"]) == figures["meeting"]
+    assert int(found["total"]) == len(plan["communities"])
+    assert near(found["short"], figures["short"], 1)
+    assert int(found["starting"]) == figures["starting"]
+
+
+def test_the_year_lines_match_the_plan_solved_here(
+    lines: list[str], campaign_plan: dict[str, Any]
+) -> None:
+    found = [m for m in map(YEAR.match, lines) if m]
+    assert [int(m["year"]) for m in found] == [2024, 2025, 2026]
+    for match in found:
+        check_year(match, campaign_plan)
+
+
+def test_a_wrong_year_line_is_caught(campaign_plan: dict[str, Any]) -> None:
+    """A year whose meeting count is off by one, or whose spending leaves the staff out, fails."""
+    figures = year_figures(campaign_plan, 2024)
+    total = len(campaign_plan["communities"])
+
+    def line(cost: float, meeting: int) -> str:
+        return (
+            f"[year 2024] 当年支出 spent {cost:,.2f} 万元 | 年末达标 meeting {meeting}/{total} | "
+            f"年末缺口 short {figures['short']:,.1f} m2 | 当年启动 routes starting "
+            f"{figures['starting']}"
+        )
+
+    check_year(YEAR.match(line(figures["cost"], figures["meeting"])), campaign_plan)
+    staff = sum(c["staff_cost"] for c in campaign_plan["communities"]) / 3
+    for wrong in (line(figures["cost"], figures["meeting"] + 1),
+                  line(figures["cost"] - staff, figures["meeting"])):  # fmt: skip
+        with pytest.raises(AssertionError):
+            check_year(YEAR.match(wrong), campaign_plan)
