@@ -91,7 +91,7 @@ def check_staffing(data: dict[str, Any]) -> list[Problem]:
     read as 0 posts); money that pays one-off costs only pays no staff."""
     problems = []
     if isinstance(data.get("staffing"), dict):
-        for ci, community in enumerate(_listed(data, "communities")):
+        for ci, community in enumerate(entries_of(data, "communities")):
             if "posts_now" not in community:
                 problems.append(
                     Problem(
@@ -100,7 +100,7 @@ def check_staffing(data: dict[str, Any]) -> list[Problem]:
                         "staff posts it has now; write `posts_now: 5` (the count)",
                     )
                 )
-    for si, source in enumerate(_listed(data, "funding")):
+    for si, source in enumerate(entries_of(data, "funding")):
         pays = source.get("pays_for")
         words = pays if isinstance(pays, list) else [pays]
         staff = [w for w in words if isinstance(w, str) and _pays_staff(w)]
@@ -115,7 +115,8 @@ def check_staffing(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _listed(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def entries_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The entries under `key` of a raw dict, each a dict ({} for one that is not)."""
     entries = data.get(key)
     if not isinstance(entries, list):
         return []

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from allocator.errors import Problem
 from allocator.scenario.numbers import _NUMBER
+from allocator.scenario.staffing import entries_of
 
 # The schema imports this module: a scenario and an option are typed by what is read of them.
 Scenario = Any
@@ -115,9 +116,9 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
         elif value not in known:
             problems.append(Problem(loc, f"{value} is not one of the years {listed}"))
 
-    for ci, community in enumerate(_listed(data, "communities")):
+    for ci, community in enumerate(entries_of(data, "communities")):
         named(("communities", ci, "due_year"), community.get("due_year"))
-        for oi, option in enumerate(_listed(community, "options")):
+        for oi, option in enumerate(entries_of(community, "options")):
             for field in ("earliest_start", "latest_start"):
                 named(("communities", ci, "options", oi, field), option.get(field))
             shares = option.get("capital_profile")
@@ -128,7 +129,7 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
                 loc = ("communities", ci, "options", oi, "capital_profile")
                 problems.append(Problem(loc, f"shares add up to {sum(shares):g}, not 1: "
                                              "write e.g. [0.6, 0.4]"))  # fmt: skip
-    for si, source in enumerate(_listed(data, "funding")):
+    for si, source in enumerate(entries_of(data, "funding")):
         by_year = source.get("budget_by_year")
         for year in by_year if isinstance(by_year, dict) else ():
             named(("funding", si, "budget_by_year", year), _as_year(year))
@@ -138,10 +139,3 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
 def _as_year(key: Any) -> Any:
     """A year written as a key (`2024:` or `"2024":`) as the number it is."""
     return int(key) if isinstance(key, str) and key.isdigit() else key
-
-
-def _listed(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    entries = data.get(key)
-    if not isinstance(entries, list):
-        return []
-    return [entry if isinstance(entry, dict) else {} for entry in entries]
