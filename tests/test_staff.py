@@ -334,3 +334,17 @@ def test_compare_shows_posts_and_the_staffing_inputs() -> None:
     assert ("staffing", "recruit.most") in inputs
     aspects = set(result.communities["aspect"])
     assert "posts_final" in aspects
+
+
+def test_staff_figures_implausible_in_their_unit_are_warned() -> None:
+    """A cost per person-year written in 元 (55000), a pay rise written in 万元 (0.03)."""
+    from allocator.scenario.plausible import warnings_of
+
+    staffing = copy.deepcopy(STAFFING)
+    staffing["recruit"]["cost_per_person_year"] = 55000
+    staffing["pay_rise"]["town_yuan_per_month"] = 0.03
+    doubts = warnings_of(scenario_from_dict(two_communities(100, staffing)))
+    said = {d.field: d.describe() for d in doubts}
+    assert "请改为 5.5" in said["recruit.cost_per_person_year"]
+    assert "请改为 300" in said["pay_rise.town_yuan_per_month"]
+    assert warnings_of(scenario_from_dict(two_communities(100))) == []

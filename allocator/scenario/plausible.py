@@ -43,6 +43,10 @@ MONEY_MIN = 0.1  # 万元: a source's budget or cap below 1,000 元
 RENT_MAX = 0.1  # 万元/m2 a year: 1,000 元/m2 a year, 83 元/m2 a month
 RENT_MIN = 0.004  # 万元/m2 a year: 40 元/m2 a year, 3.3 元/m2 a month
 MONEY_MAX = 10_000.0  # 万元: 1 亿元, for a county
+STAFF_COST_MAX = 50.0  # 万元 a person-year: 500,000 元, above any community post's pay
+STAFF_COST_MIN = 0.5  # 万元 a person-year: 5,000 元, below any
+PAY_RISE_MAX = 5_000.0  # 元 a person-month
+PAY_RISE_MIN = 10.0  # 元 a person-month: 0.04 is 400 元 written in 万元
 MONEY_PER_COMMUNITY = 100.0  # 万元: 500 m2 built new at 0.2 万元/m2; a province's budgets scale
 AREA_MAX = 5_000.0  # m2 for one community, against a standard of 500
 AREA_MIN = 1.0  # m2: no room or route is smaller (and 1e-9 m2 is below the solver's tolerances)
@@ -98,7 +102,9 @@ _SHEET_UNITS = {
     "cost_per_m2": (1e4, "元/m²"),
     "annual_cost_per_m2": (1e4 / 12, "元/m²/月"),
     **{key: (1e4, "元") for key in (*_MONEY_FIELDS, "budget", "max_per_option")},
-    **{key: (1e4, "元") for key in ("budget_by_kind", "budgets")},
+    **{key: (1e4, "元") for key in ("budget_by_kind", "budgets", "budget_by_year")},
+    **{key: (1e4, "元/人/年") for key in ("cost_per_post_year", "cost_per_person_year")},
+    **{key: (1.0, "元/人/月") for key in ("street_yuan_per_month", "town_yuan_per_month")},
 }
 
 
@@ -148,9 +154,45 @@ def _doubts(scenario: Scenario) -> Iterator[Doubt]:
         loc = ("funding", i)
         yield from _money((*loc, "budget"), source_entry.budget, money_max)
         yield from _money((*loc, "max_per_option"), source_entry.max_per_option, MONEY_MAX)
-        for key in ("budget_by_kind", "budgets"):
+        for key in ("budget_by_kind", "budgets", "budget_by_year"):
             for unit, amount in (getattr(source_entry, key) or {}).items():
                 yield from _money((*loc, key, unit), amount, money_max)
+    yield from _staff(scenario)
+
+
+def _staff(scenario: Scenario) -> Iterator[Doubt]:
+    """Staff costs in 万元 a person-year, the pay rise in 元 a person-month."""
+    staffing = scenario.staffing
+    if staffing is None:
+        return
+    costs = [("add_post", "cost_per_post_year", staffing.add_post),
+             ("recruit", "cost_per_person_year", staffing.recruit)]  # fmt: skip
+    for part, key, entry in costs:
+        value = getattr(entry, key) if entry is not None else 0.0
+        loc: Loc = ("staffing", part, key)
+        if value > STAFF_COST_MAX:
+            yield Doubt(loc, value, reason=f"每人每年超过 {STAFF_COST_MAX:g} 万元",
+                        message=f"按 万元/人/年 计不合常理，疑为以 元 填写；若是，请改为 "
+                        f"{_plain(value / 1e4)} (万元 a person-year)")  # fmt: skip
+        elif 0 < value < STAFF_COST_MIN:
+            yield Doubt(
+                loc,
+                value,
+                reason=f"每人每年不到 {STAFF_COST_MIN:g} 万元",
+                message="按 万元/人/年 计太低，请核对单位 (万元 a person-year)",
+            )
+    rise = staffing.pay_rise
+    for key in ("street_yuan_per_month", "town_yuan_per_month"):
+        value = getattr(rise, key) if rise is not None else 0.0
+        loc = ("staffing", "pay_rise", key)
+        if value > PAY_RISE_MAX:
+            yield Doubt(loc, value, reason=f"每人每月超过 {PAY_RISE_MAX:,.0f} 元",
+                        message="按 元/人/月 计不合常理，疑为按年填写；若是，请改为 "
+                        f"{_plain(round(value / 12, 2))} (元 a person-month)")  # fmt: skip
+        elif 0 < value < PAY_RISE_MIN:
+            yield Doubt(loc, value, reason=f"每人每月不到 {PAY_RISE_MIN:g} 元",
+                        message="按 元/人/月 计太低，疑为以 万元 填写；若是，请改为 "
+                        f"{_plain(value * 1e4)} (元 a person-month)")  # fmt: skip
 
 
 def _cost(loc: Loc, value: float) -> Iterator[Doubt]:
