@@ -6,10 +6,10 @@
 1. The county end to end (`allocator solve FILE --format json`, process start to exit), median
    and worst of `--runs` runs, interleaved: scenarios/2024.yaml (premises), 2024_staff.yaml (with
    staff) and 2024_campaign.yaml (staff and 3 years).
-2. With `--province N`: `allocator generate -n N --seed S --staff`, then the same province over
-   3 years (each county-wide budget approved in three equal yearly parts, carried over; every
-   route free to start in any year it can be ready by the last), solved with `--gap` and
-   `--time-limit`: wall time, status and gap, per seed.
+2. With `--province N`: `allocator generate -n N --seed S --staff --years 3` (each county-wide
+   budget approved in three equal yearly parts, carried over; every route free to start in any
+   year it can be ready by the last), solved with `--gap` and `--time-limit`: wall time,
+   status and gap, per seed.
 Results go to benchmarks/campaign.json (and are printed).
 """
 
@@ -24,8 +24,6 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "allocator"
@@ -59,27 +57,14 @@ def county(runs: int) -> dict[str, dict]:
     }  # fmt: skip
 
 
-def in_three_years(path: Path) -> None:
-    """The province over 3 years: county-wide budgets in three equal parts, carried over."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["years"] = YEARS
-    data["horizon_years"] = max(int(data.get("horizon_years", 1)), len(YEARS))
-    for source in data["funding"]:
-        if source.get("scope", "county") == "county" and source.get("budget"):
-            part = round(source["budget"] / len(YEARS), 6)
-            source["budget_by_year"] = {year: part for year in YEARS}
-            source["carry_over"] = True
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def province(n: int, seeds: list[int], gap: float, limit: float) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for seed in seeds:
             path = Path(folder) / f"p{n}_{seed}.yaml"
             subprocess.run([str(BIN), "generate", "-n", str(n), "--seed", str(seed), "--staff",
-                            "--out", str(path)], check=True, capture_output=True)  # fmt: skip
-            in_three_years(path)
+                            "--years", str(len(YEARS)), "--out", str(path)], check=True,
+                           capture_output=True)  # fmt: skip
             args = ["solve", str(path), "--format", "json", "--gap", str(gap)]
             seconds, plan = _run([*args, "--time-limit", str(limit)])
             rows.append({"communities": n, "seed": seed, "years": 3, "gap_asked": gap,

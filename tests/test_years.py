@@ -327,3 +327,19 @@ def test_a_model_highs_refuses_is_said_not_taken_for_no_plan() -> None:
     highs.setOptionValue("output_flag", False)
     with pytest.raises(RuntimeError, match="refused"):
         pass_arrays(highs, twice)
+
+
+def test_generate_makes_provinces_over_years() -> None:
+    """`allocator generate --years 3`: the same province, its county-wide budgets in three equal
+    yearly parts, carried over; it solves in both formulations to the same measures, and every
+    plan passes the checker. Without --years the province is the one of before."""
+    from allocator.scenario.synthetic import generate_scenario
+
+    plain = generate_scenario(25, seed=3)
+    timed = generate_scenario(25, seed=3, years=3)
+    assert "years" not in plain and timed["years"] == YEARS
+    county = [s for s in timed["funding"] if s.get("scope", "county") == "county"]
+    assert all(sum(s["budget_by_year"].values()) == pytest.approx(s["budget"]) for s in county)
+    plans = [solve_checked(timed, formulation=form) for form in FORMULATIONS]
+    assert plans[0].weighted_shortfall == pytest.approx(plans[1].weighted_shortfall, abs=1e-3)
+    assert plans[0].total_cost == pytest.approx(plans[1].total_cost, rel=1e-5)

@@ -29,16 +29,26 @@ def generate(
             "line of its own (县财政社区工作者经费). The premises part stays the same.",
         ),
     ] = False,
+    years: Annotated[
+        int,
+        typer.Option(
+            "--years",
+            min=0,
+            help="Plan over this many years from 2024 (0: one period): county-wide budgets in "
+            "equal yearly parts, carried over; routes start in a year the plan chooses.",
+        ),
+    ] = 0,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Write a synthetic province: groups of 5-40 communities, every route and funding rule,
     budgets that bind (all money covers about 70% of full compliance); with --staff, posts too."""
     from allocator.scenario.synthetic import generate_scenario, write_scenario
 
-    data = generate_scenario(communities, seed, staff=staff)
+    data = generate_scenario(communities, seed, staff=staff, years=years)
+    flags = f"{' --staff' if staff else ''}{f' --years {years}' if years else ''}"
     header = (
         f"{data['name']}: written by `allocator generate --communities {communities} "
-        f"--seed {seed}{' --staff' if staff else ''}`.\nThe same command writes the same file."
+        f"--seed {seed}{flags}`.\nThe same command writes the same file."
     )
     try:
         write_scenario(data, out, header)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.scenario.synthetic_staff import add_staffing
+from allocator.scenario.synthetic_years import add_years
 
 HORIZON_YEARS = 3
 MONEY_RATIO = 0.7  # all money together / estimated cost of full compliance
@@ -44,9 +45,12 @@ _NAME_CHARS = (
 _BUILD_KINDS = ("allocate_build", "heighten", "asset_swap")
 
 
-def generate_scenario(communities: int, seed: int = 0, *, staff: bool = False) -> dict[str, Any]:
+def generate_scenario(
+    communities: int, seed: int = 0, *, staff: bool = False, years: int = 0
+) -> dict[str, Any]:
     """A province of `communities` communities in groups of 5-40, deterministic by `seed`; with
-    `staff`, the same province with its staff posts planned too."""
+    `staff`, the same province with its staff posts planned too; with `years` N, over N
+    planning years (`allocator.scenario.synthetic_years`)."""
     if communities < 1:
         raise ValueError("communities must be at least 1")
     rng = random.Random(seed)
@@ -68,7 +72,7 @@ def generate_scenario(communities: int, seed: int = 0, *, staff: bool = False) -
         "communities": entries,
         "funding": funding,
     }
-    return add_staffing(data, seed) if staff else data
+    return add_years(add_staffing(data, seed) if staff else data, years)
 
 
 def _groups(rng: random.Random, communities: int) -> list[dict[str, Any]]:
