@@ -343,3 +343,19 @@ def test_generate_makes_provinces_over_years() -> None:
     plans = [solve_checked(timed, formulation=form) for form in FORMULATIONS]
     assert plans[0].weighted_shortfall == pytest.approx(plans[1].weighted_shortfall, abs=1e-3)
     assert plans[0].total_cost == pytest.approx(plans[1].total_cost, rel=1e-5)
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_keeping_close_to_a_plan_keeps_its_start_years(formulation: str, year: int) -> None:
+    """With money enough in every year, B's build may start in 2024 or 2025 at the same cost:
+    kept close to a plan that starts it in `year`, the plan starts it then, and says so."""
+    raw = two_sites(carry_over=True)
+    raw["funding"][0]["budget_by_year"] = dict.fromkeys(YEARS, 100)
+    given = solve_checked(raw, formulation=formulation).to_dict()
+    build = given["communities"][1]["options"][0]
+    build["start_year"], build["ready_year"] = year, year + 1
+    kept = solve_checked(raw, formulation=formulation, keep_close_to=given)
+    assert kept.community_results[1].options[0].start_year == year
+    note = next(s.note for s in kept.solver.stages if s.objective == "keep_close_to")
+    assert "0项启动年份变动" in note

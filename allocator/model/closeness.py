@@ -35,6 +35,7 @@ class Previous:
     routes: frozenset[str]
     payers: frozenset[tuple[str, str]]  # (option id, source id)
     ignored: tuple[str, ...] = ()  # notes on ids the scenario does not have
+    starts: frozenset[tuple[str, int]] = frozenset()  # (option id, start year), with years
 
 
 def previous_of(plan: Any, scenario: Scenario) -> Previous:
@@ -52,6 +53,7 @@ def _read(data: Mapping[str, Any], scenario: Scenario) -> Previous:
     options = {o.id for c in scenario.communities for o in c.options}
     sources = {s.id for s in scenario.funding}
     routes, payers, unknown_options, unknown_sources = set(), set(), set(), set()
+    starts = set()
     for community in _entries(data.get("communities")):
         for option in _entries(community.get("options")):
             oid = str(option.get("id"))
@@ -59,6 +61,8 @@ def _read(data: Mapping[str, Any], scenario: Scenario) -> Previous:
                 unknown_options.add(oid)
                 continue
             routes.add(oid)
+            if isinstance(option.get("start_year"), int):
+                starts.add((oid, option["start_year"]))
             for sid, amount in (option.get("funding") or {}).items():
                 if sid not in sources:
                     unknown_sources.add(sid)
@@ -69,7 +73,7 @@ def _read(data: Mapping[str, Any], scenario: Scenario) -> Previous:
         ignored.append(_note("routes", unknown_options))
     if unknown_sources:
         ignored.append(_note("funding sources", unknown_sources))
-    return Previous(frozenset(routes), frozenset(payers), tuple(ignored))
+    return Previous(frozenset(routes), frozenset(payers), tuple(ignored), frozenset(starts))
 
 
 def _amount(amount: Any, option_id: str, source_id: str) -> float:
@@ -139,11 +143,16 @@ class Money:
 
 
 def closeness(
-    previous: Previous, chosen: Mapping[str, Hashable], money: Mapping[tuple[str, str], Money]
+    previous: Previous,
+    chosen: Mapping[str, Hashable],
+    money: Mapping[tuple[str, str], Money],
+    started: Mapping[tuple[str, int], Hashable] | None = None,
 ) -> Closeness:
-    """(20) for routes `chosen` (option id -> its y) and payers `money` ((option id, source id),
-    or (community id, source id) for pooled money -> its `Money`); rows are (name, terms,
-    lower, upper)."""
+    """(20) for routes `chosen` (option id -> its y), payers `money` ((option id, source id),
+    or (community id, source id) for pooled money -> its `Money`) and, with years, start years
+    `started` ((option id, year) -> its start binary); rows are (name, terms, lower, upper).
+    A route change weighs more than every start-year and payer change together, a start-year
+    change more than every payer change."""
     inf = float("inf")
     rows = []
     terms: list[tuple[Hashable, float]] = []
@@ -157,7 +166,12 @@ def closeness(
         rows.append((f"pays_chosen_{oid}_{sid}", ((flag, 1.0), *routes), -inf, 0.0))
         terms.append((flag, -1.0 if payer.was else 1.0))
         constant += 1.0 if payer.was else 0.0
-    weight = len(money) + 1.0
+    start_weight = len(money) + 1.0
+    for (oid, year), start in (started or {}).items():
+        was = (oid, year) in previous.starts
+        terms.append((start, -start_weight if was else start_weight))
+        constant += start_weight if was else 0.0
+    weight = start_weight * (len(started or {}) + 1.0)
     for oid, y in chosen.items():
         was = oid in previous.routes
         terms.append((y, -weight if was else weight))
@@ -165,7 +179,14 @@ def closeness(
     return Closeness(tuple(money), tuple(rows), tuple(terms), constant)
 
 
-def changes(previous: Previous, routes: set[str], payers: set[tuple[str, str]]) -> tuple[int, int]:
-    """Route changes and payer changes of a plan (its routes and (option, source) payers) from
-    the plan given, counted over the ids both know."""
-    return len(routes ^ previous.routes), len(payers ^ previous.payers)
+def changes(
+    previous: Previous,
+    routes: set[str],
+    payers: set[tuple[str, str]],
+    starts: set[tuple[str, int]] | None = None,
+) -> tuple[int, int, int]:
+    """Route changes, payer changes and start-year changes (a route kept that starts in
+    another year) of a plan from the plan given, counted over the ids both know."""
+    kept = routes & previous.routes
+    moved = {oid for oid, _ in (starts or set()) ^ previous.starts if oid in kept}
+    return len(routes ^ previous.routes), len(payers ^ previous.payers), len(moved)

@@ -327,8 +327,11 @@ def _with_changes(
     the plan as read back."""
     routes = {o.id for c in communities for o in c.options}
     payers = {(o.id, s) for c in communities for o in c.options for s in o.funding}
-    moved, paid = changes(previous, routes, payers)
+    starts = {(o.id, o.start_year) for c in communities for o in c.options if o.start_year}
+    moved, paid, later = changes(previous, routes, payers, starts)
     said = f"与原方案相比：{moved}项路径、{paid}项出资变动 {moved} routes and {paid} payers changed"
+    if previous.starts or starts:
+        said += f"；{later}项启动年份变动 {later} start years changed"
     stages = tuple(
         replace(stage, note="; ".join(filter(None, [said, stage.note])))
         if stage.objective == "keep_close_to"

@@ -24,7 +24,7 @@ def closeness_expression(model: Model, previous: Previous) -> pulp.LpAffineExpre
         was = (oid, source_id) in previous.payers
         money[(oid, source_id)] = Money(paid, float(paid.upBound or 0.0), (chosen[oid],), was)
     money.update(_pooled(model.options, model.pooled, chosen, previous, model_most(model)))
-    spec = closeness(previous, chosen, money)
+    spec = closeness(previous, chosen, money, _started(model.extra))
     flags = {
         ("pays", *pair): model.problem.add_variable(name_of("pays", *pair), 0, 1, cat=pulp.LpBinary)
         for pair in spec.flags
@@ -54,7 +54,7 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
         money[(oid, source_id)] = Money(j, matrix.col_upper[j], (chosen[oid],), was)
     most = {j: matrix.col_upper[j] for j in matrix.pooled.values()}
     money.update(_pooled(matrix.options, matrix.pooled, chosen, previous, most))
-    spec: Closeness = closeness(previous, chosen, money)
+    spec: Closeness = closeness(previous, chosen, money, _started(matrix.extra))
     flags = {
         ("pays", *pair): matrix.column(name_of("pays", *pair), 0.0, 1.0, True)
         for pair in spec.flags
@@ -71,6 +71,11 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
         cost[column(handle)] += coef
     cost[one] = spec.constant
     return cost
+
+
+def _started(extra: dict[tuple[str, ...], Hashable]) -> dict[tuple[str, int], Hashable]:
+    """The start binaries of the years' families, by (option id, year)."""
+    return {(label[1], int(label[2])): v for label, v in extra.items() if label[0] == "start"}
 
 
 def model_most(model: Model) -> dict[Hashable, float]:
