@@ -359,3 +359,19 @@ def test_keeping_close_to_a_plan_keeps_its_start_years(formulation: str, year: i
     assert kept.community_results[1].options[0].start_year == year
     note = next(s.note for s in kept.solver.stages if s.objective == "keep_close_to")
     assert "0项启动年份变动" in note
+
+
+def test_explain_says_why_a_route_starts_when_it_does() -> None:
+    """B's build starts in 2025: started in 2024 there is no plan, and the rule that says so
+    is the year's budget (not the lock the question itself puts on the route)."""
+    from allocator.analysis.explanation import explain
+
+    scenario = scenario_from_dict(two_sites(carry_over=True))
+    explained = explain(scenario, "B", lang="zh")
+    (earlier,) = explained.earlier
+    assert (earlier.option, earlier.start, earlier.earlier, earlier.feasible) == (
+        "b-build", 2025, 2024, False)  # fmt: skip
+    assert earlier.why == ("budget_by_year",)
+    assert "若提前到 2024 年，则没有方案（年度预算）" in explained.paragraph
+    english = explain(scenario, "B", lang="en")
+    assert "started in 2024, there is no plan (yearly budget)" in english.paragraph

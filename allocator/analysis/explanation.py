@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from allocator.analysis import explanation_words as words
 from allocator.analysis.binding import BindingRule, binding_rules
+from allocator.analysis.start_years import EarlierStart, earlier_starts, start_sentences
 from allocator.catalogue import say, word
 from allocator.findings import CutShort, Diagnosis, TargetPrice
 from allocator.plan import CommunityResult, Plan, Status
@@ -66,6 +67,7 @@ class Explanation:
     runner_up: str | None = None
     binding: tuple[BindingRule, ...] = ()
     marginal: TargetPrice | None = None  # None when there is no plan to price
+    earlier: tuple[EarlierStart, ...] = ()  # with years: its routes started a year sooner
     diagnosis: Diagnosis | None = None
     cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short
 
@@ -80,6 +82,7 @@ class Explanation:
             "runner_up": self.runner_up,
             "binding": [asdict(b) for b in self.binding],
             "marginal": self.marginal.to_dict() if self.marginal else {},
+            "earlier": [asdict(e) for e in self.earlier],
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
         } | ({"cut_short": [asdict(c) for c in self.cut_short]} if self.cut_short else {})
 
@@ -142,6 +145,8 @@ def explain(
     paragraph = words.paragraph(
         scenario, plan, community, result, (forced, runner_up, binding), marginal, lang
     )
+    earlier = earlier_starts(scenario, plan, community, result, (solver, time_limit))
+    paragraph = " ".join([paragraph, *start_sentences(earlier, community, lang)])
     cut = [f for f in forced if f.note_code == "time_limit"]
     if cut:
         paragraph = say("explain.cut_short", lang, count=len(cut)) + " " + paragraph
@@ -155,6 +160,7 @@ def explain(
         runner_up=runner_up,
         binding=binding,
         marginal=marginal,
+        earlier=earlier,
         cut_short=_cut_short(cut, len(forced), marginal),
     )
 

@@ -67,4 +67,6 @@ WORDS: dict[str, str] = {
     "cut_how.time_limit": "the best found in the time given",
     "cut_how.stopped": "stopped at the limit",
     "cut_how.skipped": "skipped: no time was left",
+    "years.earlier_no_plan": "{route} starts in {start}: started in {earlier}, there is no plan ({why}).",
+    "years.earlier_costs": "{route} starts in {start}: started in {earlier}, the cost changes by {cost} 万元 and the weighted shortfall by {shortfall} m2.",
 }
