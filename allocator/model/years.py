@@ -33,7 +33,7 @@ from allocator.model.terms import (
     y,
 )
 from allocator.scenario.schema import COUNTY_UNIT, FundingSource, Option, Scenario
-from allocator.scenario.years import capital_shares, ready_after, start_years
+from allocator.scenario.years import capital_share, ready_after, start_years
 
 
 def start(option: Option, year: int) -> Var:
@@ -48,38 +48,22 @@ def fy(option: Option, source: FundingSource, year: int) -> Var:
     return ("fy", option.id, source.id, str(year))
 
 
-def cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
+def cash_terms(
+    route: Route, year: int, scenario: Scenario, *, running: bool = True
+) -> list[tuple[Var, float]]:
     """cash_ot: what route o costs in `year`, over its start and area columns: its one-off
-    cost's share for the year (`capital_profile`, all in the start year by default) and its
-    running cost in every year from its start."""
+    cost's share for the year (`capital_profile`, all in the start year by default) and, with
+    `running`, its running cost in every year from its start (without: the one-off part)."""
     o = route.option
-    shares = capital_shares(o)
+    fixed, per_m2 = (o.annual_cost, o.annual_cost_per_m2) if running else (0.0, 0.0)
     terms: list[tuple[Var, float]] = []
     for t in start_years(scenario, o):
         if t > year:
             continue
-        share = _share(shares, scenario, t, year)
-        terms += [(start(o, t), share * o.fixed_cost + o.annual_cost),
-                  (xs(o, t), share * o.cost_per_m2 + o.annual_cost_per_m2)]  # fmt: skip
+        share = capital_share(scenario, o, t, year)
+        terms += [(start(o, t), share * o.fixed_cost + fixed),
+                  (xs(o, t), share * o.cost_per_m2 + per_m2)]  # fmt: skip
     return [(label, coef) for label, coef in terms if coef]
-
-
-def capital_cash_terms(route: Route, year: int, scenario: Scenario) -> list[tuple[Var, float]]:
-    """The one-off cost of route o paid in `year`, over the years it may have started."""
-    o = route.option
-    shares = capital_shares(o)
-    terms: list[tuple[Var, float]] = []
-    for t in start_years(scenario, o):
-        share = _share(shares, scenario, t, year) if t <= year else 0.0
-        terms += [(start(o, t), share * o.fixed_cost), (xs(o, t), share * o.cost_per_m2)]
-    return [(label, coef) for label, coef in terms if coef]
-
-
-def _share(shares: tuple[float, ...], scenario: Scenario, started: int, year: int) -> float:
-    """The share of the one-off cost paid in `year` by a route started in `started`."""
-    years = list(scenario.years or ())
-    k = years.index(year) - years.index(started)
-    return shares[k] if 0 <= k < len(shares) else 0.0
 
 
 def year_columns(layout: Layout) -> Iterator[Column]:
@@ -134,7 +118,7 @@ def paid_by_year_rules(layout: Layout) -> Iterator[Instance]:
             rows.append(Row(name_of("paid_in", o.id, str(t)), tuple(money + cash), Sense.EQ, 0.0))
             for s in r.payers:
                 if s.capital_only:
-                    capital = [(lb, -c) for lb, c in capital_cash_terms(r, t, scenario)]
+                    capital = [(lb, -c) for lb, c in cash_terms(r, t, scenario, running=False)]
                     terms = ((fy(o, s, t), 1.0), *capital)
                     rows.append(Row(name_of("capital_in", o.id, s.id, str(t)), terms, Sense.LE, 0))
         for s in r.payers:

@@ -74,6 +74,14 @@ def capital_shares(option: Option) -> tuple[float, ...]:
     return tuple(option.capital_profile or (1.0,))
 
 
+def capital_share(scenario: Scenario, option: Option, started: int, year: int) -> float:
+    """The share of the route's one-off cost paid in `year` when it starts in `started`."""
+    years = list(scenario.years or ())
+    k = years.index(year) - years.index(started)
+    shares = capital_shares(option)
+    return shares[k] if 0 <= k < len(shares) else 0.0
+
+
 def start_years(scenario: Scenario, option: Option) -> list[int]:
     """The years route `option` may start in: within its window, ready by the last year, and
     its one-off cost paid by then."""

@@ -8,6 +8,7 @@ from typing import Any
 from allocator.model.staff import (
     committed_pay_wan,
     cost_per_post_year_wan,
+    fs,
     gap_posts,
     pay_rise_wan,
     posts,
@@ -43,7 +44,7 @@ def staff_result(
     funding: dict[str, dict[str, float]] = {}
     for kind in PAID_STAFF_KINDS:
         for source in scenario.funding:
-            value = values.get(("fs", community.id, kind, source.id))
+            value = values.get(fs(community, kind, source))
             amount = round(value.varValue or 0.0, _CENTS) if value is not None else 0.0
             if amount > 0:
                 funding.setdefault(kind, {})[source.id] = amount

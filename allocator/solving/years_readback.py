@@ -9,7 +9,7 @@ from typing import Any
 from allocator.model.years import fy, start
 from allocator.plan import CommunityResult, OptionResult, YearFundingResult, YearResult
 from allocator.scenario.schema import Option, Scenario
-from allocator.scenario.years import capital_shares, ready_after, start_years
+from allocator.scenario.years import capital_share, ready_after, start_years
 
 _DIGITS = 6
 _MEETS_M2 = 1e-4
@@ -67,10 +67,7 @@ def _cash(scenario: Scenario, option: Option, result: OptionResult, year: int) -
     from its start."""
     if result.start_year is None or year < result.start_year:
         return 0.0
-    years = list(scenario.years or ())
-    k = years.index(year) - years.index(result.start_year)
-    shares = capital_shares(option)
-    share = shares[k] if k < len(shares) else 0.0
+    share = capital_share(scenario, option, result.start_year, year)
     area = result.area_m2
     capital = share * (option.fixed_cost + option.cost_per_m2 * area)
     return capital + option.annual_cost + option.annual_cost_per_m2 * area
