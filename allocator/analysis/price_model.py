@@ -15,7 +15,7 @@ from typing import Any
 from allocator.model.costs import kept_shortfall_m2
 from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model
-from allocator.plan import Plan
+from allocator.plan import CommunityResult, Plan
 from allocator.scenario.schema import Scenario
 from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs
@@ -89,6 +89,7 @@ class PriceModel:
         """The plan's integer decisions as column values: y for chosen routes (and locked
         ones), z for the options each limited source funds."""
         chosen = {o.id: o for c in plan.community_results for o in c.options}
+        communities = {c.id: c for c in plan.community_results}
         values = {}
         for i, (_, option) in enumerate(self.model.options):
             taken = option.id in chosen or option.locked == "chosen"
@@ -99,17 +100,20 @@ class PriceModel:
             values[flag.name] = 1.0 if paid > 0 else 0.0
         for label, variable in self.model.extra.items():  # staff posts, start years, counts
             if variable.cat == "Integer":
-                values[variable.name] = _plan_value(plan, label, chosen)
+                values[variable.name] = _plan_value(label, chosen, communities)
         return values
 
 
-def _plan_value(plan: Plan, label: tuple[str, ...], chosen: dict[str, Any]) -> float:
-    """The plan's value of an integer column of the rule families' own (`Model.extra`)."""
+def _plan_value(
+    label: tuple[str, ...], chosen: dict[str, Any], communities: dict[str, CommunityResult]
+) -> float:
+    """The plan's value of an integer column of the rule families' own (`Model.extra`), from
+    its chosen routes and its communities by id."""
     kind = label[0]
     if kind == "start":
         option = chosen.get(label[1])
         return 1.0 if option is not None and str(option.start_year) == label[2] else 0.0
-    community = next((c for c in plan.community_results if c.id == label[1]), None)
+    community = communities.get(label[1])
     if community is None:
         return 0.0
     if kind == "posts":

@@ -86,16 +86,17 @@ def _funding_by_year(
     scenario: Scenario, communities: tuple[CommunityResult, ...]
 ) -> tuple[YearFundingResult, ...]:
     by_id = {c.id: c for c in scenario.communities}
+    sources = {s.id: s for s in scenario.funding}
     used: dict[tuple[str, str, int], float] = {}
     for result in communities:
         community = by_id[result.id]
         for option in result.options:
             for year, paid in option.paid_by_year.items():
                 for sid, amount in paid.items():
-                    unit = scenario.unit_of(_source(scenario, sid), community)
+                    unit = scenario.unit_of(sources[sid], community)
                     used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + amount
         for sid, amount in result.staff_paid_wan().items():  # 1/H of the staff money a year
-            unit = scenario.unit_of(_source(scenario, sid), community)
+            unit = scenario.unit_of(sources[sid], community)
             for year in scenario.years or ():
                 share = amount / scenario.horizon_years
                 used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + share
@@ -116,10 +117,6 @@ def _funding_by_year(
                     YearFundingResult(source.id, source.name, unit, year, budget, spent, left)
                 )
     return tuple(rows)
-
-
-def _source(scenario: Scenario, source_id: str) -> Any:
-    return next(s for s in scenario.funding if s.id == source_id)
 
 
 def _value(values: dict[Any, Any], label: Any) -> float:
