@@ -278,6 +278,13 @@ FUNDING = Sheet(
     ),
 )
 
+
+def _amount(note: str = "") -> Column:
+    """The amount of a budget row, in 元 (the scenario's 万元 times 10,000)."""
+    return Column("amount", "金额（元）", "number", YUAN, required=True,
+                  number_format=MONEY_FORMAT, width=16, note=note)  # fmt: skip
+
+
 # A budget's unit: the whole scope (县, 各街镇, 各社区), a kind of group (街道, 镇), or the id of
 # one group or community.
 UNIT_ALL = {"county": "县", "group": "各街镇", "community": "各社区"}
@@ -295,15 +302,7 @@ BUDGETS = Sheet(
             width=14,
             note="县 / 各街镇 / 各社区（每个单位同额）、街道 或 镇（按类型）、或某街镇、社区的编号",
         ),
-        Column(
-            "amount",
-            "金额（元）",
-            "number",
-            YUAN,
-            required=True,
-            number_format=MONEY_FORMAT,
-            width=16,
-        ),
+        _amount(),
     ),
 )
 
@@ -335,16 +334,9 @@ YEAR_BUDGETS = Sheet(
     (
         Column("source", "资金", "id", required=True, note="资金表的编号"),
         Column("year", "年度", "int", required=True, note="设置表中的规划年度之一"),
-        Column(
-            "amount",
-            "金额（元）",
-            "number",
-            YUAN,
-            required=True,
-            number_format=MONEY_FORMAT,
-            width=16,
-            note="该年度最多支出（范围为街镇、社区时为每个单位的金额）；资金有年度预算时，未列出的"
-            "年度不支出",
+        _amount(
+            "该年度最多支出（范围为街镇、社区时为每个单位的金额）；资金有年度预算时，未列出的"
+            "年度不支出"
         ),
     ),
 )
