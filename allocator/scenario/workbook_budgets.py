@@ -37,15 +37,13 @@ def read_budgets(
             )
             continue
         seen[loc] = row.first.row
-        book.places[loc] = row.places["amount"]
-        if "amount" in row.bad:
-            book.fail(row.places["amount"], row.bad["amount"], loc)
-        elif "amount" not in row.values:
-            book.fail(row.places["amount"], "is required: the amount in 元 (金额)", loc)
-        elif len(loc) == 3:
-            source["budget"] = row.values["amount"]
+        amount = _amount_at(book, row, loc)
+        if amount is None:
+            continue
+        if len(loc) == 3:
+            source["budget"] = amount
         else:
-            source.setdefault(str(loc[2]), {})[loc[3]] = row.values["amount"]
+            source.setdefault(str(loc[2]), {})[loc[3]] = amount
 
 
 def read_year_budgets(book: Book, rows: list[Row], funding: list[dict[str, Any]]) -> None:
@@ -71,13 +69,22 @@ def read_year_budgets(book: Book, rows: list[Row], funding: list[dict[str, Any]]
             continue
         seen[loc] = row.first.row
         book.places.setdefault(("funding", at, "budget_by_year"), row.places["amount"])
-        book.places[loc] = row.places["amount"]
-        if "amount" in row.bad:
-            book.fail(row.places["amount"], row.bad["amount"], loc)
-        elif "amount" not in row.values:
-            book.fail(row.places["amount"], say("workbook.amount_required"), loc)
-        else:
-            funding[at].setdefault("budget_by_year", {})[year] = row.values["amount"]
+        amount = _amount_at(book, row, loc)
+        if amount is not None:
+            funding[at].setdefault("budget_by_year", {})[year] = amount
+
+
+def _amount_at(book: Book, row: Row, loc: Loc) -> Any:
+    """The row's amount, its cell recorded as the place of `loc`; None after saying what is
+    wrong with it (not a number, or not given)."""
+    book.places[loc] = row.places["amount"]
+    if "amount" in row.bad:
+        book.fail(row.places["amount"], row.bad["amount"], loc)
+    elif "amount" not in row.values:
+        book.fail(row.places["amount"], say("workbook.amount_required"), loc)
+    else:
+        return row.values["amount"]
+    return None
 
 
 def _source_at(book: Book, row: Row, funding: list[dict[str, Any]], index: dict[str, int]) -> int:
