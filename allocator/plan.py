@@ -49,6 +49,10 @@ class OptionResult:
     start_year: int | None = None
     ready_year: int | None = None
     paid_by_year: dict[int, dict[str, float]] = field(default_factory=dict)
+    # A bridge lease (租赁过渡): the building it bridges and the years it is in service (its
+    # area counts and its rent is paid only then; its counted_area_m2 is 0, at the plan's end).
+    bridges: str | None = None
+    in_service_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any, TypedDict
 
 import highspy
 import numpy as np
+from oracle_bridge import BRIDGE_RULES, bridge_years, check_bridges
 from oracle_staff import STAFF_RULES, check_staff, pays_for, staff_money
 from oracle_years import YEAR_RULES, check_years
 
@@ -87,6 +88,7 @@ RULES: dict[str, str] = {
 }
 RULES.update(STAFF_RULES)
 RULES.update(YEAR_RULES)
+RULES.update(BRIDGE_RULES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,6 +116,7 @@ class Option(TypedDict):
     annual_cost_per_m2: float
     excludes: list[str]
     locked: str | None
+    rent_years: int | None  # a bridge lease's years in service (oracle_bridge); else None
 
 
 class Community(TypedDict):
@@ -178,7 +181,7 @@ def normalise(raw: Mapping[str, Any]) -> Scenario:
     for c in raw["communities"]:
         option_ids = []
         for o in _get(c, "options", []):
-            options[o["id"]] = _normalise_option(o, c["id"])
+            options[o["id"]] = _normalise_option(o, c["id"], c)
             option_ids.append(o["id"])
         communities[c["id"]] = Community(
             id=c["id"],
@@ -204,7 +207,7 @@ def normalise(raw: Mapping[str, Any]) -> Scenario:
     )
 
 
-def _normalise_option(o: Mapping[str, Any], community_id: str) -> Option:
+def _normalise_option(o: Mapping[str, Any], community_id: str, c: Mapping[str, Any]) -> Option:
     return Option(
         id=o["id"],
         community=community_id,
@@ -219,6 +222,7 @@ def _normalise_option(o: Mapping[str, Any], community_id: str) -> Option:
         annual_cost_per_m2=float(_get(o, "annual_cost_per_m2", 0)),
         excludes=list(_get(o, "excludes", [])),
         locked=o.get("locked"),
+        rent_years=bridge_years({p["id"]: p for p in _get(c, "options", [])}, o),
     )
 
 
@@ -347,6 +351,7 @@ def check_plan(
     used = _check_budgets(scenario, figures, problems, tol, staff)
     check_years(raw_scenario, plan, lambda s, kind: kind in pays_for(s), problems.add)
     _check_funding_table(scenario, plan["funding"], used, problems, tol)
+    check_bridges(raw_scenario, plan, problems.add)
     _check_communities(scenario, rows, figures, problems, tol)
     _check_totals(scenario, plan, figures, problems, tol)
     _check_county_money(scenario, plan, figures, problems, tol)
@@ -507,11 +512,12 @@ def _check_option_figures(
         if not (_at_most(low, area, tol) and _at_most(area, high, tol)):
             problems.add("area-range", f"{oid}: area {area} m2 outside [{low}, {high}]")
         capital = capital_cost(option, area)
-        running = running_cost(option, area, horizon)
+        running = running_cost(option, area, option["rent_years"] or horizon)
         figures.capital[oid] = capital
         figures.cost[oid] = capital + running
+        counted = 0.0 if option["rent_years"] else option["area_factor"] * area  # a bridge: 0
         expected = {
-            "counted-area": ("counted_area_m2", option["area_factor"] * area),
+            "counted-area": ("counted_area_m2", counted),
             "capital-cost": ("capital_cost", capital),
             "running-cost": ("running_cost", running),
             "option-cost": ("cost", capital + running),
@@ -634,7 +640,8 @@ def _check_communities(
         options = [scenario["options"][o] for o in picked]
         replaced = any(o["replaces_existing"] for o in options)
         final = 0.0 if replaced else community["existing_area_m2"]
-        final += sum(o["area_factor"] * float(figures.chosen[o["id"]]["area_m2"]) for o in options)
+        final += sum(o["area_factor"] * float(figures.chosen[o["id"]]["area_m2"])
+                     for o in options if not o["rent_years"])  # fmt: skip
         shortfall = max(0.0, community["target_area_m2"] - final)
         figures.shortfall[cid] = shortfall
         if community["must_meet"] and shortfall > AREA_TOL_M2:

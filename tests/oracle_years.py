@@ -69,10 +69,11 @@ def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add:
             lag = _get(option, "ready_after", READY_AFTER.get(option["kind"], 0))
             area = float(chosen["area_m2"])
             for y in years:
-                if y >= start + lag:
+                if _in_use(raws, option, start, lag, y):
                     ready_area[y] += _get(option, "area_factor", 1.0) * area
                     replaced_by[y] = replaced_by[y] or bool(option.get("replaces_existing"))
-            _check_cash(option, chosen, start, years, sources, pays, add)
+            rent = bridge_rent(raws, option, start)  # a bridge lease's years, else None
+            _check_cash(option, chosen, start, years, sources, pays, add, rent)
             for y, paid in _paid(chosen).items():
                 for sid, amount in paid.items():
                     unit = _unit(sources.get(sid), community)
@@ -118,7 +119,7 @@ def _paid(chosen: Mapping[str, Any]) -> dict[int, dict[str, float]]:
 
 def _check_cash(option: Mapping[str, Any], chosen: Mapping[str, Any], start: int,
                 years: list[int], sources: Mapping[str, Any], pays: Any,
-                add: Any) -> None:  # fmt: skip
+                add: Any, rent: tuple[int, int] | None = None) -> None:  # fmt: skip
     area = float(chosen["area_m2"])
     capital = _get(option, "fixed_cost", 0) + _get(option, "cost_per_m2", 0) * area
     running = _get(option, "annual_cost", 0) + _get(option, "annual_cost_per_m2", 0) * area
@@ -128,7 +129,8 @@ def _check_cash(option: Mapping[str, Any], chosen: Mapping[str, Any], start: int
     for y in years:
         k = years.index(y) - years.index(start)
         capital_now = capital * shares[k] if 0 <= k < len(shares) else 0.0
-        cash = (capital_now + running) if y >= start else 0.0
+        due = y >= start if rent is None else rent[0] <= y < rent[1]
+        cash = capital_now + (running if due else 0.0)
         money = paid.get(y, {})
         if abs(sum(money.values()) - cash) > TOL * max(1.0, cash):
             add("paid-by-year", f"{option['id']}: {sum(money.values())} paid in {y}, costs {cash}")
@@ -193,7 +195,9 @@ def _check_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[
                 if start is None or y < start:
                     continue
                 area = float(chosen["area_m2"])
-                cost += _get(o, "annual_cost", 0) + _get(o, "annual_cost_per_m2", 0) * area
+                rent = bridge_rent(options, o, start)
+                if rent is None or y < rent[1]:
+                    cost += _get(o, "annual_cost", 0) + _get(o, "annual_cost_per_m2", 0) * area
                 shares = _get(o, "capital_profile", [1.0])
                 k = years.index(y) - years.index(start)
                 if k < len(shares):
@@ -210,3 +214,21 @@ def _check_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[
             )
         if abs(row["shortfall_m2"] - sum(short)) > 1e-3:
             add("by-year", f"{y}: shortfall {row['shortfall_m2']}, recomputed {sum(short)}")
+
+
+def bridge_rent(options: Mapping[str, Any], option: Mapping[str, Any],
+                start: int) -> tuple[int, int] | None:  # fmt: skip
+    """(first, last + 1): the years a bridge lease pays rent and counts (租赁过渡, until its
+    building is ready; ``tests/oracle_bridge.py``); None for any other route."""
+    from oracle_bridge import bridge_years
+
+    years = bridge_years(options, option)
+    return None if years is None else (start, start + years)
+
+
+def _in_use(options: Mapping[str, Any], option: Mapping[str, Any], start: int, lag: int,
+            year: int) -> bool:  # fmt: skip
+    """Does the route count at the end of ``year``: ready by then, a bridge lease until its
+    building is ready."""
+    rent = bridge_rent(options, option, start)
+    return year >= start + lag if rent is None else rent[0] <= year < rent[1]

@@ -48,6 +48,7 @@ ORACLE_TAG = {
     "paid_by_year": "paid-by-year",
     "budget_by_year": "budget-by-year",
     "due_year": "due-year",
+    "bridge": "bridge",
 }
 
 

@@ -26,6 +26,7 @@ from allocator.model.terms import (
     z,
 )
 from allocator.scenario.schema import COUNTY_UNIT, Community, FundingSource, Scenario
+from allocator.scenario.years import running_years
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def columns(layout: Layout) -> Iterator[Column]:
 
 
 def cost_terms(route: Route, years: int) -> list[tuple[Var, float]]:
-    """cost_o of (5) over y_o and x_o."""
-    return _terms(route, cost_coefs(route.option, years))
+    """cost_o of (5) over y_o and x_o (a bridge lease's rent over its own years)."""
+    return _terms(route, cost_coefs(route.option, _rent_years(route, years)))
 
 
 def capital_terms(route: Route) -> list[tuple[Var, float]]:
@@ -66,7 +67,12 @@ def capital_terms(route: Route) -> list[tuple[Var, float]]:
 
 
 def running_terms(route: Route, years: int) -> list[tuple[Var, float]]:
-    return _terms(route, running_coefs(route.option, years))
+    return _terms(route, running_coefs(route.option, _rent_years(route, years)))
+
+
+def _rent_years(route: Route, years: int) -> int:
+    """`years`, or a bridge lease's years until its building is ready (租赁过渡)."""
+    return running_years(route.community, route.option, years)
 
 
 def _terms(route: Route, coefs: tuple[float, float]) -> list[tuple[Var, float]]:
@@ -368,6 +374,8 @@ def target_rules(layout: Layout) -> Iterator[Instance]:
     for ci, c in enumerate(layout.scenario.communities):
         terms: list[tuple[Var, float]] = [(short(c), 1.0)]
         for r in routes_of.get(c.id, []):
+            if r.option.bridges:  # a bridge lease counts only until its building is ready
+                continue
             terms.append((x(r.option), r.option.area_factor))
             if r.option.replaces_existing and c.existing_area_m2:
                 terms.append((y(r.option), -c.existing_area_m2))

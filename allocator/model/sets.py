@@ -14,6 +14,8 @@ Same plans, same two objectives as the reference formulation of
          A_S = (existing_c unless S replaces it) + sum_{o in S} area_factor_o * min_area_o
          d_S = max(0, target_c - A_S)     (what S still lacks at its least areas)
      shortfall_c + (area S adds beyond its least areas, counted) >= sum_S d_S * lambda_cS.
+     A bridge lease (租赁过渡) adds no area at the end of the plan: it is left out of A_S and
+     of the area beyond (its area counts in the due-year row alone).
      For a chosen set this is equation (13) (or slack when the set's whole parts reach the
      target); in the relaxation, a fraction of a whole storey no longer counts as area.
 (C3) money of a source with no rule per option (pays for every kind, max_share 1, no caps,
@@ -58,6 +60,7 @@ from allocator.model.rules import may_combine
 from allocator.model.sets_families import add_other_families, add_own_columns
 from allocator.model.terms import name_of
 from allocator.scenario.schema import Community, FundingSource, Option, Scenario
+from allocator.scenario.years import running_years
 
 MAX_SETS = 64  # above this many allowed sets, a community keeps the reference rows
 
@@ -126,10 +129,11 @@ def _add_meeting_sets(m: Matrix, scenario: Scenario) -> None:
 
 
 def least_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
-    """The area a set of routes reaches at their least areas (counted)."""
+    """The area a set of routes reaches at their least areas (counted at the end of the plan:
+    a bridge lease not)."""
     options = community.options
     return base_area_m2(community, chosen) + sum(
-        options[k].area_factor * options[k].min_area_m2 for k in chosen
+        options[k].area_factor * options[k].min_area_m2 for k in chosen if not options[k].bridges
     )
 
 
@@ -213,10 +217,11 @@ def base_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
 
 
 def largest_area_m2(community: Community, chosen: tuple[int, ...]) -> float:
-    """The most area the routes at positions `chosen` reach together, counted (m2)."""
+    """The most area the routes at positions `chosen` reach together, counted at the end of
+    the plan (m2): a bridge lease not."""
     options = community.options
     return base_area_m2(community, chosen) + sum(
-        options[k].area_factor * options[k].max_area_m2 for k in chosen
+        options[k].area_factor * options[k].max_area_m2 for k in chosen if not options[k].bridges
     )
 
 
@@ -236,17 +241,14 @@ def _add_sets(
         m.sets.setdefault(cid, []).append((chosen, weight))
         for k in chosen:
             members.setdefault(k, []).append(weight)
-        least = base_area_m2(community, chosen) + sum(
-            options[k].area_factor * options[k].min_area_m2 for k in chosen
-        )
-        lack = community.target_area_m2 - least
+        lack = community.target_area_m2 - least_area_m2(community, chosen)
         if lack <= 0:
             continue
         target.append((weight, -lack))
         extras = []
         for k in chosen:
             option = options[k]
-            if option.min_area_m2 >= option.max_area_m2:
+            if option.min_area_m2 >= option.max_area_m2 or option.bridges:
                 continue
             cap = min(option.max_area_m2 - option.min_area_m2, lack / option.area_factor)
             extra = m.column(f"extra_{cid}_{number}_{k}", 0.0, cap)
@@ -294,6 +296,8 @@ def _add_reference_choice_rows(m: Matrix, community: Community, first: int, shor
         m.row(name_of("one_replacing", community.id), [(y, 1.0) for y in replacing], -INF, 1.0)
     terms = [(short, 1.0)]
     for k, option in enumerate(options):
+        if option.bridges:  # counts only until its building is ready (the due-year row)
+            continue
         terms.append((m.area[first + k], option.area_factor))
         if option.replaces_existing and community.existing_area_m2:
             terms.append((m.chosen[first + k], -community.existing_area_m2))
@@ -319,12 +323,13 @@ def _add_money(
     for k, option in enumerate(community.options):
         i = first + k
         y, x = m.chosen[i], m.area[i]
+        rent_years = running_years(community, option, years)  # a bridge lease's: its own
         m.capital.append(_nonzero(y, x, capital_coefs(option)))
-        m.running.append(_nonzero(y, x, running_coefs(option, years)))
-        cost = _nonzero(y, x, cost_coefs(option, years))
+        m.running.append(_nonzero(y, x, running_coefs(option, rent_years)))
+        cost = _nonzero(y, x, cost_coefs(option, rent_years))
         for column, coef in cost:
             m.money_cost[column] = m.money_cost.get(column, 0.0) + coef
-        largest = largest_cost_wan(option, years)
+        largest = largest_cost_wan(option, rent_years)
         most += largest
         largest_of.append(largest)
         money = []
@@ -333,7 +338,8 @@ def _add_money(
             if option.kind not in source.pays_for:
                 continue
             unit = units[source.id]
-            bound = funding_bound_wan(option, source, years, m.unit_budgets[source.id][unit])
+            budget = m.unit_budgets[source.id][unit]
+            bound = funding_bound_wan(option, source, rent_years, budget)
             f = m.column(name_of("f", option.id, source.id), 0.0, bound)
             m.funding[(i, source.id)] = f
             m.members.setdefault((source.id, unit), []).append(f)

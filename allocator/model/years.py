@@ -32,8 +32,14 @@ from allocator.model.terms import (
     x,
     y,
 )
-from allocator.scenario.schema import COUNTY_UNIT, FundingSource, Option, Scenario
-from allocator.scenario.years import capital_share, ready_after, start_years
+from allocator.scenario.schema import COUNTY_UNIT, Community, FundingSource, Option, Scenario
+from allocator.scenario.years import (
+    building_of,
+    capital_share,
+    in_service,
+    pays_rent,
+    start_years,
+)
 
 
 def start(option: Option, year: int) -> Var:
@@ -53,12 +59,14 @@ def cash_terms(
 ) -> list[tuple[Var, float]]:
     """cash_ot: what route o costs in `year`, over its start and area columns: its one-off
     cost's share for the year (`capital_profile`, all in the start year by default) and, with
-    `running`, its running cost in every year from its start (without: the one-off part)."""
+    `running`, its running cost in every year from its start (a bridge lease's until its
+    building is ready; without `running`: the one-off part)."""
     o = route.option
-    fixed, per_m2 = (o.annual_cost, o.annual_cost_per_m2) if running else (0.0, 0.0)
     terms: list[tuple[Var, float]] = []
     for t in start_years(scenario, o):
         if t > year:
+        rent = running and pays_rent(route.community, o, t, year)
+        fixed, per_m2 = (o.annual_cost, o.annual_cost_per_m2) if rent else (0.0, 0.0)
             continue
         share = capital_share(scenario, o, t, year)
         terms += [(start(o, t), share * o.fixed_cost + fixed),
@@ -178,9 +186,10 @@ def _merged(terms: list[tuple[Var, float]]) -> tuple[tuple[Var, float], ...]:
 
 
 def due_year_rules(layout: Layout) -> Iterator[Instance]:
-    """(31) a community with due_year d reaches its target with the area ready by d:
-    sum_o af_o sum_{t + lag_o <= d} xs_ot - existing_c sum_{o replacing} sum_{t + lag_o <= d}
-    start_ot >= target_c - existing_c."""
+    """(31) a community with due_year d reaches its target with the area in service at d:
+    sum_o af_o sum_{t in T_od} xs_ot - existing_c sum_{o replacing} sum_{t in T_od} start_ot
+    >= target_c - existing_c, T_od the starts with t + lag_o <= d (for a bridge lease b of
+    building B, also d < t + lag_B: it counts until B is ready)."""
     scenario = layout.scenario
     if not scenario.years:
         return
@@ -194,7 +203,7 @@ def due_year_rules(layout: Layout) -> Iterator[Instance]:
         for r in routes_of.get(c.id, []):
             o = r.option
             for t in start_years(scenario, o):
-                if t + ready_after(o) <= c.due_year:
+                if in_service(c, o, t, c.due_year):
                     terms.append((xs(o, t), o.area_factor))
                     if o.replaces_existing and c.existing_area_m2:
                         terms.append((start(o, t), -c.existing_area_m2))
@@ -205,6 +214,33 @@ def due_year_rules(layout: Layout) -> Iterator[Instance]:
         row = Row(name_of("due", c.id), tuple(terms), Sense.GE, rhs)
         text = f"{c.name} ({c.id}) must reach {c.target_area_m2:g} m2 by the end of {c.due_year}"
         yield Instance("due_year", (c.id,), ("communities", ci, "due_year"), text, rows=(row,),
+def bridge_rules(layout: Layout) -> Iterator[Instance]:
+    """(32) a bridge lease b (租赁过渡) of building B starts with it: start_bt <= start_Bt for
+    each year t (no start_Bt where B cannot start in t), hence y_b <= y_B."""
+    scenario = layout.scenario
+    if not scenario.years:
+        return
+    for r in layout.routes:
+        building = building_of(r.community, r.option)
+        if building is None:
+            continue
+        b, own = r.option, set(start_years(scenario, building))
+        rows = tuple(
+            Row(name_of("bridge", b.id, str(t)),
+                ((start(b, t), 1.0), *(((start(building, t), -1.0),) if t in own else ())),
+                Sense.LE, 0.0)
+            for t in start_years(scenario, b)
+        )  # fmt: skip
+        text = f"{r.label} bridges {building.id}: taken only with it, started the same year"
+        yield Instance("bridge", (b.id,), (*r.loc, "bridges"), text, rows=rows,
+                       community=r.community.id, option=b.id)  # fmt: skip
+
+
+def bridge_allows(community: Community, chosen: frozenset[str]) -> bool:
+    """A bridge lease only with the building it bridges."""
+    return all(o.bridges in chosen for o in community.options if o.id in chosen and o.bridges)
+
+
                        community=c.id)  # fmt: skip
 
 
@@ -245,7 +281,17 @@ YEAR_FAMILIES: tuple[Family, ...] = (
         "due_year",
         "(31)",
         "the area ready by a community's due_year reaches its target (xs_ot with t + "
-        "ready_after_o <= due_year)",
+        "ready_after_o <= due_year; a bridge lease's until its building is ready)",
+    Family(
+        "bridge",
+        "(32)",
+        "start_bt <= start_Bt: a bridge lease b (租赁过渡) is taken only with its building B "
+        "and starts with it; its rent is paid and its area counts until B is ready, not at "
+        "the end (cost_b counts its rent over ready_after_B years; target_c leaves x_b out)",
+        bridge_rules,
+        role=Role.STRUCTURE,
+        allows=bridge_allows,
+    ),
         due_year_rules,
         drop_rank=17,
     ),

@@ -10,10 +10,16 @@ community with `due_year` must reach its target by the end of that year; `must_m
 one means by the last year. A source's `budget_by_year` caps what each unit of its scope
 spends in each year; with `carry_over`, money left in a year may be spent later. `budget`
 stays the whole campaign's money (rent counted over `horizon_years`, as without years).
+
+A lease with `bridges: <building>` (租赁过渡) is taken only with that new building or added
+storey of its community and starts with it; it counts its area and pays its rent from its
+start until the year before the building is ready, and not at the end of the plan: its cost
+counts its rent over the building's `ready_after` years, not `horizon_years`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -24,6 +30,7 @@ from allocator.scenario.staffing import entries_of
 
 # The schema imports this module: a scenario and an option are typed by what is read of them.
 Scenario = Any
+Community = Any
 Option = Any
 
 PlanYear = Annotated[int, Field(ge=1900, le=2200), _NUMBER]
@@ -35,7 +42,7 @@ READY_AFTER = {"allocate_build": 1, "heighten": 1}  # years from the start; othe
 _NEW = {
     "scenario": ("years", "staffing"),
     "community": ("posts_now", "posts_target", "due_year"),
-    "option": ("earliest_start", "latest_start", "ready_after", "capital_profile"),
+    "option": ("earliest_start", "latest_start", "ready_after", "capital_profile", "bridges"),
     "funding": ("budget_by_year", "carry_over"),
 }
 
@@ -93,6 +100,37 @@ def start_years(scenario: Scenario, option: Option) -> list[int]:
     first_ok = option.earliest_start if option.earliest_start is not None else years[0]
     last_ok = option.latest_start if option.latest_start is not None else last
     return [t for t in years if first_ok <= t <= last_ok and t + lag <= last]
+def building_of(community: Community, option: Option) -> Option | None:
+    """The new building or added storey a bridge lease (租赁过渡) waits for; None for a route
+    that bridges nothing."""
+    if option.bridges is None:
+        return None
+    return next((o for o in community.options if o.id == option.bridges), None)
+
+
+def running_years(community: Community, option: Option, horizon_years: int) -> int:
+    """The years a route's running cost (rent) counts in its cost: `horizon_years`, but for a
+    bridge lease the years until its building is ready (its building's ready_after)."""
+    building = building_of(community, option)
+    return horizon_years if building is None else ready_after(building)
+
+
+def in_service(community: Community, option: Option, started: int, year: int) -> bool:
+    """Does the route started in `started` count its area at the end of `year`? From its
+    ready year on; a bridge lease only until the year before its building is ready."""
+    building = building_of(community, option)
+    if building is not None and year >= started + ready_after(building):
+        return False
+    return year >= started + ready_after(option)
+
+
+def pays_rent(community: Community, option: Option, started: int, year: int) -> bool:
+    """Is the route's running cost (rent) due in `year`? Every year from its start; a bridge
+    lease's until its building is ready."""
+    building = building_of(community, option)
+    return started <= year and (building is None or year < started + ready_after(building))
+
+
 
 
 def check_years(data: dict[str, Any]) -> list[Problem]:
@@ -144,6 +182,61 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+            problems += check_bridge(data, ci, community, oi, option)
 def _as_year(key: Any) -> Any:
     """A year written as a key (`2024:` or `"2024":`) as the number it is."""
     return int(key) if isinstance(key, str) and key.isdigit() else key
+BRIDGED_KINDS = ("allocate_build", "heighten")  # the routes a lease may bridge
+
+
+def check_bridge(
+    data: dict[str, Any], ci: int, community: dict[str, Any], oi: int, option: dict[str, Any]
+) -> list[Problem]:
+    """A bridge lease (`bridges`): with years, a lease, naming a new building or added storey
+    of its own community that takes at least a year to be ready, itself in use from its start
+    (ready_after 0), replacing nothing (it counts only for a while)."""
+    target = option.get("bridges")
+    if not isinstance(target, str):
+        return []
+    loc = ("communities", ci, "options", oi)
+    faults = _bridge_faults(data, community, option, target)
+    return [Problem((*loc, field), why) for field, why in faults]
+
+
+def _bridge_faults(
+    data: dict[str, Any], community: dict[str, Any], option: dict[str, Any], target: str
+) -> Iterator[tuple[str, str]]:
+    """(field, what is wrong) for each fault of a bridge lease naming `target`."""
+    siblings = {o.get("id"): o for o in entries_of(community, "options")}
+    building = siblings.get(target)
+    if not data.get("years"):
+        yield "bridges", ("a bridge lease (租赁过渡) runs until its building is ready, a matter "
+                          "of years: give years: [first, ..., last] at the top, or remove "
+                          "bridges")  # fmt: skip
+    elif option.get("kind") != "lease":
+        yield "bridges", (f"only a lease may bridge; this route is a {option.get('kind')}: "
+                          "make it kind lease, or remove bridges")  # fmt: skip
+    elif building is None or building is option:
+        have = [i for i, o in siblings.items() if o.get("kind") in BRIDGED_KINDS]
+        yield "bridges", (f"'{target}' is not a new building or added storey of community "
+                          f"'{community.get('id')}' (those it has: {have})")  # fmt: skip
+    elif building.get("kind") not in BRIDGED_KINDS:
+        yield "bridges", (f"'{target}' is a {building.get('kind')}: a lease bridges a new "
+                          "building (allocate_build) or an added storey (heighten)")  # fmt: skip
+    else:
+        lag = building.get("ready_after")
+        lag = READY_AFTER[building["kind"]] if lag is None else lag
+        if isinstance(lag, int) and lag < 1:
+            yield "bridges", (f"'{target}' is ready in its start year (ready_after {lag}): "
+                              "there is no year to bridge; give it ready_after 1 or more, "
+                              "or remove bridges")  # fmt: skip
+    if option.get("ready_after") not in (None, 0):
+        yield "ready_after", (f"{option.get('ready_after')}: a bridge lease is in use from its "
+                              "start, until its building is ready; leave ready_after out "
+                              "(or 0)")  # fmt: skip
+    if option.get("replaces_existing") is True:
+        yield "replaces_existing", ("a bridge lease counts for a while only and cannot "
+                                    "replace the existing premises; let its building "
+                                    "replace them")  # fmt: skip
+
+

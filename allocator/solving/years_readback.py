@@ -6,17 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.model.years import fy, start
+from allocator.model.years import fy, start, xs
 from allocator.plan import CommunityResult, OptionResult, YearFundingResult, YearResult
 from allocator.scenario.schema import Option, Scenario
-from allocator.scenario.years import capital_share, ready_after, start_years
+from allocator.scenario.years import (
+    capital_share,
+    in_service,
+    ready_after,
+    running_years,
+    start_years,
+)
 
 _DIGITS = 6
 _MEETS_M2 = 1e-4
 
 
 def option_years(scenario: Scenario, option: Option, values: dict[Any, Any]) -> dict[str, Any]:
-    """start_year, ready_year and paid_by_year of a chosen route (nothing without years)."""
+    """start_year, ready_year and paid_by_year of a chosen route (nothing without years); for
+    a bridge lease also its building, its years in service and its figures (`_bridge`)."""
     if not scenario.years:
         return {}
     begun = [t for t in start_years(scenario, option) if _value(values, start(option, t)) > 0.5]
@@ -27,12 +34,41 @@ def option_years(scenario: Scenario, option: Option, values: dict[Any, Any]) -> 
             amount = round(_value(values, fy(option, source, t)), _DIGITS)
             if amount > 0:
                 paid.setdefault(t, {})[source.id] = amount
-    return {
+    found = {
         "start_year": first,
         "ready_year": None if first is None else first + ready_after(option),
         "paid_by_year": paid,
     }
 
+    if option.bridges is not None and first is not None:
+        found.update(_bridge(scenario, option, first, values))
+    return found
+
+
+def _bridge(
+    scenario: Scenario, option: Option, first: int, values: dict[Any, Any]
+) -> dict[str, Any]:
+    """A bridge lease's building, its years in service, and its figures: its area (from its
+    start-year columns), no area counted at the end of the plan, rent over its own years."""
+    from allocator.solving.readback import rounded
+
+    community = next(c for c in scenario.communities if any(o is option for o in c.options))
+    area = sum(_value(values, xs(option, t)) for t in start_years(scenario, option))
+    area = rounded(min(max(area, 0.0), option.max_area_m2))
+    years = running_years(community, option, scenario.horizon_years)
+    capital = rounded(option.fixed_cost + option.cost_per_m2 * area)
+    running = rounded(years * (option.annual_cost + option.annual_cost_per_m2 * area))
+    return {
+        "bridges": option.bridges,
+        "in_service_years": tuple(
+            t for t in scenario.years or () if in_service(community, option, first, t)
+        ),
+        "area_m2": area,
+        "counted_area_m2": 0.0,
+        "capital_cost": capital,
+        "running_cost": running,
+        "cost": rounded(capital + running),
+    }
 
 def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
     """The Plan's years, by_year and funding_by_year (nothing without years)."""
@@ -64,7 +100,7 @@ def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> 
 def _cash(scenario: Scenario, option: Option, result: OptionResult, year: int) -> float:
     """What the chosen route costs in `year`: its one-off cost's share for the year (all in
     its start year unless its capital_profile spreads it), its running cost in every year
-    from its start."""
+    from its start (a bridge lease's in its years in service)."""
     if result.start_year is None or year < result.start_year:
         return 0.0
     share = capital_share(scenario, option, result.start_year, year)
@@ -73,15 +109,20 @@ def _cash(scenario: Scenario, option: Option, result: OptionResult, year: int) -
     return capital + option.annual_cost + option.annual_cost_per_m2 * area
 
 
+    if result.bridges is not None and year not in result.in_service_years:
+        return capital
 def _short_by(c: CommunityResult, options: dict[str, Option], year: int) -> float:
     """m2 the community lacks at the end of `year`: the routes ready by then count (a
-    replacing route takes the existing premises away once it is ready)."""
+    replacing route takes the existing premises away once it is ready), a bridge lease in
+    the years it is in service."""
     ready = [o for o in c.options if o.ready_year is not None and o.ready_year <= year]
     replaced = any(options[o.id].replaces_existing for o in ready)
     area = (0.0 if replaced else c.existing_area_m2) + sum(o.counted_area_m2 for o in ready)
     return max(0.0, c.target_area_m2 - area)
 
 
+    bridging = [o for o in c.options if year in o.in_service_years]
+    area += sum(options[o.id].area_factor * o.area_m2 for o in bridging)
 def _funding_by_year(
     scenario: Scenario, communities: tuple[CommunityResult, ...]
 ) -> tuple[YearFundingResult, ...]:
