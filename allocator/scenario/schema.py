@@ -122,6 +122,13 @@ class Option(_Entry):
         description="Years from its start until its area counts (default by kind: a "
         "new building or a storey 1, the other routes 0).",
     )
+    bridges: Id | None = Field(
+        None,
+        description="租赁过渡 With `years`, a lease only: the id of this community's new "
+        "building or added storey it bridges. Taken only with that route and started in "
+        "the same year, it counts and pays rent from its start until the year before the "
+        "building is ready, and not at the end of the plan.",
+    )
 
 
 class TargetRule(_Entry):
