@@ -65,9 +65,9 @@ def cash_terms(
     terms: list[tuple[Var, float]] = []
     for t in start_years(scenario, o):
         if t > year:
+            continue
         rent = running and pays_rent(route.community, o, t, year)
         fixed, per_m2 = (o.annual_cost, o.annual_cost_per_m2) if rent else (0.0, 0.0)
-            continue
         share = capital_share(scenario, o, t, year)
         terms += [(start(o, t), share * o.fixed_cost + fixed),
                   (xs(o, t), share * o.cost_per_m2 + per_m2)]  # fmt: skip
@@ -214,6 +214,9 @@ def due_year_rules(layout: Layout) -> Iterator[Instance]:
         row = Row(name_of("due", c.id), tuple(terms), Sense.GE, rhs)
         text = f"{c.name} ({c.id}) must reach {c.target_area_m2:g} m2 by the end of {c.due_year}"
         yield Instance("due_year", (c.id,), ("communities", ci, "due_year"), text, rows=(row,),
+                       community=c.id)  # fmt: skip
+
+
 def bridge_rules(layout: Layout) -> Iterator[Instance]:
     """(32) a bridge lease b (租赁过渡) of building B starts with it: start_bt <= start_Bt for
     each year t (no start_Bt where B cannot start in t), hence y_b <= y_B."""
@@ -239,9 +242,6 @@ def bridge_rules(layout: Layout) -> Iterator[Instance]:
 def bridge_allows(community: Community, chosen: frozenset[str]) -> bool:
     """A bridge lease only with the building it bridges."""
     return all(o.bridges in chosen for o in community.options if o.id in chosen and o.bridges)
-
-
-                       community=c.id)  # fmt: skip
 
 
 def budget_by_year_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
@@ -282,6 +282,9 @@ YEAR_FAMILIES: tuple[Family, ...] = (
         "(31)",
         "the area ready by a community's due_year reaches its target (xs_ot with t + "
         "ready_after_o <= due_year; a bridge lease's until its building is ready)",
+        due_year_rules,
+        drop_rank=17,
+    ),
     Family(
         "bridge",
         "(32)",
@@ -291,8 +294,5 @@ YEAR_FAMILIES: tuple[Family, ...] = (
         bridge_rules,
         role=Role.STRUCTURE,
         allows=bridge_allows,
-    ),
-        due_year_rules,
-        drop_rank=17,
     ),
 )

@@ -89,17 +89,6 @@ def capital_share(scenario: Scenario, option: Option, started: int, year: int) -
     return shares[k] if 0 <= k < len(shares) else 0.0
 
 
-def start_years(scenario: Scenario, option: Option) -> list[int]:
-    """The years route `option` may start in: within its window, ready by the last year, and
-    its one-off cost paid by then."""
-    years = scenario.years or ()
-    if not years:
-        return []
-    last = years[-1]
-    lag = max(ready_after(option), len(capital_shares(option)) - 1)
-    first_ok = option.earliest_start if option.earliest_start is not None else years[0]
-    last_ok = option.latest_start if option.latest_start is not None else last
-    return [t for t in years if first_ok <= t <= last_ok and t + lag <= last]
 def building_of(community: Community, option: Option) -> Option | None:
     """The new building or added storey a bridge lease (租赁过渡) waits for; None for a route
     that bridges nothing."""
@@ -131,6 +120,17 @@ def pays_rent(community: Community, option: Option, started: int, year: int) -> 
     return started <= year and (building is None or year < started + ready_after(building))
 
 
+def start_years(scenario: Scenario, option: Option) -> list[int]:
+    """The years route `option` may start in: within its window, ready by the last year, and
+    its one-off cost paid by then."""
+    years = scenario.years or ()
+    if not years:
+        return []
+    last = years[-1]
+    lag = max(ready_after(option), len(capital_shares(option)) - 1)
+    first_ok = option.earliest_start if option.earliest_start is not None else years[0]
+    last_ok = option.latest_start if option.latest_start is not None else last
+    return [t for t in years if first_ok <= t <= last_ok and t + lag <= last]
 
 
 def check_years(data: dict[str, Any]) -> list[Problem]:
@@ -171,6 +171,7 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
             numbers = isinstance(shares, list) and all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in shares
             )
+            problems += check_bridge(data, ci, community, oi, option)
             if numbers and shares and abs(sum(shares) - 1) > 1e-9:
                 loc = ("communities", ci, "options", oi, "capital_profile")
                 problems.append(Problem(loc, f"shares add up to {sum(shares):g}, not 1: "
@@ -182,10 +183,6 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-            problems += check_bridge(data, ci, community, oi, option)
-def _as_year(key: Any) -> Any:
-    """A year written as a key (`2024:` or `"2024":`) as the number it is."""
-    return int(key) if isinstance(key, str) and key.isdigit() else key
 BRIDGED_KINDS = ("allocate_build", "heighten")  # the routes a lease may bridge
 
 
@@ -240,3 +237,6 @@ def _bridge_faults(
                                     "replace them")  # fmt: skip
 
 
+def _as_year(key: Any) -> Any:
+    """A year written as a key (`2024:` or `"2024":`) as the number it is."""
+    return int(key) if isinstance(key, str) and key.isdigit() else key

@@ -39,7 +39,6 @@ def option_years(scenario: Scenario, option: Option, values: dict[Any, Any]) -> 
         "ready_year": None if first is None else first + ready_after(option),
         "paid_by_year": paid,
     }
-
     if option.bridges is not None and first is not None:
         found.update(_bridge(scenario, option, first, values))
     return found
@@ -69,6 +68,7 @@ def _bridge(
         "running_cost": running,
         "cost": rounded(capital + running),
     }
+
 
 def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
     """The Plan's years, by_year and funding_by_year (nothing without years)."""
@@ -106,11 +106,11 @@ def _cash(scenario: Scenario, option: Option, result: OptionResult, year: int) -
     share = capital_share(scenario, option, result.start_year, year)
     area = result.area_m2
     capital = share * (option.fixed_cost + option.cost_per_m2 * area)
+    if result.bridges is not None and year not in result.in_service_years:
+        return capital
     return capital + option.annual_cost + option.annual_cost_per_m2 * area
 
 
-    if result.bridges is not None and year not in result.in_service_years:
-        return capital
 def _short_by(c: CommunityResult, options: dict[str, Option], year: int) -> float:
     """m2 the community lacks at the end of `year`: the routes ready by then count (a
     replacing route takes the existing premises away once it is ready), a bridge lease in
@@ -118,11 +118,11 @@ def _short_by(c: CommunityResult, options: dict[str, Option], year: int) -> floa
     ready = [o for o in c.options if o.ready_year is not None and o.ready_year <= year]
     replaced = any(options[o.id].replaces_existing for o in ready)
     area = (0.0 if replaced else c.existing_area_m2) + sum(o.counted_area_m2 for o in ready)
+    bridging = [o for o in c.options if year in o.in_service_years]
+    area += sum(options[o.id].area_factor * o.area_m2 for o in bridging)
     return max(0.0, c.target_area_m2 - area)
 
 
-    bridging = [o for o in c.options if year in o.in_service_years]
-    area += sum(options[o.id].area_factor * o.area_m2 for o in bridging)
 def _funding_by_year(
     scenario: Scenario, communities: tuple[CommunityResult, ...]
 ) -> tuple[YearFundingResult, ...]:
