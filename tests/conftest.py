@@ -14,7 +14,7 @@ from allocator.plan import Plan
 from allocator.scenario.loading import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
-COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"
+COUNTY_FILE = ROOT / "scenarios" / "2024_premises.yaml"
 
 
 def community(cid: str, options: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:

@@ -5,10 +5,10 @@ a `random.Random`: the same seed always gives the same scenario. Shapes:
 
 - 6-30 communities in 2-4 groups, always at least one street (街道) and one town (镇);
 - half the draws in the "estimates" style: 2-5 routes a community, with areas and prices drawn
-  from ranges like those of scenarios/2024.yaml; the other half in the "catalogue" style: 1-6
-  routes with round figures from a short list (areas of 50-300 m2, a few standard prices, some
-  routes free), as tests/test_random_counties.py draws them: many ties, and shortfalls set by
-  what the routes can add rather than by the money;
+  from ranges like those of scenarios/2024_premises.yaml; the other half in the "catalogue"
+  style: 1-6 routes with round figures from a short list (areas of 50-300 m2, a few standard
+  prices, some routes free), as tests/test_random_counties.py draws them: many ties, and
+  shortfalls set by what the routes can add rather than by the money;
 - routes of every kind, with all-or-nothing areas (`min_area_m2` equal to the largest), least
   areas below the largest, shared space counting in part (`area_factor`), routes replacing the
   existing premises (`replaces_existing`, often with a least area), exclusions, locks (chosen

@@ -106,11 +106,21 @@ def test_locked_routes_stay() -> None:
 
 
 def test_county_alternatives_from_the_command_line(county_raw: dict) -> None:
-    """`allocator alternatives scenarios/2024.yaml --within 5% --count 3 -f json`: the
+    """`allocator alternatives scenarios/2024_premises.yaml --within 5% --count 3 -f json`: the
     optimum and three alternatives, each a plan in the solve contract that passes the
     checker, at the same shortfall, within 5%, all different."""
     result = CliRunner().invoke(
-        app, ["alternatives", "scenarios/2024.yaml", "--within", "5%", "--count", "3", "-f", "json"]
+        app,
+        [
+            "alternatives",
+            "scenarios/2024_premises.yaml",
+            "--within",
+            "5%",
+            "--count",
+            "3",
+            "-f",
+            "json",
+        ],
     )
     assert result.exit_code == 0
     data = json.loads(result.output)
@@ -125,7 +135,7 @@ def test_county_alternatives_from_the_command_line(county_raw: dict) -> None:
         sets.append(routes(plan))
     assert all(one != other for one, other in combinations(sets, 2))
     table = CliRunner().invoke(
-        app, ["alternatives", "--lang", "en", "scenarios/2024.yaml", "--count", "1"]
+        app, ["alternatives", "--lang", "en", "scenarios/2024_premises.yaml", "--count", "1"]
     )
     assert table.exit_code == 0 and "Alternative 1" in table.output
 
@@ -139,7 +149,7 @@ def test_parse_share(text: str, share: float) -> None:
 
 def test_a_bad_margin_is_a_usage_error() -> None:
     result = CliRunner().invoke(
-        app, ["alternatives", "--lang", "en", "scenarios/2024.yaml", "--within", "lots"]
+        app, ["alternatives", "--lang", "en", "scenarios/2024_premises.yaml", "--within", "lots"]
     )
     assert result.exit_code == 2 and "not a share" in result.output
 

@@ -27,7 +27,7 @@ from allocator.solving import worker
 from allocator.solving.worker import Deadline
 
 ROOT = Path(__file__).resolve().parent.parent
-COUNTY = ROOT / "scenarios" / "2024.yaml"
+COUNTY = ROOT / "scenarios" / "2024_premises.yaml"
 SLEEP_MARK = "613.25"  # the seconds a fake CBC sleeps: a mark to find it among processes
 
 

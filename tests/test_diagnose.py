@@ -214,8 +214,8 @@ def test_county_with_its_money_cut_names_the_sites_and_the_repair(
 ) -> None:
     """The 2024 county with 50 万元 of county money instead of 450: the demonstration sites
     cannot all be paid. Exit 3; the JSON names the conflict (must_meet sites and budgets, each
-    with its line in 2024.yaml) and a repair; raising the county budget by the repair gives a
-    plan that passes the checker."""
+    with its line in 2024_premises.yaml) and a repair; raising the county budget by the repair
+    gives a plan that passes the checker."""
     result = CliRunner().invoke(
         app, ["solve", "--lang", "en", str(county_cut_file(tmp_path, 50)), "-f", "json"]
     )
@@ -315,8 +315,8 @@ def test_the_conflict_is_irreducible(raw: dict[str, Any]) -> None:
 
 def test_infeasible_variant_from_python(county_raw: dict) -> None:
     """The same cut through the Python API (`with_changes`): solve says infeasible, the
-    diagnosis points at lines of 2024.yaml, and the repairs, applied by hand to the raw file,
-    give a plan that passes the checker."""
+    diagnosis points at lines of 2024_premises.yaml, and the repairs, applied by hand to the raw
+    file, give a plan that passes the checker."""
     county = load_scenario(COUNTY_FILE)
     cut = county.with_changes({"funding[county].budget": 50})
     from allocator import solve
@@ -325,7 +325,9 @@ def test_infeasible_variant_from_python(county_raw: dict) -> None:
     assert plan.status == Status.INFEASIBLE
     diagnosis = plan.diagnosis
     assert diagnosis.money_can_repair is True and diagnosis.repairs
-    assert all(str(COUNTY_FILE) in c.where or "2024.yaml" in c.where for c in diagnosis.conflicts)
+    assert all(
+        str(COUNTY_FILE) in c.where or "2024_premises.yaml" in c.where for c in diagnosis.conflicts
+    )
     raw = copy.deepcopy(county_raw)
     raw.pop("variants", None)
     raw["funding"][0]["budget"] = 50

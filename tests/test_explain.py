@@ -120,7 +120,7 @@ def test_locked_and_excluded_routes() -> None:
 
 
 def test_dongmen_in_the_county(county_raw: dict) -> None:
-    """东门 (dongmen) in the 2024 county, worked from scenarios/2024.yaml and its plan:
+    """东门 (dongmen) in the 2024 county, worked from scenarios/2024_premises.yaml and its plan:
     100 m2 rented, target 500. Its routes: a lease of up to 250 m2 (0.018 万元/m2 a year, 3
     years: 0.054/m2) that excludes a new build of 400-650 m2 at 0.22 万元/m2 (88 万元 at least),
     which would replace the rented rooms. The plan leases all 250 m2: 350 m2, 150 short.
@@ -132,7 +132,7 @@ def test_dongmen_in_the_county(county_raw: dict) -> None:
     lease is at its largest and excludes the build. One more m2 of target is one more m2
     short, weighted 1.5 (its priority). Forcing the build re-solves to a plan that is no
     better (W grows)."""
-    scenario = load_scenario("scenarios/2024.yaml")
+    scenario = load_scenario("scenarios/2024_premises.yaml")
     explanation = explain(scenario, "dongmen", lang="en")
     found = rules(explanation)
     assert {
@@ -175,15 +175,19 @@ def solve_checked_locked(raw: dict[str, Any], scenario: Any, locks: dict[str, st
 def test_cli_explain_json_and_table() -> None:
     runner = CliRunner()
     data = runner.invoke(
-        app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nanqiao", "-f", "json"]
+        app, ["explain", "--lang", "en", "scenarios/2024_premises.yaml", "nanqiao", "-f", "json"]
     )
     assert data.exit_code == 0
     explained = json.loads(data.output)
     assert explained["community"] == "nanqiao" and explained["paragraph"].startswith("南桥社区")
     assert {"forced", "binding", "marginal", "runner_up"} <= explained.keys()
-    table = runner.invoke(app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nanqiao"])
+    table = runner.invoke(
+        app, ["explain", "--lang", "en", "scenarios/2024_premises.yaml", "nanqiao"]
+    )
     assert table.exit_code == 0 and "Rules that bind here" in table.output
-    unknown = runner.invoke(app, ["explain", "--lang", "en", "scenarios/2024.yaml", "nowhere"])
+    unknown = runner.invoke(
+        app, ["explain", "--lang", "en", "scenarios/2024_premises.yaml", "nowhere"]
+    )
     assert unknown.exit_code == 2 and "no community 'nowhere'" in unknown.output
 
 
@@ -227,7 +231,7 @@ def test_plan_json_carries_the_audit(tmp_path: Any) -> None:
         app,
         [
             "solve",
-            "scenarios/2024.yaml",
+            "scenarios/2024_premises.yaml",
             "--variant",
             "budget_cut",
             "--time-limit",
@@ -242,7 +246,7 @@ def test_plan_json_carries_the_audit(tmp_path: Any) -> None:
     written = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     audit = written["audit"]
     assert audit["scenario_sha256"] == written["input_sha256"]
-    assert audit["scenario_file"] == "scenarios/2024.yaml"
+    assert audit["scenario_file"] == "scenarios/2024_premises.yaml"
     assert audit["variant"] == "budget_cut"
     assert audit["changes"] == [{"funding[county].budget": {"scale": 0.8}}]
     assert audit["solver"] == "highs" and audit["solver_version"].startswith("HiGHS")

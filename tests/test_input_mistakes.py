@@ -3,7 +3,7 @@ mistake, naming the line, the field and what to write.
 
 The cases follow the planner's review of `allocator validate` (amounts in 元 or per month, a
 forgotten existing area, files saved as GBK or UTF-16, full-width punctuation, Chinese ids and
-words), each on a copy of scenarios/2024.yaml or a small file.
+words), each on a copy of scenarios/2024_premises.yaml or a small file.
 """
 
 from __future__ import annotations

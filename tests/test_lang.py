@@ -19,7 +19,7 @@ from allocator.catalogue import CATALOGUES, say, use_lang, word
 from allocator.cli import app
 
 PACKAGE = Path(__file__).resolve().parent.parent / "allocator"
-COUNTY = Path(__file__).resolve().parent.parent / "scenarios" / "2024.yaml"
+COUNTY = Path(__file__).resolve().parent.parent / "scenarios" / "2024_premises.yaml"
 
 
 def _fields(text: str) -> set[str]:

@@ -24,9 +24,9 @@ from nbclient import NotebookClient
 from allocator import Plan, load_scenario, solve
 
 NOTEBOOK = ROOT / "notebooks" / "what_if.ipynb"
-COUNTY_FILE = ROOT / "scenarios" / "2024.yaml"
+COUNTY_FILE = ROOT / "scenarios" / "2024_premises.yaml"
 STAFF_FILE = ROOT / "scenarios" / "2024_staff.yaml"
-CAMPAIGN_FILE = ROOT / "scenarios" / "2024_campaign.yaml"
+CAMPAIGN_FILE = ROOT / "scenarios" / "2024.yaml"
 BUDGET = "funding[county].budget"
 
 NUMBER = r"[+-]?[\d,]+(?:\.\d+)?"
@@ -92,7 +92,7 @@ INPUTS = {
     "50": "the step of the sweep of county money, in 万元",
     "300": "the first county budget of the sweep",
     "650": "the last county budget of the sweep",
-    "2026": "the last planning year of 2024_campaign.yaml",
+    "2026": "the last planning year of 2024.yaml",
 }
 
 
@@ -146,11 +146,11 @@ def test_markdown_states_no_result() -> None:
     assert found <= set(INPUTS), sorted(found - set(INPUTS))
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     county = load_scenario(COUNTY_FILE)
-    assert county.defaults.target_area_m2 == 500 and '"2024.yaml"' in code
+    assert county.defaults.target_area_m2 == 500 and '"2024_premises.yaml"' in code
     assert '"per_household": 0.3' in code
     assert "range(300, 651, 50)" in code
     assert '"2024_staff.yaml"' in code
-    assert '"2024_campaign.yaml"' in code
+    assert '"2024.yaml"' in code
     assert load_scenario(CAMPAIGN_FILE).years[-1] == 2026
 
 
@@ -483,7 +483,7 @@ def test_a_wrong_staff_line_is_caught(staff_solved: tuple[dict[str, Any], dict[s
 
 
 # --------------------------------------------------------------------------------------------
-# The year-by-year view: scenarios/2024_campaign.yaml
+# The year-by-year view: scenarios/2024.yaml
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def campaign_plan() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Input problems in the planner's language: the frame of each message (file, line or cell,
 entry, field) and the common validation messages come from the catalogue, Chinese by default
 and English with `--lang en`, each still saying what to write instead. Every case is a copy of
-scenarios/2024.yaml with one mistake, or the county's workbook with one bad cell."""
+scenarios/2024_premises.yaml with one mistake, or the county's workbook with one bad cell."""
 
 from __future__ import annotations
 

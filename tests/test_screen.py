@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from allocator.cli import app
 
-COUNTY = str(ROOT / "scenarios" / "2024.yaml")
+COUNTY = str(ROOT / "scenarios" / "2024_premises.yaml")
 
 
 @pytest.fixture(scope="module")

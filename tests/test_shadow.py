@@ -189,7 +189,7 @@ def test_prices_on_the_county() -> None:
     0.22 万元/m2) costs 44 万元 or more. Both ways agree."""
     from allocator.scenario.loading import load_scenario
 
-    scenario = load_scenario("scenarios/2024.yaml")
+    scenario = load_scenario("scenarios/2024_premises.yaml")
     prices = shadow_prices(scenario, budgets=[("county", "county")], communities=["dongmen"])
     [county], [dongmen] = prices.budgets, prices.targets
     assert county.binding is False and county.agree is True

@@ -41,7 +41,7 @@ def test_printing_a_plan_imports_no_pandas() -> None:
     """pandas (0.15 s) is imported by the functions that make DataFrames only: the county
     solved and printed, on a screen and into a pipe (every column), does without it; a plan's
     DataFrame still comes."""
-    county = str(ROOT / "scenarios" / "2024.yaml")
+    county = str(ROOT / "scenarios" / "2024_premises.yaml")
     code = (
         "import sys\n"
         "from allocator.cli import app\n"

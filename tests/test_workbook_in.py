@@ -23,7 +23,7 @@ from allocator.scenario.workbook_columns import YUAN_PER_MONTH, from_sheet, to_s
 from allocator.scenario.workbook_write import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-COUNTY = ROOT / "scenarios" / "2024.yaml"
+COUNTY = ROOT / "scenarios" / "2024_premises.yaml"
 
 SMALL = {
     "name": "small",

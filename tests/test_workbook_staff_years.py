@@ -1,6 +1,6 @@
 """Staff and years in the planners' workbook: the sheets 设置, 年度预算 and 人员配备 and the new
 columns of 社区, 路径 and 资金 carry every field of staffing and years in the workbook's units,
-scenarios/2024_campaign.yaml converts both ways and solves to the same plan, and each mistake in
+scenarios/2024.yaml converts both ways and solves to the same plan, and each mistake in
 a new cell is named by sheet, cell and column header (Chinese by default, English with en)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from allocator.scenario.loading import scenario_from_dict
 from allocator.scenario.workbook_write import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = ROOT / "scenarios" / "2024_campaign.yaml"
+CAMPAIGN = ROOT / "scenarios" / "2024.yaml"
 
 STAFFED = {
     "name": "staffed",

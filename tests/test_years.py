@@ -237,13 +237,13 @@ def test_the_plan_year_by_year_on_screen_and_in_plan_xlsx(tmp_path: Any) -> None
 
 
 def test_the_campaign_county_over_three_years() -> None:
-    """scenarios/2024_campaign.yaml: the 9 demonstration sites up to standard by the end of
+    """scenarios/2024.yaml: the 9 demonstration sites up to standard by the end of
     2024, every route started within the years, the plan checked rule by rule."""
     from pathlib import Path
 
     from allocator.scenario.loading import load_scenario
 
-    path = Path(__file__).resolve().parent.parent / "scenarios" / "2024_campaign.yaml"
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "2024.yaml"
     scenario = load_scenario(path)
     plan = solve(scenario)
     assert plan.status == "optimal"
