@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/campaign.py --province 2000      # and a province over 3 years
 
 1. The county end to end (`allocator solve FILE --format json`, process start to exit), median
-   and worst of `--runs` runs, interleaved: scenarios/2024.yaml (premises), 2024_staff.yaml (with
-   staff) and 2024_campaign.yaml (staff and 3 years).
+   and worst of `--runs` runs, interleaved: scenarios/2024_premises.yaml (premises),
+   2024_staff.yaml (with staff) and 2024.yaml (the whole campaign: staff and 3 years).
 2. With `--province N`: `allocator generate -n N --seed S --staff --years 3` (each county-wide
    budget approved in three equal yearly parts, carried over; every route free to start in any
    year it can be ready by the last), solved with `--gap` and `--time-limit`: wall time,
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "allocator"
-COUNTY = ("2024.yaml", "2024_staff.yaml", "2024_campaign.yaml")
+COUNTY = ("2024_premises.yaml", "2024_staff.yaml", "2024.yaml")
 YEARS = [2024, 2025, 2026]
 
 

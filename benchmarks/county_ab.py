@@ -4,13 +4,14 @@
     git worktree add --detach /tmp/newc main
     .venv/bin/python benchmarks/county_ab.py /tmp/oldc /tmp/newc --runs 11
 
-Each run is `cd ROOT && PYTHONPATH=ROOT python -m allocator solve scenarios/2024.yaml >
-/dev/null` (this venv's python), timed from process start to exit; the two codes take turns
-(old, new, old, new, ...), so that a change in the machine's load falls on both. Twice: once
-with every module's compiled file in place (`python -m compileall -q allocator` in both trees)
-and once without any (`__pycache__` folders of the two trees' `allocator` removed, and none
-written, PYTHONDONTWRITEBYTECODE=1). Prints the median and the spread of each, and new / old.
-Results to benchmarks/county_ab.json (`--out`).
+Each run is `cd ROOT && PYTHONPATH=ROOT python -m allocator solve SCENARIO > /dev/null` (this
+venv's python), SCENARIO the premises county in one period: scenarios/2024_premises.yaml, or
+scenarios/2024.yaml in a tree from before that file took the whole campaign. Timed from process
+start to exit; the two codes take turns (old, new, old, new, ...), so that a change in the
+machine's load falls on both. Twice: once with every module's compiled file in place (`python
+-m compileall -q allocator` in both trees) and once without any (`__pycache__` folders of the
+two trees' `allocator` removed, and none written, PYTHONDONTWRITEBYTECODE=1). Prints the median
+and the spread of each, and new / old. Results to benchmarks/county_ab.json (`--out`).
 """
 
 from __future__ import annotations
@@ -26,14 +27,24 @@ import time
 from pathlib import Path
 
 PYTHON = sys.executable
-COMMAND = ["-m", "allocator", "solve", "scenarios/2024.yaml"]
+COMMAND = ["-m", "allocator", "solve"]
+PREMISES = ("scenarios/2024_premises.yaml", "scenarios/2024.yaml")  # the newer name first
+
+
+def premises(root: Path) -> str:
+    """The premises county's file in this tree (its name before the campaign took 2024.yaml)."""
+    return next(name for name in PREMISES if (root / name).is_file())
 
 
 def run_once(root: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     began = time.perf_counter()
     done = subprocess.run(
-        [PYTHON, *COMMAND], cwd=root, env=env, stdout=subprocess.DEVNULL, check=False
+        [PYTHON, *COMMAND, premises(root)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        check=False,
     )
     took = time.perf_counter() - began
     if done.returncode != 0:
@@ -90,7 +101,8 @@ def main() -> None:
     args.out.write_text(
         json.dumps(
             {
-                "command": f"cd ROOT && PYTHONPATH=ROOT {PYTHON} {' '.join(COMMAND)} > /dev/null",
+                "command": f"cd ROOT && PYTHONPATH=ROOT {PYTHON} {' '.join(COMMAND)} "
+                f"{premises(args.old)} (old), {premises(args.new)} (new) > /dev/null",
                 "old": str(args.old),
                 "new": str(args.new),
                 "load_average_after": [round(x, 2) for x in load],

@@ -15,8 +15,8 @@ Every measurement runs in a fresh process, so that its peak memory is its own; t
   HiGHS by `BulkHiGHS` and read back through PuLP's variables: the modelling layer;
 - `naive`: the reference formulation (`formulation="naive"`) solved to the same gap under a
   wall-clock limit: the formulation the sets one replaces.
-And `allocator solve scenarios/2024.yaml` end to end (process start to last line), median of
-7 runs. Synthetic provinces come from `allocator generate --seed 1`.
+And `allocator solve scenarios/2024_premises.yaml` end to end (process start to last line),
+median of 7 runs. Synthetic provinces come from `allocator generate --seed 1`.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ print(json.dumps(result))
 
 def scenario_file(communities: int, folder: Path, seed: int = 1) -> Path:
     if communities == 27:
-        return ROOT / "scenarios" / "2024.yaml"
+        return ROOT / "scenarios" / "2024_premises.yaml"
     path = folder / f"province_{communities}_{seed}.yaml"
     command = [
         sys.executable,
@@ -148,11 +148,12 @@ def measure(task: str, path: Path, gap: float, limit: float) -> dict:
 
 
 def county_end_to_end(runs: int = 7) -> float:
-    """Median seconds of `allocator solve scenarios/2024.yaml`, process start to last line."""
+    """Median seconds of `allocator solve scenarios/2024_premises.yaml`, process start to last
+    line."""
     command = [
         str(Path(sys.executable).parent / "allocator"),
         "solve",
-        str(ROOT / "scenarios" / "2024.yaml"),
+        str(ROOT / "scenarios" / "2024_premises.yaml"),
     ]
     times = []
     for _ in range(runs):
@@ -385,7 +386,7 @@ def main() -> None:
         )
     else:
         county = county_end_to_end()
-        print(f"allocator solve scenarios/2024.yaml: median {county:.2f} s", flush=True)
+        print(f"allocator solve scenarios/2024_premises.yaml: median {county:.2f} s", flush=True)
         rows = run(sizes)
         elapsed = time.time() - started
         command = " ".join(["python benchmarks/scale.py", *sys.argv[1:]])
@@ -410,8 +411,8 @@ def main() -> None:
             f"{date.today()} on {machine()}, with `{command}` "
             f"({elapsed:.0f} s in all). "
             f"Each row is one fresh process; the machine is shared, so figures move by 10-30% "
-            f"between runs.\n\n`allocator solve scenarios/2024.yaml`, process start to last "
-            f"line: median {county:.2f} s of 7 runs.\n\n{text}\n\n{notes}",
+            f"between runs.\n\n`allocator solve scenarios/2024_premises.yaml`, process start to "
+            f"last line: median {county:.2f} s of 7 runs.\n\n{text}\n\n{notes}",
             encoding="utf-8",
         )
 

@@ -1,11 +1,12 @@
-"""Time a 100-point sweep of the 2024 county budget through the real command line.
+"""Time a 100-point sweep of the 2024 county's budget (premises, one period) through the real
+command line.
 
     .venv/bin/python benchmarks/sweep.py [--runs 3] [--jobs 2]
 
-Runs `allocator sweep scenarios/2024.yaml --vary funding[county].budget=255:750:5 --jobs N
---format csv` (100 points) in a fresh process each time, and reports the median wall time of the
-runs, the wall time per point (median wall / 100), and the mean time HiGHS's two stages took per
-point inside the workers (the plans' runtime_s).
+Runs `allocator sweep scenarios/2024_premises.yaml --vary funding[county].budget=255:750:5
+--jobs N --format csv` (100 points) in a fresh process each time, and reports the median wall
+time of the runs, the wall time per point (median wall / 100), and the mean time HiGHS's two
+stages took per point inside the workers (the plans' runtime_s).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FILE = "scenarios/2024_premises.yaml"
 VARY = "funding[county].budget=255:750:5"  # 255, 260, ..., 750: 100 points
 POINTS = 100
 
@@ -30,7 +32,7 @@ def run_once(jobs: int) -> tuple[float, list[dict[str, str]]]:
         "-m",
         "allocator",
         "sweep",
-        str(ROOT / "scenarios" / "2024.yaml"),
+        str(ROOT / FILE),
         "--vary",
         VARY,
         "--jobs",
@@ -60,7 +62,7 @@ def main() -> None:
         statuses = {r["状态 Status"] for r in rows}
         print(f"run {run}: {wall:.2f} s wall, statuses {sorted(statuses)}", flush=True)
     median = statistics.median(walls)
-    print(f"\n{POINTS}-point sweep of scenarios/2024.yaml, --jobs {args.jobs}, {args.runs} runs")
+    print(f"\n{POINTS}-point sweep of {FILE}, --jobs {args.jobs}, {args.runs} runs")
     print(f"median wall time        {median:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)})")
     print(f"wall time per point     {median / POINTS * 1000:.0f} ms")
     print(

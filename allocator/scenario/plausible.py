@@ -76,7 +76,8 @@ class Doubt:
         return ".".join(str(k) for k in self.loc[-2:] if isinstance(k, str))
 
     def describe(self) -> str:
-        """'2024.yaml 第 113 行, 社区 nanqiao 路径 nanqiao_heighten, 字段 cost_per_m2: 值 35 ...'"""
+        """'2024_premises.yaml 第 117 行, 社区 nanqiao 路径 nanqiao_heighten, 字段 cost_per_m2:
+        值 35 ...'"""
         if self.place:  # the value as the cell holds it, in the column's unit
             return printable(f"{self.origin}, {self.place}: 值 {_plain(self.value)} {self.message}")
         where = f"{self.origin} 第 {self.line} 行" if self.line else self.origin

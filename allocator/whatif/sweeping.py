@@ -1,7 +1,7 @@
 """Sweeps: solve a scenario over a grid of one or two (or more) parameters, in parallel.
 
     from allocator import load_scenario, sweep
-    frame = sweep(load_scenario("scenarios/2024.yaml"),
+    frame = sweep(load_scenario("scenarios/2024_premises.yaml"),
                   {"funding[county].budget": range(300, 801, 50)}, jobs=2)
 
 Each parameter is a change path (see `allocator.scenario.changes`) and the values it
