@@ -84,13 +84,15 @@ class YearFundingResult:
 @dataclass(frozen=True)
 class PostsResult:
     """A community's staff posts: now, the target, posts added by each route (add_post 增编,
-    dispatch 下派, recruit 招聘), final and still short."""
+    dispatch 下派, recruit 招聘), final and still short; with years, the posts each route adds
+    in each year ({route: {year: n}}: first secretaries by the year sent)."""
 
     now: int
     target: int
     final: int
     short: int
     added: dict[str, int]
+    added_by_year: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class CommunityResult:
     posts: PostsResult | None = None
     staff_cost: float = 0.0
     staff_funding: dict[str, dict[str, float]] = field(default_factory=dict)
+    # With years: who pays the staff money of each year, {kind: {year: {source: 万元}}}.
+    staff_funding_by_year: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
     def routes_paid_wan(self) -> dict[str, float]:
         """万元 each source pays for this community's routes (premises), by source id."""

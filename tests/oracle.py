@@ -349,7 +349,7 @@ def check_plan(
     kinds = {gid: g["kind"] for gid, g in scenario["groups"].items()}
     staff = check_staff(raw_scenario, plan, kinds, problems.add, lambda a, b: _close(a, b, tol))
     used = _check_budgets(scenario, figures, problems, tol, staff)
-    check_years(raw_scenario, plan, lambda s, kind: kind in pays_for(s), problems.add)
+    check_years(raw_scenario, plan, lambda s, kind: kind in pays_for(s), problems.add, kinds)
     _check_funding_table(scenario, plan["funding"], used, problems, tol)
     check_bridges(raw_scenario, plan, problems.add)
     _check_communities(scenario, rows, figures, problems, tol)

@@ -10,6 +10,16 @@ adds whole posts under a county ``quota`` at ``cost_per_post_year`` 万元 a pos
 (元 per person a month, street or town rate) is paid for every cadre in post, existing and
 added or recruited (not the first secretaries), over ``horizon_years``, like every per-year
 cost. Staff money comes from sources whose ``pays_for`` names the kind.
+
+With ``years``, each post has the year it is added (``posts.added_by_year``, a planning year)
+and is in post from it on; a first secretary for ``dispatch.term_years`` years from the year
+sent when given (at most one serving a community in any year), else to the end. The posts at
+the end count those in post in the last year. Per year: ``quota_by_year`` caps the posts added
+in the year, ``most_by_year`` the recruits taken in it, ``pool_by_year`` the first secretaries
+serving in it; ``pool`` caps all sent. Each year's staff money (``staff_funding_by_year``) is
+paid in full: the posts in post that year at their cost a year, and the pay rise on the cadres
+in post (not before ``pay_rise.from_year``); no source pays over the years more than its part
+of the kind's money.
 """
 
 from __future__ import annotations
@@ -19,14 +29,18 @@ from typing import Any
 
 STAFF_RULES = {
     "staff-posts": "a community's posts (now, target, added, final, short) do not add up",
-    "post-quota": "more posts added (增编) than the county's quota, or added where not allowed",
-    "dispatch-pool": "more first secretaries than the pool, or more than one a community",
-    "recruit-limit": "more recruits than the limit, or recruits where not allowed",
+    "post-quota": "more posts added (增编) than the county's quota (or a year's), or added where "
+    "not allowed",
+    "dispatch-pool": "more first secretaries than the pool (or serving than a year's pool), or "
+    "more than one a community",
+    "recruit-limit": "more recruits than the limit (or a year's), or recruits where not allowed",
     "staff-paid": "staff money does not add up to what added posts and recruits cost, or a "
     "source pays a staff kind outside its pays_for",
     "pay-rise": "the pay rise of the cadres in post is not paid in full",
     "communities-meeting-both": "communities_meeting_both or posts_short is not what the "
     "communities' premises and posts give",
+    "staff-by-year": "posts added by year do not give the posts added, two first secretaries "
+    "serve at once, or a year's staff money is not paid in full",
 }
 ROUTES = ("add_post", "dispatch", "recruit")
 PAID = ("add_post", "recruit", "pay_rise")
@@ -99,6 +113,10 @@ def check_staff(
                      "recruit": "recruit-limit"}[k], f"{cid}: {k} not in the scenario")  # fmt: skip
         if added["dispatch"] > 1:
             add("dispatch-pool", f"{cid}: {added['dispatch']} first secretaries")
+        if raw.get("years"):
+            _check_posts_by_year(raw, cid, posts, added, add)
+            yearly = staff_cash_by_year(raw, community, posts, kind_of_group)
+            _check_money_by_year(row, yearly, sources, add)
         final = now + sum(added.values())
         short = max(0, target - final)
         for key, value in (("now", now), ("target", target), ("final", final), ("short", short)):
@@ -140,6 +158,10 @@ def check_staff(
         "dispatch": ("dispatch-pool", _get(staffing.get("dispatch"), "pool", None)),
         "recruit": ("recruit-limit", _get(staffing.get("recruit"), "most", None)),
     }
+    if raw.get("years"):
+        totals["dispatch"] = sum(sum(_by_year(r.get("posts"), "dispatch").values())
+                                 for r in plan["communities"])  # fmt: skip
+        _check_year_limits(raw, plan, add)
     for route, (rule, limit) in limits.items():
         if limit is not None and totals[route] > limit:
             add(rule, f"{totals[route]} posts by {route}, limit {limit}")
@@ -157,3 +179,106 @@ def staff_money(plan: Mapping[str, Any]) -> dict[str, float]:
             for sid, amount in paid.items():
                 money[sid] = money.get(sid, 0.0) + float(amount)
     return money
+
+
+def _by_year(posts: Mapping[str, Any] | None, route: str) -> dict[int, int]:
+    added = ((posts or {}).get("added_by_year") or {}).get(route) or {}
+    return {int(y): n for y, n in added.items()}
+
+
+def serves(raw: Mapping[str, Any], route: str, sent: int, year: int) -> bool:
+    """Is a post of ``route`` added in ``sent`` in post in ``year``?"""
+    term = _get((raw.get("staffing") or {}).get("dispatch"), "term_years", None)
+    if route != "dispatch" or term is None:
+        return sent <= year
+    return sent <= year < sent + int(term)
+
+
+def in_post_by(raw: Mapping[str, Any], posts: Mapping[str, Any] | None, route: str,
+               year: int) -> int:  # fmt: skip
+    return sum(n for t, n in _by_year(posts, route).items() if serves(raw, route, t, year))
+
+
+def _check_posts_by_year(raw: Mapping[str, Any], cid: str, posts: Mapping[str, Any],
+                         added: Mapping[str, int], add: Any) -> None:  # fmt: skip
+    years = raw["years"]
+    for route in ROUTES:
+        by_year = _by_year(posts, route)
+        if any(y not in years or not isinstance(n, int) or n <= 0 for y, n in by_year.items()):
+            add("staff-by-year", f"{cid}: {route} added by year {by_year}")
+        if in_post_by(raw, posts, route, years[-1]) != added[route]:
+            add("staff-by-year", f"{cid}: {route} {by_year} by year, {added[route]} at the end")
+    serving = [in_post_by(raw, posts, "dispatch", y) for y in years]
+    if max(serving) > 1:
+        add("staff-by-year", f"{cid}: first secretaries serving by year {serving}")
+
+
+def staff_cash_by_year(
+    raw: Mapping[str, Any],
+    community: Mapping[str, Any],
+    posts: Mapping[str, Any] | None,
+    kind_of_group: Mapping[str, str],
+) -> dict[int, dict[str, float]]:
+    """Each year's staff money of a community by kind: the posts in post that year at their
+    cost a year, the pay rise on the cadres in post from its year."""
+    staffing = raw.get("staffing") or {}
+    rise_entry = staffing.get("pay_rise")
+    monthly = 0.0
+    if rise_entry:
+        group_kind = kind_of_group.get(community["group"], "")
+        monthly = float(_get(rise_entry, f"{group_kind}_yuan_per_month", 0.0))
+    start = _get(rise_entry, "from_year", raw["years"][0])
+    add_cost = float(_get(staffing.get("add_post"), "cost_per_post_year", 0.0))
+    rec_cost = float(_get(staffing.get("recruit"), "cost_per_person_year", 0.0))
+    now = int(_get(community, "posts_now", 0))
+    cash = {}
+    for y in raw["years"]:
+        adds = in_post_by(raw, posts, "add_post", y)
+        recs = in_post_by(raw, posts, "recruit", y)
+        rise = 12 * monthly / 1e4 * (now + adds + recs) if y >= int(start) else 0.0
+        cash[y] = {"add_post": add_cost * adds, "recruit": rec_cost * recs, "pay_rise": rise}
+    return cash
+
+
+def _check_money_by_year(row: Mapping[str, Any], yearly: Mapping[int, Mapping[str, float]],
+                         sources: Mapping[str, Any], add: Any) -> None:  # fmt: skip
+    cid, by_year = row["id"], row.get("staff_funding_by_year") or {}
+    whole = row.get("staff_funding") or {}
+    for kind in PAID:
+        paid = {int(y): p for y, p in (by_year.get(kind) or {}).items()}
+        over_years: dict[str, float] = {}
+        for y, cash in yearly.items():
+            money = paid.get(y, {})
+            if abs(sum(money.values()) - cash[kind]) > 1e-5 * max(1.0, cash[kind]):
+                add("staff-by-year", f"{cid}: {kind} paid {sum(money.values())} in {y}, "
+                                     f"costs {cash[kind]}")  # fmt: skip
+            for sid, amount in money.items():
+                source = sources.get(sid)
+                if source is None or kind not in pays_for(source) or amount < 0:
+                    add("staff-by-year", f"{cid}: {sid} pays {amount} for {kind} in {y}")
+                over_years[sid] = over_years.get(sid, 0.0) + float(amount)
+        for sid, total in over_years.items():
+            part = float((whole.get(kind) or {}).get(sid, 0.0))
+            if total > part + 1e-5 * max(1.0, part):
+                add("staff-by-year", f"{cid}: {sid} pays {total} for {kind} over the years, "
+                                     f"{part} in all")  # fmt: skip
+
+
+def _check_year_limits(raw: Mapping[str, Any], plan: Mapping[str, Any], add: Any) -> None:
+    staffing = raw.get("staffing") or {}
+    fields = {
+        "add_post": ("quota_by_year", "post-quota"),
+        "dispatch": ("pool_by_year", "dispatch-pool"),
+        "recruit": ("most_by_year", "recruit-limit"),
+    }
+    for route, (field, rule) in fields.items():
+        limits = _get(staffing.get(route), field, {})
+        for year, limit in ((int(y), n) for y, n in limits.items()):
+            if route == "dispatch":  # those serving in the year
+                count = sum(in_post_by(raw, r.get("posts"), route, year)
+                            for r in plan["communities"])  # fmt: skip
+            else:  # those added in the year
+                count = sum(_by_year(r.get("posts"), route).get(year, 0)
+                            for r in plan["communities"])  # fmt: skip
+            if count > limit:
+                add(rule, f"{route} {count} in {year}, {field} {limit}")

@@ -10,15 +10,18 @@ year from its
 start. Each year's cost of a route is paid in full that year, by sources that pay its kind,
 no source paying over the years more than it pays towards the route; capital-only money pays
 one-off costs only. A source's ``budget_by_year`` caps each unit's spending in each year
-(with ``carry_over``, the spending so far against the budgets so far); staff money counts a
-``horizon_years``-th of itself in every year. A community with ``due_year`` reaches its target
-with the routes ready by then.
+(with ``carry_over``, the spending so far against the budgets so far); staff money counts in
+each year what the community's ``staff_funding_by_year`` says the source pays that year (the
+oracle of the staff checks that this pays the posts in post then). A community with
+``due_year`` reaches its target with the routes ready by then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from oracle_staff import in_post_by, staff_cash_by_year
 
 YEAR_RULES = {
     "start-year": "a route's start or ready year is outside its window or wrongly computed",
@@ -38,9 +41,10 @@ def _get(entry: Mapping[str, Any] | None, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add: Any) -> None:
+def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add: Any,
+                kinds: Mapping[str, str] | None = None) -> None:  # fmt: skip
     """Every years rule of ``plan``; ``pays(source, kind)`` says whether a raw source pays for a
-    kind, ``add(rule, message)`` records a violation."""
+    kind, ``add(rule, message)`` records a violation; ``kinds``: street or town by group id."""
     years = raw.get("years")
     rows = {row["id"]: row for row in plan["communities"]}
     if not years:
@@ -49,7 +53,6 @@ def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add:
                 if option.get("start_year") is not None or option.get("paid_by_year"):
                     add("start-year", f"{option['id']}: a year in a plan without years")
         return
-    horizon = int(_get(raw, "horizon_years", 1))
     sources = {s["id"]: s for s in raw.get("funding", [])}
     spent: dict[tuple[str, str, int], float] = {}
     areas: dict[str, dict[int, float]] = {}  # community -> year -> m2 ready by its end
@@ -78,11 +81,11 @@ def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add:
                 for sid, amount in paid.items():
                     unit = _unit(sources.get(sid), community)
                     spent[(sid, unit, y)] = spent.get((sid, unit, y), 0.0) + amount
-        for paid in (row.get("staff_funding") or {}).values():
-            for sid, amount in paid.items():
-                for y in years:
-                    key = (sid, _unit(sources.get(sid), community), y)
-                    spent[key] = spent.get(key, 0.0) + float(amount) / horizon
+        for by_year in (row.get("staff_funding_by_year") or {}).values():
+            for y, paid in by_year.items():
+                for sid, amount in paid.items():
+                    key = (sid, _unit(sources.get(sid), community), int(y))
+                    spent[key] = spent.get(key, 0.0) + float(amount)
         target = float(row["target_area_m2"])
         existing = float(community.get("existing_area_m2", 0))
         area_by = {y: (0.0 if replaced_by[y] else existing) + ready_area[y] for y in years}
@@ -91,7 +94,28 @@ def check_years(raw: Mapping[str, Any], plan: Mapping[str, Any], pays: Any, add:
             add("due-year", f"{community['id']}: {area_by[due]} m2 by {due}, target {target}")
         areas[community["id"]] = area_by
     _check_budgets(raw, plan, years, spent, add)
-    _check_by_year(raw, plan, years, horizon, areas, add)
+    _check_by_year(raw, plan, years, _staff_by_year(raw, plan, kinds or {}), areas, add)
+
+
+def _staff_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any],
+                   kinds: Mapping[str, str]) -> dict[int, tuple[float, int]]:  # fmt: skip
+    """Each year's staff money and posts short at its end, over the communities."""
+    rows = {row["id"]: row for row in plan["communities"]}
+    staffing = raw.get("staffing") or {}
+    figures = {y: (0.0, 0) for y in raw["years"]}
+    for community in raw["communities"] if raw.get("staffing") else ():
+        posts = (rows.get(community["id"]) or {}).get("posts")
+        if not posts:
+            continue
+        cash = staff_cash_by_year(raw, community, posts, kinds)
+        target = _get(community, "posts_target", _get(staffing, "posts_target", 7))
+        for y in raw["years"]:
+            held = sum(in_post_by(raw, posts, k, y) for k in ("add_post", "dispatch", "recruit"))
+            gap = int(target) - int(_get(community, "posts_now", 0))
+            short = max(0, gap - held) if gap > 0 else 0
+            money, count = figures[y]
+            figures[y] = (money + sum(cash[y].values()), count + short)
+    return figures
 
 
 def _check_start(option: Mapping[str, Any], chosen: Mapping[str, Any], years: list[int],
@@ -178,17 +202,18 @@ def _check_budgets(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[
 
 
 def _check_by_year(raw: Mapping[str, Any], plan: Mapping[str, Any], years: list[int],
-                   horizon: int, areas: Mapping[str, Mapping[int, float]],
-                   add: Any) -> None:  # fmt: skip
+                   staff: Mapping[int, tuple[float, int]],
+                   areas: Mapping[str, Mapping[int, float]], add: Any) -> None:  # fmt: skip
     options = {o["id"]: o for c in raw["communities"] for o in c.get("options", [])}
     given = {r["year"]: r for r in plan.get("by_year", [])}
-    staff = sum(float(r.get("staff_cost", 0.0)) for r in plan["communities"])
     for y in years:
         row = given.get(y)
         if row is None:
             add("by-year", f"no figures for {y}")
             continue
-        cost = staff / horizon
+        cost, posts_short = staff[y]
+        if raw.get("staffing") and row.get("posts_short") != posts_short:
+            add("by-year", f"{y}: posts_short {row.get('posts_short')!r}, recomputed {posts_short}")
         for c in plan["communities"]:
             for chosen in c["options"]:
                 start, o = chosen.get("start_year"), options[chosen["id"]]

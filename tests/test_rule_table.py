@@ -38,6 +38,7 @@ ORACLE_TAG = {
     "must_meet": "must-meet",
     "meets_target": "communities-meeting",
     "staff_target": "staff-posts",
+    "staff_by_year": "staff-by-year",
     "post_quota": "post-quota",
     "dispatch_pool": "dispatch-pool",
     "recruit_limit": "recruit-limit",

@@ -118,6 +118,9 @@ def _plan_value(
         return 0.0
     if kind == "posts":
         return float(community.posts.added[label[2]]) if community.posts else 0.0
+    if kind == "posts_in":  # posts added in a year (with years)
+        by_year = community.posts.added_by_year.get(label[2], {}) if community.posts else {}
+        return float(by_year.get(int(label[3]), 0))
     short = bool(community.posts and community.posts.short)
     met = {"meets": community.meets_target, "both": community.meets_target and not short}
     return 1.0 if met.get(kind, False) else 0.0

@@ -6,6 +6,13 @@ Variables: posts_ck >= 0 whole posts community c gains by route k (add_post, rec
 in {0, 1}); posts_short_c >= 0; fs_cks >= 0 万元 source s pays towards c's staff kind k
 (add_post, recruit, pay_rise). H = horizon_years, kappa_k the cost per post-year of route k,
 rho_c the pay rise per person-year of c (12 x 元 a month / 10^4).
+
+With `years` (`allocator.model.staff_years`): posts_in_ckt whole posts route k adds to c in
+year t (a first secretary sent in t); fsy_ckst >= 0 万元 s pays towards c's staff kind k in
+year t. A post is in post from its year on (a first secretary for term_years, when given):
+    in_post_ckt = sum_{t' <= t, in post in t} posts_in_ckt',   posts_ck = in_post_c,k,last;
+the money of kind k in year t is kappa_k in_post_ckt, the pay rise's rho_c (posts_now_c +
+in_post_c,add_post,t + in_post_c,recruit,t) from the year it starts.
 """
 
 from __future__ import annotations
@@ -29,6 +36,14 @@ def fs(community: Community, kind: str, source: FundingSource) -> Var:
     return ("fs", community.id, kind, source.id)
 
 
+def posts_in(community: Community, route: str, year: int) -> Var:
+    return ("posts_in", community.id, route, str(year))
+
+
+def fsy(community: Community, kind: str, source: FundingSource, year: int) -> Var:
+    return ("fsy", community.id, kind, source.id, str(year))
+
+
 def both(community: Community) -> Var:
     return ("both", community.id)
 
@@ -45,9 +60,11 @@ def route_open(scenario: Scenario, community: Community, route: str) -> int:
     if staffing is None or gap == 0:
         return 0
     if route == "add_post" and staffing.add_post is not None:
-        return min(gap, staffing.add_post.quota)
+        quota = staffing.add_post.quota
+        return gap if quota is None else min(gap, quota)
     if route == "dispatch" and staffing.dispatch is not None:
-        return min(1, staffing.dispatch.pool)
+        pool = staffing.dispatch.pool
+        return 1 if pool is None else min(1, pool)
     if route == "recruit" and staffing.recruit is not None:
         most = staffing.recruit.most
         return gap if most is None else min(gap, most)
@@ -123,3 +140,48 @@ def staff_money(layout: Layout) -> Iterator[tuple[Community, str, FundingSource,
         for kind in money_kinds(scenario, c):
             for s in staff_payers(scenario, kind):
                 yield c, kind, s, scenario.unit_of(s, c)
+
+
+def in_post(scenario: Scenario, route: str, started: int, year: int) -> bool:
+    """Is a post of `route` added in `started` in post in `year`? From its year on; a first
+    secretary for `dispatch.term_years` years when given."""
+    staffing = scenario.staffing
+    term = (
+        staffing.dispatch.term_years
+        if staffing and route == "dispatch" and staffing.dispatch
+        else None
+    )
+    return started <= year and (term is None or year < started + term)
+
+
+def in_post_terms(
+    scenario: Scenario, community: Community, route: str, year: int
+) -> list[tuple[Var, float]]:
+    """in_post_ckt: the posts of `route` in post in `year`, over the posts_in columns."""
+    return [(posts_in(community, route, t), 1.0) for t in scenario.years or ()
+            if in_post(scenario, route, t, year)]  # fmt: skip
+
+
+def pays_rise_in(scenario: Scenario, year: int) -> bool:
+    """Is the pay rise paid in `year` (from `pay_rise.from_year`, default the first year)?"""
+    rise = scenario.staffing.pay_rise if scenario.staffing else None
+    return rise is not None and (rise.from_year is None or year >= rise.from_year)
+
+
+def staff_cash_terms(
+    scenario: Scenario, community: Community, kind: str, year: int
+) -> tuple[list[tuple[Var, float]], float]:
+    """What c's staff kind costs in `year`: terms over the posts_in columns and a constant (the
+    pay rise on the cadres in post now)."""
+    if kind == "pay_rise":
+        if not pays_rise_in(scenario, year):
+            return [], 0.0
+        rise = pay_rise_wan(scenario, community)
+        paid = [k for k in ("add_post", "recruit") if route_open(scenario, community, k)]
+        terms = [(label, rise) for k in paid
+                 for label, _ in in_post_terms(scenario, community, k, year)]  # fmt: skip
+        return terms, rise * (community.posts_now or 0)
+    cost = cost_per_post_year_wan(scenario, kind)
+    if not route_open(scenario, community, kind):
+        return [], 0.0
+    return [(label, cost) for label, _ in in_post_terms(scenario, community, kind, year)], 0.0

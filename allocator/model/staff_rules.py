@@ -20,6 +20,12 @@ from allocator.model.staff import (
     staff_cost_terms,
     staff_money,
 )
+from allocator.model.staff_years import (
+    sent_terms,
+    staff_by_year_rules,
+    staff_year_columns,
+    year_limit_rules,
+)
 from allocator.model.terms import Instance, Layout, Row, Sense, name_of, short
 from allocator.scenario.schema import Community, FundingSource
 from allocator.scenario.staffing import STAFF_ROUTES
@@ -71,6 +77,8 @@ def _county_limit(layout: Layout, family: str, route: str, limit: int | None, fi
     terms = tuple(
         (posts(c, route), 1.0) for c in scenario.communities if route_open(scenario, c, route)
     )
+    if route == "dispatch" and scenario.years:  # every one sent counts, serving at the end or not
+        terms = sent_terms(layout)
     if terms:
         row = Row(name_of(family, "county"), terms, Sense.LE, float(limit))
         loc = ("staffing", route, field)
@@ -83,6 +91,7 @@ def post_quota_rules(layout: Layout) -> Iterator[Instance]:
     quota = s.add_post.quota if s and s.add_post else None
     words = "the county may add at most {} establishment posts (增编)"
     yield from _county_limit(layout, "post_quota", "add_post", quota, "quota", words)
+    yield from year_limit_rules(layout, "post_quota", "add_post")
 
 
 def dispatch_pool_rules(layout: Layout) -> Iterator[Instance]:
@@ -91,6 +100,7 @@ def dispatch_pool_rules(layout: Layout) -> Iterator[Instance]:
     pool = s.dispatch.pool if s and s.dispatch else None
     words = "the county can send at most {} first secretaries (下派)"
     yield from _county_limit(layout, "dispatch_pool", "dispatch", pool, "pool", words)
+    yield from year_limit_rules(layout, "dispatch_pool", "dispatch")
 
 
 def recruit_limit_rules(layout: Layout) -> Iterator[Instance]:
@@ -99,6 +109,7 @@ def recruit_limit_rules(layout: Layout) -> Iterator[Instance]:
     most = s.recruit.most if s and s.recruit else None
     words = "at most {} community workers may be recruited (招聘)"
     yield from _county_limit(layout, "recruit_limit", "recruit", most, "most", words)
+    yield from year_limit_rules(layout, "recruit_limit", "recruit")
 
 
 def _payers_by(layout: Layout) -> dict[tuple[str, str], list[FundingSource]]:
@@ -203,9 +214,21 @@ STAFF_FAMILIES: tuple[Family, ...] = (
         columns=staff_columns,
     ),
     Family(
+        "staff_by_year",
+        "(21y)",
+        "with years: posts_ck = the posts_in_ckt added by the last year and in post then (a "
+        "first secretary within term_years, one at a time); sum_s fsy_ckst = cash_ckt (the "
+        "posts in post in t at their cost a year, the pay rise from from_year), sum_t fsy_ckst "
+        "<= fs_cks",
+        staff_by_year_rules,
+        role=Role.STRUCTURE,
+        columns=staff_year_columns,
+    ),
+    Family(
         "post_quota",
         "(22)",
-        "sum_c posts_c,add_post <= quota: the county's quota of added posts",
+        "sum_c posts_c,add_post <= quota: the county's quota of added posts; with years, "
+        "sum_c posts_in_c,add_post,t <= quota_by_year_t",
         post_quota_rules,
         drop_rank=12,
         linking=staff_linking("post_quota", "add_post", "quota"),
@@ -213,7 +236,8 @@ STAFF_FAMILIES: tuple[Family, ...] = (
     Family(
         "dispatch_pool",
         "(23)",
-        "sum_c posts_c,dispatch <= pool: first secretaries the county can send",
+        "sum_c posts_c,dispatch <= pool: first secretaries the county can send (with years: "
+        "all sent); sum_c in_post_c,dispatch,t <= pool_by_year_t: those serving in t",
         dispatch_pool_rules,
         drop_rank=13,
         linking=staff_linking("dispatch_pool", "dispatch", "pool"),
@@ -221,7 +245,8 @@ STAFF_FAMILIES: tuple[Family, ...] = (
     Family(
         "recruit_limit",
         "(24)",
-        "sum_c posts_c,recruit <= most: recruits over the campaign",
+        "sum_c posts_c,recruit <= most: recruits over the campaign; with years, sum_c "
+        "posts_in_c,recruit,t <= most_by_year_t",
         recruit_limit_rules,
         drop_rank=14,
         linking=staff_linking("recruit_limit", "recruit", "most"),

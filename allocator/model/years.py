@@ -7,8 +7,7 @@ year t towards o's cash that year. The cash of o in year t is its one-off cost i
 then and its running cost (rent) in every year from its start:
     cash_ot = fixed_o start_ot + cost_per_m2_o xs_ot
               + annual_o sum_{t' <= t} start_ot' + annual_per_m2_o sum_{t' <= t} xs_ot'.
-Staff (`allocator.model.staff`) are in post from the first year: each year pays 1/H of their
-money (H = horizon_years, the years every per-year cost is counted over).
+Staff (`allocator.model.staff_years`) pay in each year for the posts in post then (fsy_ckst).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from allocator.model.costs import largest_cost_wan
 from allocator.model.families import Column
 from allocator.model.family import Family, Role
-from allocator.model.staff import fs, staff_money
+from allocator.model.staff import fsy, staff_money
 from allocator.model.terms import (
     Instance,
     Layout,
@@ -138,12 +137,11 @@ def paid_by_year_rules(layout: Layout) -> Iterator[Instance]:
 
 def budget_by_year_rules(layout: Layout) -> Iterator[Instance]:
     """(30) per source with budget_by_year, unit u and year t: what u spends in t (routes' cash
-    and 1/H of staff money) <= the year's budget; with carry_over, cumulatively."""
+    and the staff money of the year) <= the year's budget; with carry_over, cumulatively."""
     scenario = layout.scenario
     if not scenario.years:
         return
     staff = list(staff_money(layout))
-    years_h = scenario.horizon_years
     for si, s in enumerate(scenario.funding):
         if not s.budget_by_year:
             continue
@@ -153,11 +151,10 @@ def budget_by_year_rules(layout: Layout) -> Iterator[Instance]:
                 unit = scenario.unit_of(s, r.community)
                 for t in scenario.years:
                     spent.setdefault(unit, {}).setdefault(t, []).append((fy(r.option, s, t), 1.0))
-        for c, kind, payer, unit in staff:
+        for c, kind, payer, unit in staff:  # what s pays in t for the posts in post then
             if payer is s:
-                share = (fs(c, kind, s), 1 / years_h)
                 for t in scenario.years:
-                    spent.setdefault(unit, {}).setdefault(t, []).append(share)
+                    spent.setdefault(unit, {}).setdefault(t, []).append((fsy(c, kind, s, t), 1.0))
         for unit, by_year in spent.items():
             rows, so_far, budget = [], [], 0.0
             for t in scenario.years:
@@ -271,7 +268,7 @@ YEAR_FAMILIES: tuple[Family, ...] = (
     Family(
         "budget_by_year",
         "(30)",
-        "sum_o fy_ost + sum_ck fs_cks / H <= budget_by_year_st for each unit and year (with "
+        "sum_o fy_ost + sum_ck fsy_ckst <= budget_by_year_st for each unit and year (with "
         "carry_over: summed over the years so far)",
         budget_by_year_rules,
         drop_rank=16,

@@ -61,6 +61,9 @@ _MAPPINGS = {
     (FundingSource, "budget_by_kind"),
     (FundingSource, "budgets"),
     (FundingSource, "budget_by_year"),
+    (AddPosts, "quota_by_year"),
+    (Dispatch, "pool_by_year"),
+    (Recruit, "most_by_year"),
 }
 _RULES = {(Defaults, "target_area_m2"), (Community, "target_area_m2")}
 _FIXED = {"variants", "extends", "changes"}  # not changed by changes

@@ -16,22 +16,39 @@ given). Three routes add posts, each with its own limit:
 for every cadre in post, existing and new (first secretaries are paid by their own unit, not
 here): money committed before any route, over the scenario's `horizon_years`.
 
-Costs per year count over `horizon_years`, as rents do. Money for staff comes from the sources
+Costs per year count over `horizon_years`, as rents do. With `years` (`allocator.scenario.years`)
+every post gets the year it is added (a post is in post from that year on) and each year pays
+the posts in post then; the campaign's cost still counts a post over `horizon_years` whatever
+its year, as a route's rent. Per-year limits: `add_post.quota_by_year` (posts added in the
+year), `dispatch.pool_by_year` (first secretaries serving in the year), `recruit.most_by_year`
+(recruits taken in the year), each besides or instead of the campaign's number; a year not
+listed has no limit of its own. `dispatch.term_years`: a first secretary serves that many years
+from the year sent (without it: to the end of the plan). `pay_rise.from_year`: no rise is paid
+before that year. Money for staff comes from the sources
 whose `pays_for` names `add_post`, `recruit` or `pay_rise` (or `staff`, `pay`, `all`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.errors import Problem
-from allocator.scenario.numbers import FundedCount, Money, PostCount, YuanPerMonth
+from allocator.scenario.numbers import _NUMBER, FundedCount, Money, PostCount, Years, YuanPerMonth
 
 STAFF_ROUTES: tuple[str, ...] = ("add_post", "dispatch", "recruit")
 PAID_STAFF_KINDS: tuple[str, ...] = ("add_post", "recruit", "pay_rise")  # what sources pay for
 DEFAULT_POSTS_TARGET = 7
+# A planning year (as `allocator.scenario.years.PlanYear`, which imports this module).
+StaffYear = Annotated[int, Field(ge=1900, le=2200), _NUMBER]
+ByYear = dict[StaffYear, FundedCount]
+# The per-year fields of each route, and the field they stand beside or instead of.
+BY_YEAR_FIELDS: dict[str, tuple[str, str]] = {
+    "add_post": ("quota_by_year", "quota"),
+    "dispatch": ("pool_by_year", "pool"),
+    "recruit": ("most_by_year", "most"),
+}
 
 
 class _Entry(BaseModel):
@@ -41,7 +58,14 @@ class _Entry(BaseModel):
 class AddPosts(_Entry):
     """增编: added establishment posts under a county quota."""
 
-    quota: FundedCount = Field(description="Posts the county may add over the campaign.")
+    quota: FundedCount | None = Field(
+        None, description="Posts the county may add over the campaign (or quota_by_year)."
+    )
+    quota_by_year: ByYear | None = Field(
+        None,
+        description="With `years`: posts the county may add in each year, e.g. {2024: 5, "
+        "2025: 3} (a year not listed: no limit of its own).",
+    )
     cost_per_post_year: Money = Field(
         0.0, description="万元 per added post and year, paid from the plan's money."
     )
@@ -50,7 +74,19 @@ class AddPosts(_Entry):
 class Dispatch(_Entry):
     """下派: first secretaries sent from a pool, at most one a community, no cost to it."""
 
-    pool: FundedCount = Field(description="People the county can send, over the campaign.")
+    pool: FundedCount | None = Field(
+        None, description="People the county can send, over the campaign (or pool_by_year)."
+    )
+    pool_by_year: ByYear | None = Field(
+        None,
+        description="With `years`: first secretaries that may serve in each year (a year not "
+        "listed: no limit of its own).",
+    )
+    term_years: Years | None = Field(
+        None,
+        description="With `years`: years a first secretary serves from the year sent (default: "
+        "to the end of the plan); one serving a community at a time.",
+    )
 
 
 class Recruit(_Entry):
@@ -60,6 +96,11 @@ class Recruit(_Entry):
         description="万元 per recruit and year (pay and insurance)."
     )
     most: FundedCount | None = Field(None, description="Most recruits over the campaign.")
+    most_by_year: ByYear | None = Field(
+        None,
+        description="With `years`: most recruits taken in each year (a year not listed: no "
+        "limit of its own).",
+    )
 
 
 class PayRise(_Entry):
@@ -67,6 +108,11 @@ class PayRise(_Entry):
 
     street_yuan_per_month: YuanPerMonth = Field(0.0, description="元 per person a month, streets.")
     town_yuan_per_month: YuanPerMonth = Field(0.0, description="元 per person a month, towns.")
+    from_year: StaffYear | None = Field(
+        None,
+        description="With `years`: the year the rise starts (no rise is paid before it; "
+        "default: the first year).",
+    )
 
     def per_person_year_wan(self, group_kind: str) -> float:
         """The rise per person and year in 万元 for a community of a street or a town."""
@@ -88,8 +134,9 @@ class Staffing(_Entry):
 
 def check_staffing(data: dict[str, Any]) -> list[Problem]:
     """With `staffing`, every community says how many posts it has now (a forgotten line is not
-    read as 0 posts); money that pays one-off costs only pays no staff."""
-    problems = []
+    read as 0 posts); money that pays one-off costs only pays no staff; the quota and the pool
+    are given (for the campaign or by year) and every year named is a planning year."""
+    problems = check_staff_years(data)
     if isinstance(data.get("staffing"), dict):
         for ci, community in enumerate(entries_of(data, "communities")):
             if "posts_now" not in community:
@@ -112,6 +159,51 @@ def check_staffing(data: dict[str, Any]) -> list[Problem]:
                     "staff and pay are paid every year; take them out of pays_for",
                 )
             )
+    return problems
+
+
+def check_staff_years(data: dict[str, Any]) -> list[Problem]:
+    """A quota (增编) and a pool (下派) for the campaign or by year; the years of
+    quota_by_year, pool_by_year, most_by_year and pay_rise.from_year are planning years, and
+    these and term_years are given only with `years`."""
+    staffing = data.get("staffing")
+    if not isinstance(staffing, dict):
+        return []
+    years = data.get("years")
+    listed = [y for y in years if isinstance(y, int)] if isinstance(years, list) else []
+    problems: list[Problem] = []
+
+    def named(loc: tuple[Any, ...], value: Any) -> None:
+        year = int(value) if isinstance(value, str) and value.isdigit() else value
+        if not isinstance(year, int) or isinstance(year, bool):
+            return
+        if not listed:
+            problems.append(Problem(loc, "names a year, but the scenario has no `years`: give "
+                                         "years: [first, ..., last] at the top"))  # fmt: skip
+        elif year not in listed:
+            problems.append(Problem(loc, f"{year} is not one of the years {listed}"))
+
+    for route, (by_year, campaign) in BY_YEAR_FIELDS.items():
+        entry = staffing.get(route)
+        if not isinstance(entry, dict):
+            continue
+        if route != "recruit" and entry.get(campaign) is None and entry.get(by_year) is None:
+            from allocator.catalogue import say
+
+            example = "quota: 10" if route == "add_post" else "pool: 8"
+            problems.append(Problem(("staffing", route, campaign),
+                                    f"{say('input.missing')} (`{example}` for the campaign, or, "
+                                    f"with years, `{by_year}: {{2024: 3}}`)"))  # fmt: skip
+        limits = entry.get(by_year)
+        for year in limits if isinstance(limits, dict) else ():
+            named(("staffing", route, by_year, year), year)
+    dispatch, rise = staffing.get("dispatch"), staffing.get("pay_rise")
+    if isinstance(dispatch, dict) and dispatch.get("term_years") is not None and not listed:
+        problems.append(Problem(("staffing", "dispatch", "term_years"),
+                                "is a term in years, but the scenario has no `years`: give "
+                                "years: [first, ..., last] at the top"))  # fmt: skip
+    if isinstance(rise, dict):
+        named(("staffing", "pay_rise", "from_year"), rise.get("from_year"))
     return problems
 
 

@@ -44,6 +44,10 @@ _NEW = {
     "community": ("posts_now", "posts_target", "due_year"),
     "option": ("earliest_start", "latest_start", "ready_after", "capital_profile", "bridges"),
     "funding": ("budget_by_year", "carry_over"),
+    "add_post": ("quota_by_year",),
+    "dispatch": ("pool_by_year", "term_years"),
+    "recruit": ("most_by_year",),
+    "pay_rise": ("from_year",),
 }
 
 
@@ -53,8 +57,15 @@ def unset_new_fields(scenario: Scenario) -> dict[str, Any]:
     def unset(entry: Any, kind: str) -> dict[str, Any]:
         return {name: True for name in _NEW[kind] if getattr(entry, name) in (None, False)}
 
+    staffing = scenario.staffing
+    parts = ("add_post", "dispatch", "recruit", "pay_rise")
+    staff = {} if staffing is None else {
+        part: unset(getattr(staffing, part), part)
+        for part in parts if getattr(staffing, part) is not None
+    }  # fmt: skip
     return {
         **unset(scenario, "scenario"),
+        **({"staffing": staff} if staff else {}),
         "communities": {
             ci: {**unset(c, "community"),
                  "options": {oi: unset(o, "option") for oi, o in enumerate(c.options)}}

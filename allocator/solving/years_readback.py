@@ -16,6 +16,7 @@ from allocator.scenario.years import (
     running_years,
     start_years,
 )
+from allocator.solving.staff_readback import staff_in_year
 
 _DIGITS = 6
 _MEETS_M2 = 1e-4
@@ -75,12 +76,14 @@ def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> 
     if not scenario.years:
         return {}
     options = {o.id: o for c in scenario.communities for o in c.options}
+    by_id = {c.id: c for c in scenario.communities}
     by_year = []
     for year in scenario.years:
         cost = sum(_cash(scenario, options[o.id], o, year) for c in communities for o in c.options)
-        cost += sum(c.staff_cost for c in communities) / scenario.horizon_years
+        staff = [staff_in_year(scenario, by_id[c.id], c, year) for c in communities]
+        cost += sum(cash for cash, _ in staff)
         short = [_short_by(c, options, year) for c in communities]
-        posts = [c.posts.short for c in communities if c.posts]
+        posts = [short for _, short in staff]
         by_year.append(
             YearResult(
                 year=year,
@@ -136,11 +139,11 @@ def _funding_by_year(
                 for sid, amount in paid.items():
                     unit = scenario.unit_of(sources[sid], community)
                     used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + amount
-        for sid, amount in result.staff_paid_wan().items():  # 1/H of the staff money a year
-            unit = scenario.unit_of(sources[sid], community)
-            for year in scenario.years or ():
-                share = amount / scenario.horizon_years
-                used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + share
+        for by_year in result.staff_funding_by_year.values():  # the staff money of each year
+            for year, paid in by_year.items():
+                for sid, amount in paid.items():
+                    unit = scenario.unit_of(sources[sid], community)
+                    used[(sid, unit, year)] = used.get((sid, unit, year), 0.0) + amount
     rows = []
     for source in scenario.funding:
         for unit in scenario.units(source):
