@@ -261,3 +261,13 @@ def test_formulations_agree_with_bridges() -> None:
             assert a.total_cost == pytest.approx(b.total_cost, rel=1e-5, abs=1e-3), seed
             taken += sum(bool(o.bridges) for c in a.community_results for o in c.options)
     assert taken >= 10
+
+
+def test_the_screen_says_the_years_a_lease_bridges() -> None:
+    from rich.console import Console
+
+    from allocator.report.render import print_plan
+
+    console = Console(width=140, record=True)
+    print_plan(solve_checked(site()), console)
+    assert "租赁 200.0* (租赁过渡 2024)" in console.export_text()

@@ -162,6 +162,9 @@ def _shared(o: OptionResult) -> bool:
 def _route(o: OptionResult) -> str:
     mark = SHARED if _shared(o) else ""
     year = "" if o.start_year is None else f" ({o.start_year})"
+    if o.in_service_years:  # a bridge lease: the years it is in use
+        first, last = o.in_service_years[0], o.in_service_years[-1]
+        year = f" ({say('screen.bridging', years=first if first == last else f'{first}–{last}')})"
     return f"{word('kind', o.kind)} {o.area_m2:,.1f}{mark}{year}"
 
 
