@@ -335,14 +335,16 @@ STAFF_COLUMNS = (
     "staff_cost_wan",
     "staff_paid_by",
 )
+STAFF_YEAR_COLUMN = "posts_by_year"  # the staff table's last column, with years only
 BY_YEAR_COLUMNS = ("year", "cost_wan", "meeting", "shortfall_m2", "posts_short", "starting")
 
 # The columns that have a label in the catalogue (`col.<column>`).
 LABELLED = tuple(
     dict.fromkeys(
-        (*COMMUNITY_COLUMNS, *_OPTION_COLUMNS, *FUNDING_COLUMNS, *STAFF_COLUMNS, *BY_YEAR_COLUMNS)
+        (*COMMUNITY_COLUMNS, *_OPTION_COLUMNS, *FUNDING_COLUMNS, *STAFF_COLUMNS,
+         STAFF_YEAR_COLUMN, *BY_YEAR_COLUMNS)
     )
-)  # each once, in the order of the tables
+)  # fmt: skip  # each once, in the order of the tables
 
 
 def kind_label(kind: str, lang: str | None = None) -> str:

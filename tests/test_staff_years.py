@@ -165,6 +165,7 @@ def test_per_year_fields_are_checked_before_a_plan() -> None:
         scenario_from_dict(raw)
     words = str(error.value)
     assert "staffing.dispatch.pool" in words  # a pool for the campaign or by year
+    assert "names the year 2024, but the scenario has no `years`" in words
     assert words.count("the scenario has no `years`") == 2
 
 
@@ -260,3 +261,25 @@ def test_a_variant_changes_a_years_quota(tmp_path: Path) -> None:
     plan = json.loads(result.stdout)
     assert plan["posts_short"] == 0
     assert plan["communities"][0]["posts"]["added_by_year"]["add_post"] == {"2024": 1, "2025": 1}
+
+
+def test_the_staff_table_says_the_year_posts_are_added() -> None:
+    """With years, the staff table (and staff.csv) ends with the posts added by year; without,
+    its columns are those of before."""
+    from allocator.catalogue import use_lang
+    from allocator.report.staff import staff_rows, staff_table
+
+    staffing = {
+        "recruit": {"cost_per_person_year": 5.5, "most_by_year": {2024: 1, 2025: 1}},
+        "add_post": {"quota_by_year": {2024: 0, 2025: 1}, "cost_per_post_year": 7.5},
+    }
+    raw = one_street(staffing, [2024, 2025], {2024: 5.5, 2025: 18.5}, posts_now=4)
+    plan = solve_checked(raw)
+    with use_lang("zh"):
+        assert staff_rows(plan)[0]["posts_by_year"] == "2024 招聘1; 2025 增编1 招聘1"
+    assert list(staff_table(plan).columns)[-1] == "posts_by_year"
+    raw.pop("years")
+    raw["funding"][0].pop("budget_by_year")
+    raw["staffing"]["recruit"].pop("most_by_year")
+    raw["staffing"]["add_post"] = {"quota": 1, "cost_per_post_year": 7.5}
+    assert "posts_by_year" not in staff_table(solve_checked(raw)).columns

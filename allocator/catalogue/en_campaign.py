@@ -45,6 +45,8 @@ WORDS: dict[str, str] = {
     "col.posts_short": "posts short",
     "col.staff_cost_wan": "staff and pay rise cost 万元",
     "col.staff_paid_by": "staff paid by (万元)",
+    "col.posts_by_year": "posts added by year",
+    "staff.years": "by year",
     "title.years": "Year by year",
     "years.year": "year",
     "years.cost_wan": "spent 万元",

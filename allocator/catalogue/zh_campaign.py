@@ -45,6 +45,8 @@ WORDS: dict[str, str] = {
     "col.posts_short": "缺编（人）",
     "col.staff_cost_wan": "人员及提标费用 万元",
     "col.staff_paid_by": "人员费用来源（万元）",
+    "col.posts_by_year": "逐年增加（人）",
+    "staff.years": "逐年",
     "title.years": "年度计划",
     "years.year": "年度",
     "years.cost_wan": "当年支出 万元",

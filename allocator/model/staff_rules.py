@@ -28,7 +28,7 @@ from allocator.model.staff_years import (
 )
 from allocator.model.terms import Instance, Layout, Row, Sense, name_of, short
 from allocator.scenario.schema import Community, FundingSource
-from allocator.scenario.staffing import STAFF_ROUTES
+from allocator.scenario.staffing import BY_YEAR_FIELDS, STAFF_ROUTES
 
 BOTH = "communities_meeting_both"
 
@@ -197,7 +197,11 @@ def staff_linking(family: str, route: str, field: str):  # noqa: ANN201
     def limits(scenario) -> dict[tuple[str, str], float]:  # noqa: ANN001
         entry = getattr(scenario.staffing, route, None) if scenario.staffing else None
         value = getattr(entry, field, None) if entry is not None else None
-        return {} if value is None else {(family, "county"): float(value)}
+        shared = {} if value is None else {(family, "county"): float(value)}
+        by_year = getattr(entry, BY_YEAR_FIELDS[route][0], None) if entry is not None else None
+        if scenario.years:  # a year's limit (`year_limit_rules`) too
+            shared |= {(family, str(year)): float(n) for year, n in (by_year or {}).items()}
+        return shared
 
     return limits
 

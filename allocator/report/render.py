@@ -30,8 +30,8 @@ from allocator.report.fast_table import fast
 from allocator.report.outfolder import CSV_ENCODING as CSV_ENCODING
 from allocator.report.outfolder import NO_PLAN_FILE, write_folder
 from allocator.report.staff import (
-    STAFF_COLUMNS,
     has_staff,
+    staff_columns,
     staff_rows,
     staff_screen_table,
     staff_table,
@@ -146,7 +146,9 @@ def print_plan(plan: Plan, console: Any, *, wide: bool = False) -> None:
         console.print(years_screen_table(plan))
     if has_staff(plan):
         if width >= screen.WIDE:
-            console.print(fast(rich_table(staff_rows(plan), STAFF_COLUMNS, say("title.staff"))))
+            console.print(
+                fast(rich_table(staff_rows(plan), staff_columns(plan), say("title.staff")))
+            )
         else:
             console.print(fast(staff_screen_table(plan, width)))
     facts = Table(title=say("title.summary"), title_justify="left", show_header=False)

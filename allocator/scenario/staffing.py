@@ -178,8 +178,8 @@ def check_staff_years(data: dict[str, Any]) -> list[Problem]:
         if not isinstance(year, int) or isinstance(year, bool):
             return
         if not listed:
-            problems.append(Problem(loc, "names a year, but the scenario has no `years`: give "
-                                         "years: [first, ..., last] at the top"))  # fmt: skip
+            words = f"names the year {year}, but the scenario has no `years`: give years: "
+            problems.append(Problem(loc, words + "[first, ..., last] at the top"))
         elif year not in listed:
             problems.append(Problem(loc, f"{year} is not one of the years {listed}"))
 
