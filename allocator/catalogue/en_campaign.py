@@ -72,4 +72,5 @@ WORDS: dict[str, str] = {
     "years.earlier_no_plan": "{route} starts in {start}: started in {earlier}, there is no plan ({why}).",
     "years.earlier_costs": "{route} starts in {start}: started in {earlier}, the cost changes by {cost} 万元 and the weighted shortfall by {shortfall} m2.",
     "screen.bridging": "bridging {years}",
+    "family.bridge": "bridge lease",
 }

@@ -72,4 +72,5 @@ WORDS: dict[str, str] = {
     "years.earlier_no_plan": "{route}于 {start} 年启动：若提前到 {earlier} 年，则没有方案（{why}）。",
     "years.earlier_costs": "{route}于 {start} 年启动：若提前到 {earlier} 年，总费用变化 {cost} 万元，加权缺口变化 {shortfall} m²。",
     "screen.bridging": "租赁过渡 {years}",
+    "family.bridge": "租赁过渡",
 }
