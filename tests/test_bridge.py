@@ -215,6 +215,12 @@ def test_each_misstated_bridge_is_reported(mutate: Any, rule: str) -> None:
     assert any(p.startswith(f"[{rule}]") for p in problems), problems
 
 
+def test_every_bridge_rule_has_a_mutation() -> None:
+    from oracle_bridge import BRIDGE_RULES
+
+    assert set(BRIDGE_RULES) <= {rule for _, rule in ORACLE_MUTATIONS}
+
+
 # --- random provinces with bridges -------------------------------------------------------
 def with_bridges(seed: int) -> dict[str, Any]:
     """A generated province of 6 communities over 2024-2026 with money enough (its budgets

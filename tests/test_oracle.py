@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from oracle import RULES, brute_force, check_plan, normalise
+from oracle_bridge import BRIDGE_RULES
 from oracle_staff import STAFF_RULES
 from oracle_years import YEAR_RULES
 
@@ -674,9 +675,10 @@ def test_each_violation_is_reported(mutate: Mutation, rule: str) -> None:
 
 
 def test_every_rule_has_a_mutation() -> None:
-    """The staffing and years rules' mutations are in tests/test_staff.py and
-    tests/test_years.py, on plans with staff and with years."""
-    assert {rule for _, rule in MUTATIONS} == set(RULES) - set(STAFF_RULES) - set(YEAR_RULES)
+    """The staffing, years and bridge leases' rules' mutations are in tests/test_staff.py,
+    tests/test_years.py and tests/test_bridge.py, on plans with staff, years and bridges."""
+    others = set(STAFF_RULES) | set(YEAR_RULES) | set(BRIDGE_RULES)
+    assert {rule for _, rule in MUTATIONS} == set(RULES) - others
 
 
 def test_must_meet_is_the_only_complaint_about_a_consistent_short_plan() -> None:
