@@ -283,3 +283,46 @@ def test_the_staff_table_says_the_year_posts_are_added() -> None:
     raw["staffing"]["recruit"].pop("most_by_year")
     raw["staffing"]["add_post"] = {"quota": 1, "cost_per_post_year": 7.5}
     assert "posts_by_year" not in staff_table(solve_checked(raw)).columns
+
+
+def test_the_workbook_carries_the_staff_years(tmp_path: Path) -> None:
+    """人员配备 has the per-year limits (2024:1, 2025:0), the term and the rise's first year:
+    a scenario written to a workbook reads back with the same staffing; a count by year that
+    is not one is named by its cell."""
+    from openpyxl import load_workbook
+
+    from allocator.scenario.loading import load_scenario
+    from allocator.scenario.workbook_write import write_workbook
+
+    staffing = {
+        "add_post": {"quota_by_year": {2024: 1, 2025: 0}, "cost_per_post_year": 7.5},
+        "dispatch": {"pool": 2, "pool_by_year": {2025: 1}, "term_years": 1},
+        "recruit": {"cost_per_person_year": 5.5, "most_by_year": {2024: 2}},
+        "pay_rise": {"street_yuan_per_month": 400, "from_year": 2025},
+    }
+    scenario = scenario_from_dict(one_street(staffing, [2024, 2025], {2024: 50, 2025: 50}))
+    path = tmp_path / "staff_years.xlsx"
+    write_workbook(path, scenario)
+    assert load_scenario(path).staffing == scenario.staffing
+    book = load_workbook(path)
+    sheet = book["人员配备"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "增编：分年度额度（年:人）")
+    assert row[1].value == "2024:1, 2025:0"
+    row[1].value = "2024 五人"
+    book.save(path)
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert f"人员配备!B{row[1].row}" in str(error.value) and "2024 五人" in str(error.value)
+
+
+def test_plan_workbook_staff_sheet_ends_with_the_years(tmp_path: Path) -> None:
+    import openpyxl
+
+    from allocator.report.workbook import write_plan_workbook
+
+    staffing = {"recruit": {"cost_per_person_year": 5.5}}
+    plan = solve_checked(one_street(staffing, [2024, 2025], {2024: 0, 2025: 11}))
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path)
+    rows = list(openpyxl.load_workbook(path)["人员配备"].values)
+    assert rows[0][-1] == "逐年增加（人）" and rows[1][-1] == "2025 招聘2"

@@ -239,4 +239,4 @@ def test_a_year_given_twice_and_an_unknown_item_are_named(tmp_path: Path) -> Non
     book.save(path)
     report = _problems(path)
     assert "年度预算!B4 (年度)" in report and "第 2 行" in report
-    assert "人员配备!A10 (项目)" in report and "加班费（元）" in report
+    assert "人员配备!A15 (项目)" in report and "加班费（元）" in report

@@ -47,6 +47,7 @@ WORDS: dict[str, str] = {
     "col.staff_paid_by": "staff paid by (万元)",
     "col.posts_by_year": "posts added by year",
     "staff.years": "by year",
+    "cell.not_by_year": "'{text}' is not a count by year: write year:count, separated by commas, e.g. 2024:5, 2025:3",
     "title.years": "Year by year",
     "years.year": "year",
     "years.cost_wan": "spent 万元",

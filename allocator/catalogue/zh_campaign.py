@@ -47,6 +47,7 @@ WORDS: dict[str, str] = {
     "col.staff_paid_by": "人员费用来源（万元）",
     "col.posts_by_year": "逐年增加（人）",
     "staff.years": "逐年",
+    "cell.not_by_year": "'{text}' 不是分年度人数；请写 年:人数，用逗号分隔，如 2024:5, 2025:3",
     "title.years": "年度计划",
     "years.year": "年度",
     "years.cost_wan": "当年支出 万元",

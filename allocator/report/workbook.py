@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
+from allocator.catalogue import use_lang
 from allocator.plan import Plan
 from allocator.report import words
 from allocator.report.ledger import route_notes, write_ledgers
@@ -32,7 +33,7 @@ from allocator.report.sheets import (
     write_pairs,
     write_table,
 )
-from allocator.report.staff import has_staff
+from allocator.report.staff import has_staff, posts_by_year_text
 from allocator.report.years import has_years, routes_starting
 
 if TYPE_CHECKING:
@@ -260,7 +261,8 @@ def _funding_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) 
 
 
 def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) -> None:
-    """人员配备: posts per community, what each route adds, what staff cost and who pays."""
+    """人员配备: posts per community, what each route adds, what staff cost and who pays (with
+    years, the posts added in each year)."""
     sheet = book.add_worksheet(sheet_name("人员配备", taken))
     sources = source_columns(plan)
     columns = [
@@ -275,6 +277,7 @@ def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
         Column("缺编（人）", "count", 8, total=True),
         Column("人员及提标费用（万元）", "money", 14, total=True),
         *(Column(title, "money", 14, total=True) for _, title in sources),
+        *([Column("逐年增加（人）", width=26)] if plan.years else []),
     ]
     rows = []
     for c in plan.community_results:
@@ -282,10 +285,12 @@ def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
             continue
         paid = c.staff_paid_wan()
         added = c.posts.added
+        with use_lang("zh"):  # the sheet is in Chinese: 2024 增编1; 2025 招聘2
+            by_year = [posts_by_year_text(c)] if plan.years else []
         rows.append(
             [c.group_name, c.name, c.posts.now, c.posts.target, added["add_post"],
              added["dispatch"], added["recruit"], c.posts.final, c.posts.short, c.staff_cost,
-             *(round(paid.get(sid, 0.0), 6) for sid, _ in sources)]
+             *(round(paid.get(sid, 0.0), 6) for sid, _ in sources), *by_year]
         )  # fmt: skip
     write_table(sheet, 0, columns, rows, fmt)
     sheet.freeze_panes(1, 2)

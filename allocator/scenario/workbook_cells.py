@@ -145,6 +145,8 @@ def read_cell(column: Column, raw: Any) -> Any:
         return [part for part in _LIST_SEPARATORS.split(_text(raw)) if part]
     if kind == "years":
         return _years(raw)
+    if kind == "by_year":
+        return _by_year(raw)
     if kind == "measure":
         return _measure(raw)
     if kind == "value":
@@ -167,6 +169,22 @@ def _years(raw: Any) -> list[int]:
             raise ValueError(say("cell.not_years", text=_text(raw)))
         years.append(number)
     return years
+
+
+_YEAR_COUNT = re.compile(r"\s*([0-9]{4})\s*[:：]\s*([0-9]+)\s*")
+
+
+def _by_year(raw: Any) -> dict[int, int]:
+    """'2024:5, 2025:3' (： too; commas, 、 or ; between): a count for each year."""
+    counts = {}
+    for part in re.split(r"[,，、;；]+", _text(raw)):
+        if part.strip() == "":
+            continue
+        found = _YEAR_COUNT.fullmatch(part)
+        if found is None:
+            raise ValueError(say("cell.not_by_year", text=_text(raw)))
+        counts[int(found[1])] = int(found[2])
+    return counts
 
 
 def _measure(raw: Any) -> str:

@@ -161,6 +161,47 @@ STAFF_ITEMS = (
         loc=("staffing", "pay_rise", "town_yuan_per_month"),
         unit="元/人/月",
     ),
+    # With years (设置表填写了规划年度): limits by year, a first secretary's term, the rise's year.
+    Column(
+        "add_post.quota_by_year",
+        "增编：分年度额度（年:人）",
+        "by_year",
+        note="分年度规划时每年可新增的编制，如 2024:5, 2025:3；未列的年份只受总额度限制",
+        loc=("staffing", "add_post", "quota_by_year"),
+        unit="年:人",
+    ),
+    Column(
+        "dispatch.pool_by_year",
+        "下派：分年度在任人数（年:人）",
+        "by_year",
+        note="每年在任的第一书记最多人数，如 2024:6, 2025:8；未列的年份不另设限",
+        loc=("staffing", "dispatch", "pool_by_year"),
+        unit="年:人",
+    ),
+    Column(
+        "dispatch.term_years",
+        "下派：任期（年）",
+        "int",
+        note="第一书记自派出当年起任职的年数，只在任期内计入编制；空白 = 到规划末年",
+        loc=("staffing", "dispatch", "term_years"),
+        unit="年",
+    ),
+    Column(
+        "recruit.most_by_year",
+        "招聘：分年度最多人数（年:人）",
+        "by_year",
+        note="每年最多招聘的人数，如 2024:10；未列的年份只受总人数限制",
+        loc=("staffing", "recruit", "most_by_year"),
+        unit="年:人",
+    ),
+    Column(
+        "pay_rise.from_year",
+        "待遇提标：起始年份",
+        "int",
+        note="提标从这一年起发放，此前不发；空白 = 第一个规划年度",
+        loc=("staffing", "pay_rise", "from_year"),
+        unit="年份",
+    ),
 )
 STAFF_SHEET = Sheet("人员配备", "staffing", "项目", ITEM_COLUMNS, STAFF_ITEMS)
 

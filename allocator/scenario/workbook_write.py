@@ -215,6 +215,8 @@ def cell_value(column: Column, value: Any) -> Any:
         return ", ".join(value)
     if kind == "years":
         return ", ".join(str(year) for year in value) if len(value) > 1 else value[0]
+    if kind == "by_year":
+        return ", ".join(f"{year}:{n}" for year, n in sorted(value.items())) or None
     if kind == "measure":
         return MEASURE_ZH.get(value, str(value))
     if kind == "value":
