@@ -338,13 +338,10 @@ STAFF_COLUMNS = (
 STAFF_YEAR_COLUMN = "posts_by_year"  # the staff table's last column, with years only
 BY_YEAR_COLUMNS = ("year", "cost_wan", "meeting", "shortfall_m2", "posts_short", "starting")
 
-# The columns that have a label in the catalogue (`col.<column>`).
-LABELLED = tuple(
-    dict.fromkeys(
-        (*COMMUNITY_COLUMNS, *_OPTION_COLUMNS, *FUNDING_COLUMNS, *STAFF_COLUMNS,
-         STAFF_YEAR_COLUMN, *BY_YEAR_COLUMNS)
-    )
-)  # fmt: skip  # each once, in the order of the tables
+# The columns that have a label in the catalogue (`col.<column>`), each once, in the order of
+# the tables.
+_TABLES = (*COMMUNITY_COLUMNS, *_OPTION_COLUMNS, *FUNDING_COLUMNS, *STAFF_COLUMNS)
+LABELLED = tuple(dict.fromkeys((*_TABLES, STAFF_YEAR_COLUMN, *BY_YEAR_COLUMNS)))
 
 
 def kind_label(kind: str, lang: str | None = None) -> str:
