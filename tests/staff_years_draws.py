@@ -5,7 +5,8 @@ of the planners' workbook (tests/test_workbook_in.py).
 time, gives it a staffing block (each route and the pay rise sometimes, posts now per community,
 a community's own target sometimes, sources paying for staff), years (one to three, sometimes
 not consecutive) with due years, start windows, years until ready, budgets by year and carry
-over, and an order of the objective. Amounts are drawn with several decimals so that the
+over, staff limits by year, a term and the pay rise's first year, and an order of the
+objective. Amounts are drawn with several decimals so that the
 workbook's 元 must come back as the same 万元.
 """
 
@@ -107,6 +108,7 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
                 option["latest_start"] = draw(st.sampled_from(years))
             if draw(st.integers(0, 2)) == 0:
                 option["ready_after"] = 0
+    _staff_by_year(draw, data.get("staffing"), years)
     for source in data["funding"]:
         if draw(st.booleans()):
             amounts = st.sampled_from([0, 12.5, 40, 100.25, 300])
@@ -114,3 +116,18 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
             source["budget_by_year"] = {year: draw(amounts) for year in sorted(named)}
             if draw(st.booleans()):
                 source["carry_over"] = True
+
+
+def _staff_by_year(draw: st.DrawFn, staffing: dict[str, Any] | None, years: list[int]) -> None:
+    """With staffing, sometimes a limit by year of each route, a term and the rise's year."""
+    if not staffing:
+        return
+    fields = {"add_post": "quota_by_year", "dispatch": "pool_by_year", "recruit": "most_by_year"}
+    for route, field in fields.items():
+        if route in staffing and draw(st.booleans()):
+            named = draw(st.lists(st.sampled_from(years), min_size=1, unique=True))
+            staffing[route][field] = {year: draw(st.integers(0, 5)) for year in sorted(named)}
+    if "dispatch" in staffing and draw(st.booleans()):
+        staffing["dispatch"]["term_years"] = draw(st.integers(1, 3))
+    if "pay_rise" in staffing and draw(st.booleans()):
+        staffing["pay_rise"]["from_year"] = draw(st.sampled_from(years))

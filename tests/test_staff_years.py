@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import community, scenario_dict, solve_checked
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from oracle import check_plan
 from typer.testing import CliRunner
 
@@ -326,3 +328,52 @@ def test_plan_workbook_staff_sheet_ends_with_the_years(tmp_path: Path) -> None:
     write_plan_workbook(plan, path)
     rows = list(openpyxl.load_workbook(path)["人员配备"].values)
     assert rows[0][-1] == "逐年增加（人）" and rows[1][-1] == "2025 招聘2"
+
+
+@st.composite
+def staffed_years(draw: st.DrawFn) -> dict[str, Any]:
+    """One to three communities, a street's or a town's, over two or three years, with each
+    year's money drawn, and sometimes a limit by year, a term or the rise's first year."""
+    years = [2024, 2025, 2026][: draw(st.integers(2, 3))]
+    groups = [*GROUPS, {"id": "t", "name": "大安镇", "kind": "town"}]
+    communities = [
+        community(f"c{i}", [], existing_area_m2=500, group=draw(st.sampled_from(["g", "t"])),
+                  posts_now=draw(st.integers(4, 7)))
+        for i in range(draw(st.integers(1, 3)))
+    ]  # fmt: skip
+    money = st.sampled_from([0, 3, 6, 12, 20])
+    county = {"id": "county", "name": "县财政", "budget": draw(st.integers(10, 80)),
+              "pays_for": "all", "budget_by_year": {t: draw(money) for t in years},
+              "carry_over": draw(st.booleans())}  # fmt: skip
+    limits = st.dictionaries(st.sampled_from(years), st.integers(0, 2), max_size=len(years))
+    staffing = {
+        "add_post": {"quota": draw(st.integers(0, 3)), "cost_per_post_year": 7.5,
+                     "quota_by_year": draw(limits)},
+        "dispatch": {"pool": draw(st.integers(0, 3)), "pool_by_year": draw(limits),
+                     "term_years": draw(st.none() | st.integers(1, 2))},
+        "recruit": {"cost_per_person_year": 5.5, "most_by_year": draw(limits)},
+        "pay_rise": {"street_yuan_per_month": draw(st.sampled_from([0, 400])),
+                     "town_yuan_per_month": 300, "from_year": draw(st.sampled_from(years))},
+    }  # fmt: skip
+    return scenario_dict(communities, funding=[county], groups=groups, staffing=staffing,
+                         years=years, horizon_years=len(years))  # fmt: skip
+
+
+def _valid(raw: dict[str, Any]) -> bool:
+    try:
+        scenario_from_dict(copy.deepcopy(raw))
+    except ScenarioError:
+        return False
+    return True
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(staffed_years())
+def test_formulations_agree_on_staff_by_year(raw: dict[str, Any]) -> None:
+    """Both formulations reach the same measures, each plan passing the oracle year by year."""
+    assume(_valid(raw))
+    naive, sets = (solve_checked(raw, formulation=f) for f in FORMULATIONS)
+    assert naive.status == sets.status
+    if naive.status.has_plan:
+        assert naive.posts_short == sets.posts_short
+        assert naive.total_cost == pytest.approx(sets.total_cost, abs=1e-4)
