@@ -50,14 +50,12 @@ def _bridge(
 ) -> dict[str, Any]:
     """A bridge lease's building, its years in service, and its figures: its area (from its
     start-year columns), no area counted at the end of the plan, rent over its own years."""
-    from allocator.solving.readback import rounded
-
     community = next(c for c in scenario.communities if any(o is option for o in c.options))
     area = sum(_value(values, xs(option, t)) for t in start_years(scenario, option))
-    area = rounded(min(max(area, 0.0), option.max_area_m2))
+    area = _rounded(min(max(area, 0.0), option.max_area_m2))
     years = running_years(community, option, scenario.horizon_years)
-    capital = rounded(option.fixed_cost + option.cost_per_m2 * area)
-    running = rounded(years * (option.annual_cost + option.annual_cost_per_m2 * area))
+    capital = _rounded(option.fixed_cost + option.cost_per_m2 * area)
+    running = _rounded(years * (option.annual_cost + option.annual_cost_per_m2 * area))
     return {
         "bridges": option.bridges,
         "in_service_years": tuple(
@@ -67,8 +65,16 @@ def _bridge(
         "counted_area_m2": 0.0,
         "capital_cost": capital,
         "running_cost": running,
-        "cost": rounded(capital + running),
+        "cost": _rounded(capital + running),
     }
+
+
+def _rounded(value: float) -> float:
+    """As the plan's figures are rounded (`allocator.solving.readback.rounded`, which imports
+    this module): to 1e-6, and to 1e-3 when within 1e-5 of it."""
+    fine, coarse = round(value, _DIGITS), round(value, 3)
+    value = coarse if abs(fine - coarse) <= 1e-5 else fine
+    return 0.0 if value == 0 else value
 
 
 def plan_years(scenario: Scenario, communities: tuple[CommunityResult, ...]) -> dict[str, Any]:
