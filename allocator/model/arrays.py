@@ -47,6 +47,12 @@ class Matrix:
     pooled_sources: list[str] = field(default_factory=list)
     funded_rows: dict[str, int] = field(default_factory=dict)
     community_columns: dict[str, tuple[int, int]] = field(default_factory=dict)  # [start, end)
+    # A community's columns made by the rule families (staff, years) after every community's.
+    community_extra: dict[str, list[int]] = field(default_factory=dict)
+    # Rows of the families that may hold several groups' columns (`Family.linking`), not
+    # written per community: by name, their position and upper limit, and whether the unit
+    # they limit is the county's (a row the decomposition shares out between its chunks).
+    shared_rows: dict[str, tuple[int, float, bool]] = field(default_factory=dict)
     _columns: int | None = None  # the count of columns, once the lists are dropped
     _dense: dict[str, np.ndarray] = field(default_factory=dict)  # objectives, once slim
     sets: dict[str, list[tuple[tuple[int, ...], int]]] = field(default_factory=dict)
@@ -70,6 +76,12 @@ class Matrix:
         self.row_lower.append(lower)
         self.row_upper.append(upper)
         return len(self.row_names) - 1
+
+    def columns_of(self, community_id: str) -> np.ndarray:
+        """Every column of a community: its own range and the families' columns of it."""
+        start, end = self.community_columns[community_id]
+        extra = self.community_extra.get(community_id, [])
+        return np.r_[np.arange(start, end), np.array(extra, dtype=np.int64)].astype(np.int64)
 
     @property
     def columns(self) -> int:

@@ -38,6 +38,7 @@ class Column:
     upper: float
     integer: bool = False
     pays: tuple[str, str] | None = None  # (source, unit) of the budget its money counts in
+    community: str | None = None  # the community whose column it is (None: county-wide)
 
 
 def columns(layout: Layout) -> Iterator[Column]:
@@ -452,7 +453,7 @@ def meets_columns(layout: Layout) -> Iterator[Column]:
     """meets_c in {0, 1} per community, only when the objective counts them."""
     if counts_meeting(layout.scenario):
         for c in layout.scenario.communities:
-            yield Column(meets(c), 0.0, 1.0, True)
+            yield Column(meets(c), 0.0, 1.0, True, community=c.id)
 
 
 def meets_target_rules(layout: Layout) -> Iterator[Instance]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from allocator.model.arrays import INF, Matrix
 from allocator.model.rules import FAMILIES
 from allocator.model.terms import Layout, Sense, Var, name_of
-from allocator.scenario.schema import Scenario
+from allocator.scenario.schema import COUNTY_UNIT, Scenario
 
 # The families this formulation writes itself (as the reference does, or tighter: (C1)-(C5)).
 # Any other family of the table is added as the reference formulation writes it.
@@ -27,6 +27,8 @@ def add_own_columns(m: Matrix, scenario: Scenario) -> None:
         for own in family.columns(layout) if family.columns else ():
             j = m.column(name_of(*own.var), own.lower, own.upper, own.integer)
             m.extra[own.var] = j
+            if own.community is not None:
+                m.community_extra.setdefault(own.community, []).append(j)
             if own.pays is not None:
                 m.members.setdefault(own.pays, []).append(j)
                 m.money_cost[j] = m.money_cost.get(j, 0.0) + 1.0
@@ -49,11 +51,19 @@ def add_other_families(m: Matrix, scenario: Scenario) -> None:
                 terms = list(merged.items())
                 low = row.rhs if row.sense in (Sense.GE, Sense.EQ) else -INF
                 high = row.rhs if row.sense in (Sense.LE, Sense.EQ) else INF
-                m.row(row.name, terms, low, high)
+                j = m.row(row.name, terms, low, high)
+                if family.linking is not None and rule.community is None:
+                    _shared(m, row.name, j, high, rule.unit in (None, COUNTY_UNIT))
             for bound in rule.bounds:
                 j = _column(column, bound.var, family.name)
                 m.col_lower[j] = max(m.col_lower[j], bound.lower)
                 m.col_upper[j] = min(m.col_upper[j], bound.upper)
+
+
+def _shared(m: Matrix, name: str, row: int, upper: float, county: bool) -> None:
+    if upper == INF:
+        raise ValueError(f"row {name!r} of a linking family is not a limit (<=)")
+    m.shared_rows[name] = (row, upper, county)
 
 
 def columns_by_label(m: Matrix) -> dict[Var, int]:

@@ -42,12 +42,12 @@ def staff_columns(layout: Layout) -> Iterator[Column]:
         for route in STAFF_ROUTES:
             most = route_open(scenario, c, route)
             if most:
-                yield Column(posts(c, route), 0.0, float(most), True)
-        yield Column(posts_short(c), 0.0, float(gap_posts(scenario, c)))
+                yield Column(posts(c, route), 0.0, float(most), True, community=c.id)
+        yield Column(posts_short(c), 0.0, float(gap_posts(scenario, c)), community=c.id)
     for c, kind, s, unit in staff_money(layout):
         budget = scenario.units(s)[unit]
         largest = largest_staff_cost_wan(scenario, c, kind)
-        yield Column(fs(c, kind, s), 0.0, min(budget, largest), pays=(s.id, unit))
+        yield Column(fs(c, kind, s), 0.0, min(budget, largest), pays=(s.id, unit), community=c.id)
 
 
 def staff_target_rules(layout: Layout) -> Iterator[Instance]:
@@ -171,7 +171,7 @@ def counts_both(layout: Layout) -> bool:
 def both_columns(layout: Layout) -> Iterator[Column]:
     if counts_both(layout):
         for c in layout.scenario.communities:
-            yield Column(both(c), 0.0, 1.0, True)
+            yield Column(both(c), 0.0, 1.0, True, community=c.id)
 
 
 def meets_both_rules(layout: Layout) -> Iterator[Instance]:

@@ -45,12 +45,12 @@ def staff_year_columns(layout: Layout) -> Iterator[Column]:
         for route in STAFF_ROUTES:
             most = route_open(scenario, c, route)
             for t in scenario.years if most else ():
-                yield Column(posts_in(c, route, t), 0.0, float(most), True)
+                yield Column(posts_in(c, route, t), 0.0, float(most), True, community=c.id)
     years_h = scenario.horizon_years
     for c, kind, s, unit in staff_money(layout):
         most = min(scenario.units(s)[unit], largest_staff_cost_wan(scenario, c, kind) / years_h)
         for t in scenario.years:
-            yield Column(fsy(c, kind, s, t), 0.0, most)
+            yield Column(fsy(c, kind, s, t), 0.0, most, community=c.id)
 
 
 def _post_rows(layout: Layout, c: Community) -> list[Row]:

@@ -79,13 +79,13 @@ def year_columns(layout: Layout) -> Iterator[Column]:
     if not scenario.years:
         return
     for r in layout.routes:
-        o = r.option
+        o, c = r.option, r.community.id
         for t in start_years(scenario, o):
-            yield Column(start(o, t), 0.0, 1.0, True)
-            yield Column(xs(o, t), 0.0, o.max_area_m2)
+            yield Column(start(o, t), 0.0, 1.0, True, community=c)
+            yield Column(xs(o, t), 0.0, o.max_area_m2, community=c)
         for s in r.payers:
             for t in scenario.years:
-                yield Column(fy(o, s, t), 0.0, largest_cost_wan(o, 1))
+                yield Column(fy(o, s, t), 0.0, largest_cost_wan(o, 1), community=c)
 
 
 def start_year_rules(layout: Layout) -> Iterator[Instance]:
@@ -242,7 +242,8 @@ def bridge_allows(community: Community, chosen: frozenset[str]) -> bool:
 
 
 def budget_by_year_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
-    """No yearly row is shared out by the decomposition (it solves files without years)."""
+    """A county-wide source's yearly rows are shared by every group. Their limits (cumulative
+    with carry_over) are read from the rows themselves (`Matrix.shared_rows`): none here."""
     return {}
 
 
@@ -272,6 +273,7 @@ YEAR_FAMILIES: tuple[Family, ...] = (
         "carry_over: summed over the years so far)",
         budget_by_year_rules,
         drop_rank=16,
+        linking=budget_by_year_linking,
         repairable_with_money=False,
     ),
     Family(

@@ -1,5 +1,7 @@
 """The decomposition's pieces: chunks of whole groups, each its own HiGHS model, and the few
-rows that link them (county-wide budgets, counts of funded options, stage 2's W).
+rows that link them (county-wide budgets, counts of funded options, the rows of the families
+that limit the whole county: staff quotas and pools, yearly budgets; and the measures each
+stage keeps of the stages before it).
 
 `allocator.solving.decompose` finds the plans; `allocator.solving.lagrange` the bound and the
 shares of the linking rows.
@@ -12,14 +14,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from allocator.model.arrays import Matrix
-from allocator.model.rules import linking_limits
+from allocator.model.rules import linking_limits, objective_of
 from allocator.model.sets import build_matrix
+from allocator.model.sets_families import WRITTEN_HERE
+from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import COUNTY_UNIT, Community, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix, seconds_left
 from allocator.solving.status import StageStatus
 
-Key = tuple[str, str]  # (family, id) of `allocator.model.rules.linking_limits` | ("shortfall", "")
-SHORTFALL: Key = ("shortfall", "")
+# (family, id) of `allocator.model.rules.linking_limits`; ("row", name) of a family's row that
+# limits the county (`Matrix.shared_rows`); ("measure", name) of a measure a stage keeps.
+Key = tuple[str, str]
+SHORTFALL: Key = ("measure", "weighted_shortfall")
+
+
+def measure_key(name: str) -> Key:
+    return ("measure", name)
+
+
 _NO_TERMS = (np.empty(0, dtype=np.int64), np.empty(0))
 
 
@@ -32,6 +44,7 @@ class Chunk:
     model: HighsModel
     terms: dict[Key, tuple[np.ndarray, np.ndarray]]  # columns and coefficients per row
     rows: dict[Key, int]  # the chunk's own row for a linking row, if it has one
+    costs: dict[str, np.ndarray]  # each measure of the objective over the chunk's columns
     plan: np.ndarray | None = None  # values of the chunk's columns in the current plan
     first_relaxed: np.ndarray | None = None  # its relaxation within its stage-1 shares
     shares: dict[Key, float] = field(default_factory=dict)
@@ -57,7 +70,7 @@ class Chunk:
             self.model.set_row_bounds(row, -INF, INF)
 
     def cost(self, objective: str) -> np.ndarray:
-        return self.matrix.objective(objective)
+        return self.costs[objective]
 
 
 @dataclass(eq=False)
@@ -96,8 +109,12 @@ def split(
             size = 0
         packs[-1].append(group.id)
         size += len(by_group.get(group.id, []))
-    limits = linking_limits(scenario)
+    limits = {k: v for k, v in linking_limits(scenario).items() if k[0] in WRITTEN_HERE}
     chunks = [_chunk(scenario, pack, by_group, limits, gap, deadline) for pack in packs if pack]
+    for chunk in chunks:  # the families' rows that limit the whole county, as each chunk has them
+        for name, (_, upper, county) in chunk.matrix.shared_rows.items():
+            if county:
+                limits[("row", name)] = upper
     return Decomposed(scenario, chunks, limits, gap, deadline)
 
 
@@ -117,20 +134,26 @@ def _chunk(
         }
     )
     matrix = build_matrix(part)
+    own = {j for columns in matrix.community_extra.values() for j in columns}
+    if any(j not in own for j in matrix.extra.values()):
+        raise ValueError("a rule family has a county-wide column: no chunk could hold it")
     # A chunk's MIPs stop within a tenth of the gap asked: gaps of every chunk add up.
     model = from_matrix(matrix, gap=gap / 10, deadline=deadline)
     model.set_integrality(False, warm=True)  # relaxations until a chunk's plan is wanted
-    terms, rows = _linking_terms(matrix, limits)
+    costs = {name: measure_vector(matrix, part, name) for name in objective_of(part)}
+    terms, rows = _linking_terms(matrix, limits, costs)
     matrix.slim()
-    chunk = Chunk(part, matrix, model, terms, rows)
+    chunk = Chunk(part, matrix, model, terms, rows, costs)
     chunk.release()
     return chunk
 
 
 def _linking_terms(
-    matrix: Matrix, limits: dict[Key, float]
+    matrix: Matrix, limits: dict[Key, float], costs: dict[str, np.ndarray]
 ) -> tuple[dict[Key, tuple[np.ndarray, np.ndarray]], dict[Key, int]]:
-    """The chunk's columns and coefficients in each linking row, and its own rows for them."""
+    """The chunk's columns and coefficients in each linking row (and in every row of a linking
+    family, county-wide or not: the communities decided again need what the others use), and
+    its own rows for them; each measure as a row a later stage keeps."""
     terms: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     rows: dict[Key, int] = {}
     for family, source_id in limits:
@@ -145,7 +168,13 @@ def _linking_terms(
         if row is not None:
             rows[(family, source_id)] = row
         terms[(family, source_id)] = (np.array(columns, dtype=np.int64), np.ones(len(columns)))
-    shortfall = matrix.objective("weighted_shortfall")
-    columns = np.flatnonzero(shortfall)
-    terms[SHORTFALL] = (columns, shortfall[columns])
+    for name, (row, _, county) in matrix.shared_rows.items():
+        start, end = matrix.starts[row], matrix.starts[row + 1]
+        columns = np.array(matrix.index[start:end], dtype=np.int64)
+        terms[("row", name)] = (columns, np.array(matrix.value[start:end], dtype=np.float64))
+        if county:  # shared out (a group's or a community's limit stays the chunk's own)
+            rows[("row", name)] = row
+    for name, cost in costs.items():
+        columns = np.flatnonzero(cost)
+        terms[measure_key(name)] = (columns, cost[columns])
     return terms, rows

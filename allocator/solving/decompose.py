@@ -1,8 +1,11 @@
 """Decomposition by group for large scenarios: a proven gap without one huge MIP.
 
-Only a few rows tie groups together: the budget rows of county-wide sources, the row of each
-source with max_options_funded, and in stage 2 the row W <= W1 + tolerance. Everything else
-(the sets of routes, group and community budgets, funding rules) lives inside one group.
+Only a few rows tie groups together: the budget rows of county-wide sources (each year's too),
+the row of each source with max_options_funded, the county's staff quotas and pools, and in
+each later stage the rows keeping the measures before it (W <= W1 + tolerance, by default).
+Everything else (the sets of routes, group and community budgets, funding rules, a
+community's posts and start years) lives inside one group. The stages are the objective's
+order (`allocator.model.rules.objective_of`): W then C, or W, posts short, then C with staff.
 Groups are packed into chunks of about CHUNK_COMMUNITIES communities, one HiGHS model each
 (`allocator.solving.chunks`). (One model of everything spends minutes in its first relaxation
 from 3,000 communities on: the linking rows make the simplex slow; without them the chunks
@@ -34,18 +37,20 @@ from dataclasses import replace
 import numpy as np
 
 from allocator.model.arrays import Matrix, no_gc
+from allocator.model.costs import kept_room
+from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
+from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import FundingSource, Scenario
-from allocator.solving.chunks import SHORTFALL, Chunk, Decomposed, Key, split
+from allocator.solving.chunks import Chunk, Decomposed, Key, measure_key, split
 from allocator.solving.direct import (
     Readout,
     fix_and_solve,
     greedy_readout,
     keep_at_most,
-    polish,
+    polish_order,
     readout,
     solve_stage,
-    w_tolerance,
 )
 from allocator.solving.first_plan import greedy_first, wanted
 from allocator.solving.highs import from_matrix
@@ -96,34 +101,44 @@ def solve_decomposed(
 
 
 def _stages(work: Decomposed, began: float) -> list[StageRun]:
-    first = _stage(work, "weighted_shortfall", began)
-    if not first.status.has_plan:
-        return [first]
-    shortfall = sum(c.use(SHORTFALL, c.plan) for c in work.chunks)
-    work.limits[SHORTFALL] = shortfall + w_tolerance(shortfall)
-    second = _stage(work, "total_cost", time.monotonic())
-    return [first, second]
+    """The measures of the objective in order, each kept (a linking row) by the stages after."""
+    order = objective_of(work.scenario)
+    runs = [_stage(work, order[0], [], began)]
+    for k in range(1, len(order)):
+        if not runs[-1].status.has_plan:
+            break
+        before = order[k - 1]
+        value = sum(c.use(measure_key(before), c.plan) for c in work.chunks)
+        work.limits[measure_key(before)] = value + kept_room(
+            MEASURE[before].kept, value, arrays=True
+        )
+        runs.append(_stage(work, order[k], list(order[:k]), time.monotonic()))
+    return runs
 
 
 # --- one stage --------------------------------------------------------------------------------
-def _stage(work: Decomposed, objective: str, began: float) -> StageRun:
+def _stage(work: Decomposed, objective: str, kept: list[str], began: float) -> StageRun:
+    """The stage of measure `objective`, keeping the measures `kept` of the stages before."""
     keys = list(work.limits)
     prices = starting_prices(work, objective, keys, _sample(work))
-    # Stage 2's shares keep back SLACK of what stage 1's plan has over its relaxed plans in W:
-    # room to round the free communities in without going over stage 1's W (the bound is
-    # for the full limit; stage 1's relaxed plans keep within the shares, see lagrange).
-    room = SLACK * max(work.limits.get(SHORTFALL, 0.0) - _first_relaxed_w(work), 0.0)
-    slack = np.array([room if k == SHORTFALL else 0.0 for k in keys])
+    # A later stage's shares keep back SLACK of what the plan so far has over stage 1's
+    # relaxed plans in each kept measure: room to round the free communities in without going
+    # over it (the bound is for the full limit; stage 1's relaxed plans are among the cuts).
+    room = {
+        measure_key(m): SLACK * max(work.limits[measure_key(m)] - _first_relaxed(work, m), 0.0)
+        for m in kept
+    }
+    slack = np.array([room.get(k, 0.0) for k in keys])
     bound, shares = bound_and_shares(work, objective, keys, prices, slack)
     on_time = work.deadline is not None and work.time_left() <= 0
-    if bound is None and objective == "weighted_shortfall":
+    if bound is None and not kept:
         return _no_bound(work, on_time, time.monotonic() - began)
-    value = _plan(work, objective, keys, shares, bound)
+    value = _plan(work, objective, kept, keys, shares, bound)
     on_time = work.deadline is not None and work.time_left() <= 0
     if value is None:
         note = "no plan: " + ("the time limit was reached" if on_time else _NO_ROUNDING)
         return StageRun.without_plan(StageStatus.NO_PLAN, time.monotonic() - began, note)
-    if bound is None:  # stage 2: stage 1's plan, improved chunk by chunk, without a bound
+    if bound is None:  # a later stage: the plan before, improved chunk by chunk, without a bound
         note = f"no Lagrangian bound: {_relaxation_failure(work, on_time)}"
         return StageRun(unproven(on_time), value, None, None, time.monotonic() - began, note)
     bound = min(bound, value)
@@ -165,38 +180,39 @@ def _sample(work: Decomposed) -> list[Chunk]:
     return work.chunks[::step][: max(1, SAMPLE_COMMUNITIES // CHUNK_COMMUNITIES)]
 
 
-def _first_relaxed_w(work: Decomposed) -> float:
-    """W of stage 1's relaxed plans within their shares."""
+def _first_relaxed(work: Decomposed, measure: str) -> float:
+    """`measure` of stage 1's relaxed plans within their shares."""
     relaxed = [c for c in work.chunks if c.first_relaxed is not None]
-    return sum(c.use(SHORTFALL, c.first_relaxed) for c in relaxed)
+    return sum(c.use(measure_key(measure), c.first_relaxed) for c in relaxed)
 
 
 # --- plans ------------------------------------------------------------------------------------
 def _plan(
     work: Decomposed,
     objective: str,
+    kept: list[str],
     keys: list[Key],
     shares: list[np.ndarray] | None,
     bound: float,
 ) -> float | None:
-    """A plan from the relaxations within the shares (see _plan_from); in stage 2, if there
-    are none or that finds none, the stage-1 plan. Then passes chunk by chunk
+    """A plan from the relaxations within the shares (see _plan_from); in a later stage, if
+    there are none or that finds none, the plan before. Then passes chunk by chunk
     (_improve_locally) while they pay and the plan is not yet within the gap asked of `bound`."""
-    found = None if shares is None else _plan_from(work, objective, keys, shares)
-    if found is None and objective == "weighted_shortfall":
+    found = None if shares is None else _plan_from(work, objective, kept, keys, shares)
+    if found is None and not kept:
         return None
     value = found if found is not None else work.total(objective)
     for _ in range(LOCAL_ROUNDS):
         gap_now = relative_gap(value, bound)
         if (gap_now is not None and gap_now <= work.gap) or work.time_left() <= 0:
             break
-        before, value = value, _improve_locally(work, keys, objective)
+        before, value = value, _improve_locally(work, keys, objective, kept)
         if value >= before - work.gap * LOCAL_GAIN_SHARE * abs(value):
             break
     return value
 
 
-def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float:
+def _improve_locally(work: Decomposed, keys: list[Key], objective: str, kept: list[str]) -> float:
     """Chunk by chunk: each may use what the plan uses of every linking row plus what the whole
     plan leaves of it, and improves the stage's objective within that (_improve_chunk). Every
     plan meets every row; money a chunk frees goes to the chunks after it. The plan's value."""
@@ -209,14 +225,14 @@ def _improve_locally(work: Decomposed, keys: list[Key], objective: str) -> float
             chunk.share(
                 key, math.floor(allowed + 1e-6) if key[0] == "max_options_funded" else allowed
             )
-        _improve_chunk(chunk, objective)
+        _improve_chunk(chunk, objective, kept)
         for key in keys:
             totals[key] += chunk.use(key, chunk.plan) - used[key]
         total += float(chunk.cost(objective) @ chunk.plan)
     return total
 
 
-def _improve_chunk(chunk: Chunk, objective: str) -> None:
+def _improve_chunk(chunk: Chunk, objective: str, kept: list[str]) -> None:
     """The chunk's relaxation within its shares, fixed where it agrees with the plan and the
     rest decided by a MIP from the plan; kept when it is better. The chunk ends released, as
     an LP warm from that relaxation's basis, its MIP's memory freed."""
@@ -229,9 +245,10 @@ def _improve_chunk(chunk: Chunk, objective: str) -> None:
     if relaxed is not None:
         better = fix_and_solve(model, chunk.matrix, relaxed, chunk.plan)
         if better is not None and cost @ better < cost @ chunk.plan:
-            if objective == "total_cost":
-                shortfall = chunk.cost("weighted_shortfall")
-                better = polish(model, better, shortfall, cost, chunk.rows[SHORTFALL])
+            if kept:
+                measures = [chunk.cost(m) for m in kept] + [cost]
+                rows = [chunk.rows[measure_key(m)] for m in kept]
+                better = polish_order(model, better, measures, rows)
             chunk.plan = better
     chunk.release()
     model.set_integrality(False, warm=True)
@@ -239,15 +256,15 @@ def _improve_chunk(chunk: Chunk, objective: str) -> None:
 
 
 def _plan_from(
-    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray]
+    work: Decomposed, objective: str, kept: list[str], keys: list[Key], shares: list[np.ndarray]
 ) -> float | None:
     """Each chunk's relaxation within its shares: communities it takes whole keep that, the
     others are decided together in one MIP with what is left of every limit (in stage 2, of
     stage 1's W too). None, and the plan as it was, when a share leaves a chunk no relaxed
     plan or the MIP finds none."""
     before = [chunk.plan for chunk in work.chunks]
-    free = _relaxed_within(work, objective, keys, shares)
-    if free is None or not _decide_free(work, objective, free):
+    free = _relaxed_within(work, objective, kept, keys, shares)
+    if free is None or not _decide_free(work, objective, kept, free):
         for chunk, plan in zip(work.chunks, before, strict=True):
             chunk.plan = plan
         return None
@@ -255,7 +272,7 @@ def _plan_from(
 
 
 def _relaxed_within(
-    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray]
+    work: Decomposed, objective: str, kept: list[str], keys: list[Key], shares: list[np.ndarray]
 ) -> Free | None:
     """Each chunk's plan set to its relaxation within its shares (stage 1's kept as
     `first_relaxed`); per chunk, the communities that relaxation splits. None when a chunk
@@ -269,14 +286,14 @@ def _relaxed_within(
         chunk.release()
         if relaxed is None:
             return None
-        free.append((chunk, _free_communities(chunk.matrix, relaxed)))
+        free.append((chunk, _free_communities(chunk, relaxed)))
         chunk.plan = relaxed
-        if objective == "weighted_shortfall":
+        if not kept:
             chunk.first_relaxed = relaxed.copy()
     return free
 
 
-def _decide_free(work: Decomposed, objective: str, free: Free) -> bool:
+def _decide_free(work: Decomposed, objective: str, kept: list[str], free: Free) -> bool:
     """The free communities, with up to HELD_PER_GROUP others of their groups held to their
     routes, decided in one MIP with what the others leave of every limit; written into the
     chunks' plans. False when that MIP finds no plan."""
@@ -287,25 +304,33 @@ def _decide_free(work: Decomposed, objective: str, free: Free) -> bool:
         return True
     matrix = build_matrix(rest)
     _hold(matrix, free, held)
+    _leave_what_others_use(matrix, members)
     cap = time.monotonic() + REST_SECONDS
     deadline = cap if work.deadline is None else min(cap, work.deadline)
     # The fewer communities decided here, the looser their own MIP may stop (in proportion).
     share = len(rest.communities) / len(work.scenario.communities)
     gap = min(work.gap * REST_GAP_SHARE / share, REST_GAP_MOST)
     model = from_matrix(matrix, gap=gap, deadline=deadline)
-    shortfall = matrix.objective("weighted_shortfall")
-    kept_row = None
-    if objective == "total_cost":
-        left = work.limits[SHORTFALL] - _fixed_use(members, SHORTFALL)
-        kept_row = keep_at_most(model, shortfall, left)
-    outcome = solve_stage(model, matrix, matrix.objective(objective), gap=gap)
+    measures = [measure_vector(matrix, rest, m) for m in (*kept, objective)]
+    kept_rows = []
+    for m, vector in zip(kept, measures, strict=False):
+        left = work.limits[measure_key(m)] - _fixed_use(members, measure_key(m))
+        kept_rows.append(keep_at_most(model, vector, left))
+    outcome = solve_stage(model, matrix, measures[-1], gap=gap)
     if outcome.values is None:
         return False
     values = outcome.values
-    if kept_row is not None:
-        values = polish(model, values, shortfall, matrix.objective(objective), kept_row)
+    if kept_rows:
+        values = polish_order(model, values, measures, kept_rows)
     _scatter(members, matrix, values)
     return True
+
+
+def _leave_what_others_use(matrix: Matrix, free: Free) -> None:
+    """The rows of the linking families (staff quotas and pools, yearly budgets) in the MIP of
+    the free communities allow what the fixed communities leave of them."""
+    for name, (row, upper, _) in matrix.shared_rows.items():
+        matrix.row_upper[row] = upper - _fixed_use(free, ("row", name))
 
 
 def _with_their_groups(
@@ -338,12 +363,19 @@ def _hold(matrix: Matrix, free: Free, held: list[set[str]]) -> None:
                 matrix.col_lower[theirs] = matrix.col_upper[theirs] = value
 
 
-def _free_communities(matrix: Matrix, relaxed: np.ndarray) -> set[str]:
-    """Communities to decide again: those the relaxation splits between sets."""
+def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
+    """Communities to decide again: those the relaxation splits between sets, or leaves a
+    whole decision of their own fractional (a start year, a post)."""
+    matrix = chunk.matrix
     free = {cid for cid in matrix.community_columns if cid not in matrix.sets}
     for cid, sets in matrix.sets.items():
         weights = [relaxed[w] for _, w in sets]
         if max(weights) < 1 - 1e-6:
+            free.add(cid)
+    integer = chunk.model.integer
+    for cid, columns in matrix.community_extra.items():
+        whole = [j for j in columns if integer[j]]
+        if whole and np.any(np.abs(relaxed[whole] - np.round(relaxed[whole])) > 1e-6):
             free.add(cid)
     return free
 
@@ -358,8 +390,7 @@ def _fixed_use(free: Free, key: Key) -> float:
 def _without(chunk: Chunk, values: np.ndarray, ids: set[str]) -> np.ndarray:
     kept = values.copy()
     for cid in ids:
-        start, end = chunk.matrix.community_columns[cid]
-        kept[start:end] = 0.0
+        kept[chunk.matrix.columns_of(cid)] = 0.0
     return kept
 
 
@@ -419,21 +450,21 @@ def _scatter(free: Free, matrix: Matrix, values: np.ndarray) -> None:
     """Write the free communities' new values back into their chunks' plans."""
     for chunk, ids in free:
         for cid in ids:
-            start, end = chunk.matrix.community_columns[cid]
-            to, stop = matrix.community_columns[cid]
-            assert end - start == stop - to, "a community's columns differ between models"
-            chunk.plan[start:end] = values[to:stop]
+            mine, theirs = chunk.matrix.columns_of(cid), matrix.columns_of(cid)
+            assert len(mine) == len(theirs), "a community's columns differ between models"
+            chunk.plan[mine] = values[theirs]
 
 
 def _readout(scenario: Scenario, work: Decomposed) -> Readout:
     """One read-back for the whole scenario from the chunks' plans."""
     parts = [readout(c.scenario, c.matrix, c.plan) for c in work.chunks]
-    options, chosen, area, funding = [], [], [], {}
+    options, chosen, area, funding, extra = [], [], [], {}, {}
     for part in parts:
         offset = len(options)
         options.extend(part.options)
         chosen.extend(part.chosen)
         area.extend(part.area)
         funding.update({(i + offset, s): v for (i, s), v in part.funding.items()})
+        extra.update(part.extra)  # each a community's (`chunks._chunk` checks)
     budgets = {s.id: scenario.units(s) for s in scenario.funding}
-    return Readout(scenario, options, chosen, area, funding, budgets)
+    return Readout(scenario, options, chosen, area, funding, budgets, extra)

@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
+from allocator.model.costs import kept_room
+from allocator.model.rules import MEASURE
 from allocator.solving.chunks import Chunk, Decomposed, Key
-from allocator.solving.direct import w_tolerance
 from allocator.solving.highs import ModelArrays, from_arrays
 from allocator.solving.status import StageStatus
 
@@ -78,7 +79,9 @@ def starting_prices(
         for key in keys:
             if chunk.plan is not None:  # stage 2: what its stage-1 plan used
                 used = chunk.use(key, chunk.plan)
-                chunk.share(key, used + (w_tolerance(used) if key[0] == "shortfall" else 1e-9))
+                kept = key[0] == "measure"  # a measure kept: its room, as the stage has it
+                room = kept_room(MEASURE[key[1]].kept, used, arrays=True) if kept else 1e-9
+                chunk.share(key, used + room)
             else:
                 chunk.share(key, work.limits[key] * fraction)
         chunk.model.set_cost(chunk.cost(objective))

@@ -97,11 +97,9 @@ def solve(
         from allocator.solving.direct import solve_direct
 
         options: dict[str, Any] = {"gap": gap, "time_limit": time_limit, "began": began}
-        # The decomposition solves today's order only (W, then C), without a plan to keep to
-        # and without staff or years (whose county-wide quota, pool and yearly budgets it does
-        # not share out yet).
+        # The decomposition solves the default order (W, then posts short with staff, then
+        # C), without a plan to keep to.
         plain = previous is None and scenario.objective is None
-        plain = plain and scenario.staffing is None and not scenario.years
         if len(scenario.communities) >= DECOMPOSE_FROM and gap >= DECOMPOSE_GAP and plain:
             from allocator.solving.decompose import solve_decomposed
 

@@ -1,0 +1,53 @@
+"""The decomposition by group with the campaign's rules: staff (the county's quota, pool and
+limit of recruits shared out between chunks, posts short a stage of its own) and years (the
+yearly budgets of county-wide money shared out, start years decided per community). Forced on
+a small generated province in chunks of a dozen communities: every plan passes the
+independent checker, each stage is optimal only within the gap asked, and the first stage's
+bound is no higher than the optimum of the whole model (whose own bound the plan cannot beat).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import solve_checked
+
+from allocator.scenario.loading import scenario_from_dict
+from allocator.scenario.synthetic import generate_scenario
+
+GAP = 1e-3
+
+
+@pytest.mark.parametrize(
+    ("communities", "staff", "years", "exact"),
+    [(40, True, 0, True), (40, False, 3, True), (24, True, 3, False)],
+)
+def test_decomposition_with_staff_and_years(
+    monkeypatch: pytest.MonkeyPatch, communities: int, staff: bool, years: int, exact: bool
+) -> None:
+    import allocator.solving.decompose as decompose
+    import allocator.solving.lexicographic as solving
+
+    raw = generate_scenario(communities, seed=3, staff=staff, years=years)
+    whole = None
+    if exact:  # the whole model, to 1e-4 (staffed over three years: too long for the suite)
+        whole = solving.solve(scenario_from_dict(copy.deepcopy(raw)), gap=1e-4)
+        assert whole.status == "optimal"
+    monkeypatch.setattr(decompose, "CHUNK_COMMUNITIES", communities // 3)
+    monkeypatch.setattr(decompose, "SAMPLE_COMMUNITIES", 2 * communities // 3)
+    monkeypatch.setattr(solving, "DECOMPOSE_FROM", 2)
+    plan = solve_checked(raw, formulation="sets", gap=GAP)
+    assert plan.status.has_plan
+    order = ["weighted_shortfall", "posts_short", "total_cost"] if staff else None
+    order = order or ["weighted_shortfall", "total_cost"]
+    assert plan.objective["order"] == order
+    stages = plan.solver.stages
+    assert [s.objective for s in stages] == order
+    for stage in stages:
+        assert stage.gap is not None and stage.bound <= stage.value + 1e-6
+        assert (stage.status == "optimal") == (stage.gap <= GAP * 1.0001)
+    if whole is not None:
+        first = whole.solver.stages[0]
+        assert stages[0].bound <= first.value + 1e-6
+        assert plan.weighted_shortfall >= first.bound - 1e-6
