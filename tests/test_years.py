@@ -309,8 +309,8 @@ def test_the_first_plan_without_a_solver_leaves_years_to_the_solver() -> None:
 
 
 def test_staff_money_carried_over_is_one_term_a_row_in_both_formulations() -> None:
-    """With carry_over, a year's row sums the years so far: staff money (1/H a year) is one
-    term with its coefficients added, which HiGHS's arrays need (the sets formulation)."""
+    """With carry_over, a year's row sums the years so far: each year's staff money is a term
+    of its own, each variable once in a row, which HiGHS's arrays need (the sets formulation)."""
     raw = two_sites(carry_over=True)
     raw["staffing"] = {"recruit": {"cost_per_person_year": 5.5}}
     for c in raw["communities"]:
