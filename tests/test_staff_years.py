@@ -106,7 +106,8 @@ def test_recruits_a_year_and_the_pool_a_year(formulation: str) -> None:
 @pytest.mark.parametrize("formulation", FORMULATIONS)
 def test_the_pay_rise_starts_in_its_year(formulation: str) -> None:
     """No post short (7 of 7); a rise of 400 元 a month on 7 cadres is 3.36 万元 a year. From
-    2025, 2024's budget of 0 is kept; from the first year it is not (no plan)."""
+    2025, 2024's budget of 0 is kept; from the first year it is not: no plan, and the report
+    names the pay rise and the yearly budget."""
     staffing = {"pay_rise": {"street_yuan_per_month": 400, "from_year": 2025}}
     raw = one_street(staffing, [2024, 2025], {2024: 0, 2025: 5}, posts_now=7)
     plan = solve_checked(raw, formulation=formulation)
@@ -115,7 +116,9 @@ def test_the_pay_rise_starts_in_its_year(formulation: str) -> None:
     assert [y.cost for y in plan.by_year] == [0, pytest.approx(3.36)]
     assert row.staff_cost == pytest.approx(2 * 3.36)  # over horizon_years, as every rent
     raw["staffing"]["pay_rise"].pop("from_year")
-    assert scenario_solved(raw, formulation).status.value == "infeasible"
+    unpaid = scenario_solved(raw, formulation)
+    assert unpaid.status.value == "infeasible"
+    assert {c.rule for c in unpaid.diagnosis.conflicts} == {"budget_by_year", "pay_rise"}
 
 
 def scenario_solved(raw: dict[str, Any], formulation: str) -> Any:

@@ -21,6 +21,7 @@ from allocator.model.staff import (
     staff_money,
 )
 from allocator.model.staff_years import (
+    money_rows,
     sent_terms,
     staff_by_year_rules,
     staff_year_columns,
@@ -146,7 +147,8 @@ def staff_paid_rules(layout: Layout) -> Iterator[Instance]:
 
 def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
     """(26) sum_s fs_c,pay_rise,s = H * rho_c * (posts_now_c + posts_c,add_post + posts_c,recruit):
-    the pay rise of every cadre in post, committed for those there now."""
+    the pay rise of every cadre in post, committed for those there now; with years, also each
+    year's (25y) from pay_rise.from_year."""
     scenario = layout.scenario
     if scenario.staffing is None or scenario.staffing.pay_rise is None:
         return
@@ -159,9 +161,11 @@ def pay_rise_rules(layout: Layout) -> Iterator[Instance]:
             f"the pay rise of {c.name} ({c.id}) is paid: {committed:g} 万元 for the "
             f"{c.posts_now or 0} cadres in post now, and for every post added"
         )
+        paying = payers.get((c.id, "pay_rise"), [])
+        by_year = money_rows(layout, c, "pay_rise", paying) if scenario.years else []
         yield Instance("pay_rise", (c.id,), ("staffing", "pay_rise"), text,
-                       rows=(_paid_row(layout, c, "pay_rise", payers.get((c.id, "pay_rise"), [])),),
-                           community=c.id)  # fmt: skip
+                       rows=(_paid_row(layout, c, "pay_rise", paying), *by_year),
+                       community=c.id)  # fmt: skip
 
 
 def counts_both(layout: Layout) -> bool:
@@ -222,8 +226,7 @@ STAFF_FAMILIES: tuple[Family, ...] = (
         "(21y)",
         "with years: posts_ck = the posts_in_ckt added by the last year and in post then (a "
         "first secretary within term_years, one at a time); sum_s fsy_ckst = cash_ckt (the "
-        "posts in post in t at their cost a year, the pay rise from from_year), sum_t fsy_ckst "
-        "<= fs_cks",
+        "posts in post in t at their cost a year), sum_t fsy_ckst <= fs_cks",
         staff_by_year_rules,
         role=Role.STRUCTURE,
         columns=staff_year_columns,
@@ -267,7 +270,8 @@ STAFF_FAMILIES: tuple[Family, ...] = (
         "pay_rise",
         "(26)",
         "sum_s fs_c,pay_rise,s = H * rise_c * (posts_now_c + posts_c,add_post + posts_c,recruit): "
-        "the pay rise of every cadre in post is paid, committed for those in post now",
+        "the pay rise of every cadre in post is paid, committed for those in post now; with "
+        "years, also each year's: the cadres in post in t from pay_rise.from_year",
         pay_rise_rules,
         drop_rank=15,
     ),

@@ -8,7 +8,8 @@ rows of the staffing families of `allocator.model.staff_rules` (variables and co
 (25y) sum_s fsy_ckst = cash_ckt each year (kappa_k in_post_ckt; the pay rise rho_c (posts_now
       + in_post add_post + in_post recruit) from pay_rise.from_year), sum_t fsy_ckst <= fs_cks
       (a source pays in the years at most its part of the staff money: the campaign's cost
-      counts every post over horizon_years whatever its year, as a route's rent);
+      counts every post over horizon_years whatever its year, as a route's rent); the pay
+      rise's rows are those of its own family (26), which the conflict search may name;
 (22y) sum_c posts_in_c,add_post,t <= quota_by_year_t;  (23y) sum_c in_post_c,dispatch,t <=
       pool_by_year_t, and over the campaign sum_ct posts_in_c,dispatch,t <= pool;
 (24y) sum_c posts_in_c,recruit,t <= most_by_year_t.
@@ -70,7 +71,7 @@ def _post_rows(layout: Layout, c: Community) -> list[Row]:
     return rows
 
 
-def _money_rows(layout: Layout, c: Community, kind: str, payers: list[FundingSource]) -> list[Row]:
+def money_rows(layout: Layout, c: Community, kind: str, payers: list[FundingSource]) -> list[Row]:
     scenario = layout.scenario
     rows = []
     for t in scenario.years:
@@ -98,8 +99,9 @@ def staff_by_year_rules(layout: Layout) -> Iterator[Instance]:
         kinds.setdefault(c_id, []).append(kind)
     for ci, c in enumerate(scenario.communities):
         rows = _post_rows(layout, c)
-        for kind in kinds.get(c.id, []):
-            rows += _money_rows(layout, c, kind, payers[(c.id, kind)])
+        for kind in kinds.get(c.id, []):  # the pay rise's: with its family, (26)
+            if kind != "pay_rise":
+                rows += money_rows(layout, c, kind, payers[(c.id, kind)])
         if rows:
             text = f"the posts of {c.name} ({c.id}) are added year by year and paid every year"
             yield Instance("staff_by_year", (c.id,), ("communities", ci, "posts_now"), text,
