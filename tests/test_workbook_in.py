@@ -121,6 +121,9 @@ def test_rent_comes_back_as_the_shortest_decimal() -> None:
     assert from_sheet(cell, YUAN_PER_MONTH) == 0.035
     assert from_sheet(float(f"{cell:.15g}"), YUAN_PER_MONTH) == 0.035  # a 15-digit writer
     assert from_sheet(15.0, YUAN_PER_MONTH) == 0.018
+    # XlsxWriter saves 16 digits: 0.0161 is 13.416666666666668, saved as 13.41666666666667
+    assert from_sheet(float(f"{to_sheet(0.0161, YUAN_PER_MONTH):.16g}"), YUAN_PER_MONTH) == 0.0161
+    assert from_sheet(13.4, YUAN_PER_MONTH) == 0.01608  # typed by hand: met exactly
 
 
 def test_county_converts_and_solves_to_the_same_plan(tmp_path: Path) -> None:

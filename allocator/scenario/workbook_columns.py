@@ -12,7 +12,6 @@ decimal that converts back to the number in the cell, so that 0.035 万元/m2/�
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import get_args
 
@@ -36,18 +35,16 @@ def to_sheet(value: float, factor: float) -> float:
 
 def from_sheet(cell: float, factor: float) -> float:
     """A workbook amount back in the scenario's unit: the shortest decimal whose `to_sheet` is
-    the number in the cell. A cell of at most 15 digits (as Excel shows numbers, and as some
-    programs save them) may also be within a few units of its 15th digit."""
+    the number in the cell, or is that number once rounded to 15 or 16 significant digits (as
+    Excel shows numbers, and as XlsxWriter, WPS and others save them): 13.41666666666667 is
+    0.0161 万元/m2/年 (13.416666666666668), 1345.3 is 0.13453 万元 (1345.3000000000002)."""
     if factor == 1.0 or cell == 0:
         return cell
     raw = cell / factor
-    rounded = float(f"{cell:.15g}") == cell
     for digits in range(1, 18):
         candidate = float(f"{raw:.{digits}g}")
         forward = to_sheet(candidate, factor)
-        if forward == cell or (
-            rounded and digits <= 15 and math.isclose(forward, cell, rel_tol=5e-15)
-        ):
+        if forward == cell or cell in (float(f"{forward:.15g}"), float(f"{forward:.16g}")):
             return candidate
     return raw
 
