@@ -5,9 +5,9 @@ of the planners' workbook (tests/test_workbook_in.py).
 time, gives it a staffing block (each route and the pay rise sometimes, posts now per community,
 a community's own target sometimes, sources paying for staff), years (one to three, sometimes
 not consecutive) with due years, start windows, years until ready, budgets by year and carry
-over, staff limits by year, a term and the pay rise's first year, and an order of the
-objective. Amounts are drawn with several decimals so that the
-workbook's 元 must come back as the same 万元.
+over, staff limits by year, a term and the pay rise's first year, a lease bridging a new
+building or added storey (租赁过渡) sometimes, and an order of the objective. Amounts are
+drawn with several decimals so that the workbook's 元 must come back as the same 万元.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from allocator.scenario.staffing import PAID_STAFF_KINDS
 
 PREMISES_MEASURES = ("weighted_shortfall", "communities_meeting", "total_cost", "county_money")
 STAFF_MEASURES = ("posts_short", "communities_meeting_both")
+BRIDGED = ("allocate_build", "heighten")  # the routes a lease may bridge
 
 
 def _maybe(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> Any:
@@ -108,6 +109,7 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
                 option["latest_start"] = draw(st.sampled_from(years))
             if draw(st.integers(0, 2)) == 0:
                 option["ready_after"] = 0
+        _bridge(draw, community)
     _staff_by_year(draw, data.get("staffing"), years)
     for source in data["funding"]:
         if draw(st.booleans()):
@@ -116,6 +118,18 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
             source["budget_by_year"] = {year: draw(amounts) for year in sorted(named)}
             if draw(st.booleans()):
                 source["carry_over"] = True
+
+
+def _bridge(draw: st.DrawFn, community: dict[str, Any]) -> None:
+    """Sometimes a lease of the community bridges one of its new buildings or added storeys
+    that is not ready in its start year (租赁过渡): the lease then replaces nothing."""
+    options = community.get("options", [])
+    leases = [o for o in options if o["kind"] == "lease"]
+    buildings = [o for o in options if o["kind"] in BRIDGED and o.get("ready_after") != 0]
+    if leases and buildings and draw(st.integers(0, 3)) > 0:
+        lease = draw(st.sampled_from(leases))
+        lease["bridges"] = draw(st.sampled_from(buildings))["id"]
+        lease.pop("replaces_existing", None)
 
 
 def _staff_by_year(draw: st.DrawFn, staffing: dict[str, Any] | None, years: list[int]) -> None:

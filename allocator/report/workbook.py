@@ -1,11 +1,11 @@
 """plan.xlsx: the plan as planners open it in Excel or WPS (XlsxWriter).
 
 Sheets: `汇总` (headline figures and money per source), `社区方案` (one row per community, one
-money column per funding source), `路径明细` (one row per chosen route, money per source),
-`资金使用` (budget, used and left per source and unit) and the ledgers (一社区一册,
-`allocator.report.ledger`): one sheet per community up to 200 communities, above that one per
-street or town. Money in 万元 (`#,##0.00`), areas in m² (`0.0`); totals are SUM formulas
-written with their value, so every reader sees the number.
+money column per funding source), `路径明细` (one row per chosen route, money per source, and
+a bridge lease's building and years in use), `资金使用` (budget, used and left per source and
+unit) and the ledgers (一社区一册, `allocator.report.ledger`): one sheet per community up to 200
+communities, above that one per street or town. Money in 万元 (`#,##0.00`), areas in m²
+(`0.0`); totals are SUM formulas written with their value, so every reader sees the number.
 
     from allocator.report.workbook import write_plan_workbook
     write_plan_workbook(plan, "plan.xlsx", scenario)   # scenario: notes and years of rent
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 
 from allocator.catalogue import use_lang
-from allocator.plan import Plan
+from allocator.plan import OptionResult, Plan
 from allocator.report import words
 from allocator.report.ledger import route_notes, write_ledgers
 from allocator.report.sheets import (
@@ -209,6 +209,7 @@ def _routes_sheet(
 ) -> None:
     sheet = book.add_worksheet(sheet_name("路径明细", taken))
     sources = source_columns(plan)
+    bridged = any(o.bridges for c in plan.community_results for o in c.options)
     years = scenario.horizon_years if scenario is not None else None
     running = f"运行费用 {years:g} 年（万元）" if years else "运行费用（万元）"
     columns = [
@@ -224,6 +225,7 @@ def _routes_sheet(
         *(Column(title, "money", 14, total=True) for _, title in sources),
         *([Column("启动年份", "count", 9), Column("启用年份", "count", 9)] if has_years(plan)
           else []),
+        *([Column("租赁过渡（所过渡路径、使用年份）", width=24)] if bridged else []),
         Column("备注（情景文件）", width=40),
     ]  # fmt: skip
     notes = route_notes(scenario)
@@ -231,7 +233,8 @@ def _routes_sheet(
         [c.group_name, c.name, o.id, words.kind_zh(o.kind), o.area_m2, o.counted_area_m2,
          o.capital_cost, o.running_cost, o.cost,
          *(round(o.funding.get(sid, 0.0), 6) for sid, _ in sources),
-         *([o.start_year, o.ready_year] if has_years(plan) else []), notes.get(o.id, "")]
+         *([o.start_year, o.ready_year] if has_years(plan) else []),
+         *([_bridge_text(o)] if bridged else []), notes.get(o.id, "")]
         for c in plan.community_results
         for o in c.options
     ]  # fmt: skip
@@ -239,6 +242,16 @@ def _routes_sheet(
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
     print_setup(sheet, landscape=True)
+
+
+def _bridge_text(o: OptionResult) -> str | None:
+    """A bridge lease's building and the years it is in use ("s-build 建成前：2024–2025 年");
+    None (a blank cell) for any other route."""
+    if not o.bridges:
+        return None
+    years = o.in_service_years
+    span = "" if not years else f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    return f"{o.bridges} 建成前：{span} 年" if span else f"{o.bridges} 建成前"
 
 
 def _funding_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) -> None:

@@ -449,7 +449,7 @@ class _Reader:
         return made
 
 
-_NAMING_A_YEAR = ("due_year", "earliest_start", "latest_start", "budget_by_year")
+_NAMING_A_YEAR = ("due_year", "earliest_start", "latest_start", "budget_by_year", "bridges")
 
 
 def _ids_by_name(entries: list[dict[str, Any]]) -> dict[str, str]:

@@ -186,6 +186,9 @@ def example_rows() -> dict[str, list[Row]]:
             | {"note": "在划拨土地上新建（示例）"},
             dict(community=EXAMPLE, id="xinxing-lease", kind="lease", max_area_m2=300)
             | dict(annual_cost_per_m2=0.018, excludes=["xinxing-build"]),
+            dict(community=EXAMPLE, id="xinxing-bridge", kind="lease", max_area_m2=200)
+            | dict(annual_cost_per_m2=0.024, bridges="xinxing-build")
+            | {"note": "新建建成前租房过渡（示例；分年度规划时可用）"},
         ],
         FUNDING.name: [dict(id=EXAMPLE, name="县财政", scope="county", **pays, carry_over=True)],
         BUDGETS.name: [{"source": EXAMPLE, "unit": "县", "amount": 450}],
