@@ -4,10 +4,11 @@ of the planners' workbook (tests/test_workbook_in.py).
 `with_staff_and_years(base)` takes a scenario dict drawn by `base` and, each about half the
 time, gives it a staffing block (each route and the pay rise sometimes, posts now per community,
 a community's own target sometimes, sources paying for staff), years (one to three, sometimes
-not consecutive) with due years, start windows, years until ready, budgets by year and carry
-over, staff limits by year, a term and the pay rise's first year, a lease bridging a new
-building or added storey (租赁过渡) sometimes, and an order of the objective. Amounts are
-drawn with several decimals so that the workbook's 元 must come back as the same 万元.
+not consecutive) with due years, start windows, years until ready, the one-off cost's shares
+by year, budgets by year and carry over, staff limits by year, a term and the pay rise's first
+year, a lease bridging a new building or added storey (租赁过渡) sometimes, and an order of the
+objective. Amounts are drawn with several decimals so that the workbook's 元 must come back as
+the same 万元.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from allocator.scenario.staffing import PAID_STAFF_KINDS
 PREMISES_MEASURES = ("weighted_shortfall", "communities_meeting", "total_cost", "county_money")
 STAFF_MEASURES = ("posts_short", "communities_meeting_both")
 BRIDGED = ("allocate_build", "heighten")  # the routes a lease may bridge
+PROFILES = ([1], [0.6, 0.4], [0.5, 0.25, 0.25], [0.333, 0.667], [0.1, 0.2, 0.7])
 
 
 def _maybe(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> Any:
@@ -109,6 +111,8 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
                 option["latest_start"] = draw(st.sampled_from(years))
             if draw(st.integers(0, 2)) == 0:
                 option["ready_after"] = 0
+            if draw(st.integers(0, 3)) == 0:
+                option["capital_profile"] = draw(st.sampled_from(PROFILES))
         _bridge(draw, community)
     _staff_by_year(draw, data.get("staffing"), years)
     for source in data["funding"]:

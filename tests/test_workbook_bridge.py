@@ -50,14 +50,24 @@ def _rows(sheet: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _set(path: Path, sheet: str, header: str, value: Any, row: int) -> str:
-    """Write `value` under `header` in `row` (1-based, as Excel counts); the cell's name."""
-    book = openpyxl.load_workbook(path)
+def _cell(book: Any, sheet: str, header: str, row: int) -> str:
+    """The cell under `header` in `row` (1-based, as Excel counts)."""
     heads = [c.value for c in book[sheet][1]]
-    cell = f"{openpyxl.utils.get_column_letter(heads.index(header) + 1)}{row}"
+    return f"{openpyxl.utils.get_column_letter(heads.index(header) + 1)}{row}"
+
+
+def _set(path: Path, sheet: str, header: str, value: Any, row: int) -> str:
+    """Write `value` under `header` in `row`; the cell as a problem names it."""
+    book = openpyxl.load_workbook(path)
+    cell = _cell(book, sheet, header, row)
     book[sheet][cell] = value
     book.save(path)
     return f"{sheet}!{cell} ({header})"
+
+
+def _bridge_cell(path: Path) -> str:
+    """The lease's 过渡对象 cell as a problem names it."""
+    return f"路径!{_cell(openpyxl.load_workbook(path), '路径', HEADER, 3)} ({HEADER})"
 
 
 def _problems(path: Path) -> str:
@@ -136,7 +146,7 @@ def test_a_mistaken_bridge_is_named_at_its_cell(
 ) -> None:
     path = _workbook(tmp_path)
     where = _set(path, "路径", header, value, row=3)
-    where = where if header != "类型" else where.replace("C3 (类型)", "R3 (过渡对象)")
+    where = where if header != "类型" else _bridge_cell(path)  # said at the bridge
     frame = {"zh": f"bridge.xlsx，{where}：社区 'S'，路径 's-lease'：",
              "en": f"bridge.xlsx, {where}: community 'S', option 's-lease': "}  # fmt: skip
     for lang, said in (("zh", said_zh), ("en", said_en)):
@@ -157,7 +167,7 @@ def test_a_bridge_without_years_is_named_at_its_cell(tmp_path: Path) -> None:
     book.save(path)
     with use_lang("en"):
         report = _problems(path)
-    assert "路径!R3 (过渡对象)" in report and "give years" in report, report
+    assert _bridge_cell(path) in report and "give years" in report, report
 
 
 def test_unreadable_years_are_not_said_again_at_the_bridge(tmp_path: Path) -> None:

@@ -142,6 +142,39 @@ def test_the_new_cells_are_in_the_planners_units(tmp_path: Path) -> None:
     assert (route["最早启动年份"], route["最晚启动年份"], route["建成所需年数"]) == (2024, 2025, 0)
 
 
+def test_a_capital_profile_comes_back_and_pays_alike(tmp_path: Path) -> None:
+    """The one-off cost's shares by year (一次性费用分年比例): 0.6, 0.4 of a 100 万元 building
+    started in 2024 pay 60 in 2024 and 40 in 2025, read back from the workbook as from the
+    file (before the column, the workbook lost them and paid 100 in 2024)."""
+    data = {**STAFFED, "communities": [dict(STAFFED["communities"][0])]}
+    data.pop("staffing")
+    data["funding"] = [{"id": "county", "name": "县财政", "budget": 200}]
+    data["objective"] = ["weighted_shortfall", "total_cost"]
+    build = {
+        "id": "a-build",
+        "kind": "allocate_build",
+        "min_area_m2": 400,
+        "max_area_m2": 400,
+        "cost_per_m2": 0.25,
+        "capital_profile": [0.6, 0.4],
+        "latest_start": 2024,
+    }
+    data["communities"][0].update(options=[build], due_year=2025)
+    data["communities"][0].pop("posts_now")
+    path = _workbook(tmp_path, data)
+    routes = openpyxl.load_workbook(path)["路径"]
+    route = {h.value: c.value for h, c in zip(routes[1], routes[2], strict=True)}
+    assert route["一次性费用分年比例"] == "0.6, 0.4"
+    back = load_scenario(path)
+    assert back.communities[0].options[0].capital_profile == (0.6, 0.4)
+    assert [(y.year, y.cost) for y in solve(back).by_year] == [(2024, 60), (2025, 40)]
+    for cell, said in (("0.6, 0.5", "add up to 1.1"), ("60%, 40%", "0.6 for 60%")):
+        where = _set(path, "路径", "一次性费用分年比例", cell)
+        with use_lang("en"):
+            report = _problems(path)
+        assert f"{where} (一次性费用分年比例)" in report and said in report, report
+
+
 def test_template_offers_the_new_sheets_with_drop_downs(tmp_path: Path) -> None:
     path = tmp_path / "county.xlsx"
     write_workbook(path)

@@ -143,6 +143,9 @@ def read_cell(column: Column, raw: Any) -> Any:
         return code
     if kind == "list":
         return [part for part in _LIST_SEPARATORS.split(_text(raw)) if part]
+    if kind == "shares":
+        parts = [raw] if isinstance(raw, int | float) else _LIST_SEPARATORS.split(_text(raw))
+        return [_whole(_number(part)) for part in parts if part != ""]
     if kind == "years":
         return _years(raw)
     if kind == "by_year":

@@ -54,9 +54,10 @@ class Column:
     """One column of a sheet.
 
     kind: text, id, number, int, bool, a labels table (option_kind, group_kind, scope, locked),
-    list (ids separated by commas), group or community (an id, or the name of one), value (a
-    change's value: a number, or text read as YAML), unit (a budget's unit), years (planning
-    years separated by commas), measure (one measure of the objective, `MEASURE_ZH`).
+    list (ids separated by commas), shares (numbers separated by commas), group or community
+    (an id, or the name of one), value (a change's value: a number, or text read as YAML), unit
+    (a budget's unit), years (planning years separated by commas), measure (one measure of the
+    objective, `MEASURE_ZH`).
     `loc`: for an item of a sheet of items (情景, 设置, 人员配备), where its value goes in the
     scenario; `unit`: the unit the explanation sheet shows, when not that of the factor.
     """
@@ -232,6 +233,14 @@ OPTIONS = Sheet(
             "建成所需年数",
             "int",
             note="启动后几年面积才计入（当年计入写 0）；空白 = 新建、加高 1 年，其余 0 年",
+        ),
+        Column(
+            "capital_profile",
+            "一次性费用分年比例",
+            "shares",
+            width=16,
+            note="分年度规划时：一次性费用自启动当年起逐年支付的比例，逗号分隔，合计为 1，"
+            "如 0.6, 0.4；空白 = 启动当年全部支付",
         ),
         Column(
             "bridges",

@@ -449,7 +449,9 @@ class _Reader:
         return made
 
 
-_NAMING_A_YEAR = ("due_year", "earliest_start", "latest_start", "budget_by_year", "bridges")
+# The cells judged against the planning years (not judged when the years cannot be read).
+_NAMING_A_YEAR = ("due_year", "earliest_start", "latest_start", "budget_by_year", "bridges",
+                  "capital_profile")  # fmt: skip
 
 
 def _ids_by_name(entries: list[dict[str, Any]]) -> dict[str, str]:

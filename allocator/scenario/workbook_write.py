@@ -170,7 +170,8 @@ def _variant_rows(variant: dict[str, Any]) -> Iterator[Row]:
 def example_rows() -> dict[str, list[Row]]:
     """The template's rows: settings with their usual values, one example row a sheet."""
     usual = {"horizon_years": 3, "target_area_m2": 500, "max_options_per_community": 2}
-    options = dict(kind="allocate_build", min_area_m2=560, max_area_m2=560, cost_per_m2=0.22)
+    options = dict(kind="allocate_build", min_area_m2=560, max_area_m2=560, cost_per_m2=0.22,
+                   capital_profile=[0.6, 0.4])  # fmt: skip
     pays = {f"pays_for.{kind}": kind in OPTION_KINDS for kind in PAYS_FOR_KINDS}
     return {
         SETTINGS_SHEET.name: [{"column": c, "value": usual.get(c.key)} for c in SETTINGS],
@@ -216,6 +217,8 @@ def cell_value(column: Column, value: Any) -> Any:
         return zh(kind, value)
     if kind == "list":
         return ", ".join(value)
+    if kind == "shares":  # each share as its shortest decimal, so that it reads back the same
+        return ", ".join(repr(share) if share % 1 else str(int(share)) for share in value)
     if kind == "years":
         return ", ".join(str(year) for year in value) if len(value) > 1 else value[0]
     if kind == "by_year":
