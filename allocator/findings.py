@@ -129,45 +129,66 @@ class Trust(StrEnum):
 
 class PriceKeys(NamedTuple):
     """The JSON names of a price's figures, which say the unit: per 万元 of a budget, per m2
-    of a target."""
+    of a target, per post of a staff limit."""
 
     shortfall: str
     cost: str
     holds_for: str
     step: str
+    posts: str = ""
 
 
 BUDGET_KEYS = PriceKeys(
-    "shortfall_reduction_m2_per_wan", "cost_saving_wan_per_wan", "holds_for_extra_wan", "step_wan"
+    "shortfall_reduction_m2_per_wan",
+    "cost_saving_wan_per_wan",
+    "holds_for_extra_wan",
+    "step_wan",
+    "posts_short_reduction_per_wan",
 )
-TARGET_KEYS = PriceKeys("shortfall_m2_per_m2", "cost_wan_per_m2", "holds_for_extra_m2", "step_m2")
+TARGET_KEYS = PriceKeys(
+    "shortfall_m2_per_m2", "cost_wan_per_m2", "holds_for_extra_m2", "step_m2", "posts_short_per_m2"
+)
+LIMIT_KEYS = PriceKeys(
+    "shortfall_reduction_m2_per_post",
+    "cost_saving_wan_per_post",
+    "holds_for_extra_posts",
+    "step_posts",
+    "posts_short_reduction_per_post",
+)
 
 
 @dataclass(frozen=True)
 class LpPrice:
-    """The duals with the plan's routes fixed, per unit (万元 of a budget, m2 of a target).
+    """The duals with the plan's routes fixed, per unit (万元 of a budget, m2 of a target,
+    post of a staff limit).
 
-    `shortfall_m2`: m2 of weighted shortfall cut (a budget) or added (a target); `cost_wan`,
-    only where the shortfall does not move: 万元 of cost saved (a budget) or spent (a
-    target); `holds_for`: how far the bound may rise with these prices (None: no limit known).
+    `shortfall_m2`: m2 of weighted shortfall cut (a budget, a limit) or added (a target);
+    `posts_short`, when the plan counts staff (`posts_priced`) and the shortfall does not move:
+    posts short cut (a budget, a limit) or added (a target); `cost_wan`, only where neither
+    moves: 万元 of cost saved (a budget, a limit) or spent (a target); `holds_for`: how far the
+    bound may rise with these prices (None: no limit known). The posts' key is in the JSON
+    only when the plan counts staff.
     """
 
     shortfall_m2: float
     cost_wan: float | None
     holds_for: float | None
+    posts_short: float | None = None
+    posts_priced: bool = False
 
     def to_dict(self, keys: PriceKeys) -> dict[str, Any]:
-        return {
-            keys.shortfall: self.shortfall_m2,
-            keys.cost: self.cost_wan,
-            keys.holds_for: self.holds_for,
-        }
+        data: dict[str, Any] = {keys.shortfall: self.shortfall_m2}
+        if self.posts_priced:
+            data[keys.posts] = self.posts_short
+        return {**data, keys.cost: self.cost_wan, keys.holds_for: self.holds_for}
 
 
 @dataclass(frozen=True)
 class Resolved:
     """The whole MIP re-solved with the bound moved by `step`: the same figures as `LpPrice`
-    per unit, and the routes that come in and leave; `feasible` False when no plan is left."""
+    per unit, the routes that come in and leave and, with staff, the posts each staff route
+    adds more or fewer over the county (`posts_changed`, "dispatch+1"); `feasible` False when
+    no plan is left."""
 
     step: float
     feasible: bool = True
@@ -175,17 +196,24 @@ class Resolved:
     cost_wan: float | None = None
     routes_in: tuple[str, ...] = ()
     routes_out: tuple[str, ...] = ()
+    posts_short: float | None = None
+    posts_priced: bool = False
+    posts_changed: tuple[str, ...] = ()
 
     def to_dict(self, keys: PriceKeys) -> dict[str, Any]:
         if not self.feasible:
             return {keys.step: self.step, "feasible": False}
-        return {
-            keys.step: self.step,
-            keys.shortfall: self.shortfall_m2,
+        data: dict[str, Any] = {keys.step: self.step, keys.shortfall: self.shortfall_m2}
+        if self.posts_priced:
+            data[keys.posts] = self.posts_short
+        data |= {
             keys.cost: self.cost_wan,
             "routes_in": list(self.routes_in),
             "routes_out": list(self.routes_out),
         }
+        if self.posts_priced:
+            data["posts_changed"] = list(self.posts_changed)
+        return data
 
 
 def _priced(
@@ -257,7 +285,89 @@ class TargetPrice:
         return {**head, **priced, "costs": self.costs}
 
 
-PriceEntry = BudgetPrice | TargetPrice
+@dataclass(frozen=True)
+class YearBudgetPrice:
+    """What one more 万元 in one year's budget (`budget_by_year`) of one source in one unit
+    buys: approved in `year` (with `carry_over`, to spend then or in a later year), the
+    source's campaign `budget` unchanged.
+
+    `lp` is the price of that 万元: with carry_over the duals of the cumulative rows of the
+    year and of every later year added up (the money counts in each), else the year's row's.
+    `by_then`, with carry_over only, is the dual of the year's cumulative row alone: one more
+    万元 that may be spent in the year or earlier, what may be spent by each later year
+    unchanged (money brought forward from a later year); `means` says so in words.
+    """
+
+    source: str
+    source_name: str
+    unit: str
+    year: int
+    budget: float  # the year's approval
+    used: float  # spent in the year
+    carry_over: bool
+    binding: bool  # the plan spends all the year's money (with carry_over: all approved by then)
+    lp: LpPrice
+    by_then: LpPrice | None
+    finite_difference: Resolved | None
+    agree: bool | None
+    trust: Trust
+    why: str
+    buys: str
+    means: str
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {
+            "source": self.source,
+            "source_name": self.source_name,
+            "unit": self.unit,
+            "year": self.year,
+            "budget": self.budget,
+            "used": self.used,
+            "carry_over": self.carry_over,
+            "binding": self.binding,
+        }
+        verdict = {"agree": self.agree, "trust": self.trust, "why": self.why}
+        priced = _priced(self.lp, self.finite_difference, BUDGET_KEYS, verdict)
+        if self.by_then is not None:
+            priced["by_then"] = self.by_then.to_dict(BUDGET_KEYS)
+        return {**head, **priced, "buys": self.buys, "means": self.means}
+
+
+@dataclass(frozen=True)
+class StaffLimitPrice:
+    """What one more post in a staff limit buys: the county's quota of added posts
+    (post_quota, 增编), its pool of first secretaries (dispatch_pool, 下派) or its limit of
+    recruits (recruit_limit, 招聘); `year` None for the campaign's limit, else that year's
+    (`quota_by_year`, `pool_by_year`, `most_by_year`)."""
+
+    limit: str  # the rule family
+    route: str  # add_post, dispatch, recruit
+    year: int | None
+    most: float
+    used: float
+    binding: bool
+    lp: LpPrice
+    finite_difference: Resolved | None
+    agree: bool | None
+    trust: Trust
+    why: str
+    buys: str
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {
+            "limit": self.limit,
+            "route": self.route,
+            "year": self.year,
+            "most": self.most,
+            "used": self.used,
+            "binding": self.binding,
+        }
+        verdict = {"agree": self.agree, "trust": self.trust, "why": self.why}
+        priced = _priced(self.lp, self.finite_difference, LIMIT_KEYS, verdict)
+        return {**head, **priced, "buys": self.buys}
+
+
+PriceEntry = BudgetPrice | TargetPrice | YearBudgetPrice | StaffLimitPrice
 
 
 @dataclass(frozen=True)
@@ -271,7 +381,9 @@ class PricingMethod:
 
 @dataclass(frozen=True)
 class ShadowPrices:
-    """Prices of budget units and community targets; without a plan, none (and no method)."""
+    """Prices of budget units and community targets, and with years and staff of each year's
+    budget and of the staff limits (in the JSON only when there are some: `budgets_by_year`,
+    `staff_limits`); without a plan, none (and no method)."""
 
     status: str  # the priced plan's status (a `Status` value)
     summary: str
@@ -282,9 +394,15 @@ class ShadowPrices:
     total_cost: float | None = None
     runtime_s: float | None = None
     cut_short: tuple[CutShort, ...] = ()  # what the time limit cut short
+    year_budgets: tuple[YearBudgetPrice, ...] = ()
+    staff_limits: tuple[StaffLimitPrice, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self._dict()
+        if self.year_budgets:
+            data["budgets_by_year"] = [b.to_dict() for b in self.year_budgets]
+        if self.staff_limits:
+            data["staff_limits"] = [s.to_dict() for s in self.staff_limits]
         if self.cut_short:
             data["cut_short"] = [asdict(c) for c in self.cut_short]
         return data

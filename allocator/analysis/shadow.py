@@ -2,15 +2,20 @@
 
 Two ways to the same question, reported side by side:
 
-- LP prices. The plan's integer decisions (which routes, which options a limited grant funds)
-  are fixed and the LP of what is left is solved twice, as the plan is: least weighted
-  shortfall W, then least cost C with W kept. The duals of the budget rows and the target rows
-  are the prices: for a budget, the fall in W per 万元 (stage 1), or, where W cannot fall,
-  the fall in cost per 万元 (stage 2); for a target, the rise in W per m2, or, where W does
-  not rise, the money per m2. HiGHS's ranging says how far each price holds.
+- LP prices. The plan's integer decisions (which routes, which options a limited grant funds,
+  the staff posts and their years) are fixed and the LP of what is left is solved stage by
+  stage, as the plan is: least weighted shortfall W, then (when the plan counts staff) fewest
+  posts short P, then least cost C, each kept. The duals of the budget rows and the target
+  rows are the prices: for a budget, the fall in W per 万元 (stage 1), or, where W cannot
+  fall, the fall in P, else in cost per 万元; for a target, the rise in W per m2, or, where
+  W does not rise, in P, else the money per m2. HiGHS's ranging says how far each price holds.
 - Finite differences. The whole MIP is solved again with one budget raised by `step_wan`
-  (or one target by `step_m2`), routes free to change, and the change in W, then in C, is
-  divided by the step.
+  (or one target by `step_m2`), routes free to change, and the change in W, then in P, then
+  in C, is divided by the step.
+
+With `years` and staff, the same for each year's budget (`budget_by_year`) and for the staff
+limits (the quota of added posts, the pool of first secretaries, the limit of recruits, each
+for the campaign or for a year): `allocator.analysis.shadow_years`.
 
 They differ where the step changes the routes (more money makes an all-or-nothing route
 affordable: a jump the LP with fixed routes cannot see), where the step goes past the range
@@ -25,9 +30,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from allocator.analysis.price_entries import (
+    BUDGET,
+    TARGET,
+    compare,
+    gain_words,
+    lp_price,
+    resolved_price,
+    trusted,
+)
 from allocator.analysis.price_model import (
     LpDuals,
     Move,
@@ -36,6 +49,7 @@ from allocator.analysis.price_model import (
     finite_difference_solves,
     lp_duals,
 )
+from allocator.analysis.shadow_years import Levers
 from allocator.findings import (
     BudgetPrice,
     CutShort,
@@ -45,7 +59,6 @@ from allocator.findings import (
     Resolved,
     ShadowPrices,
     TargetPrice,
-    Trust,
 )
 from allocator.plan import Plan
 from allocator.scenario.schema import Scenario
@@ -55,7 +68,6 @@ if TYPE_CHECKING:
 
 STEP_WAN = 1.0
 STEP_M2 = 1.0
-_AGREE_ABS, _AGREE_REL = 2e-3, 1e-3
 TRUST_WORDS = (
     "LP prices hold the plan's routes fixed and give the rate for small changes; the finite "
     "difference re-solves everything, routes included, for a step of the stated size. Where "
@@ -76,13 +88,15 @@ def shadow_prices(
     communities: Collection[str] | None = None,
     budgets: Collection[tuple[str, str]] | None = None,
     deadline: Deadline | None = None,
+    limits: bool = True,
 ) -> ShadowPrices:
-    """Prices of every budget unit and every community target, LP and finite difference.
+    """Prices of every budget unit and every community target, LP and finite difference; with
+    years and staff (`limits`), of every year's budget and every staff limit too.
 
     `plan` is the plan to price (solved here when not given); its route choices are the ones
     the LP prices hold fixed. Finite differences re-solve with HiGHS whatever `solver` made
     the plan. `communities` and `budgets` ((source, unit) pairs) limit the entries to those
-    named.
+    named; `limits` False leaves out the years' budgets and the staff limits.
 
     `time_limit_s` (or a `deadline` shared with a command) bounds all of it, the solve of a
     plan not given included: the work runs in a worker process ended at the deadline
@@ -99,7 +113,7 @@ def shadow_prices(
         plan = solve(scenario, solver=solver, deadline=deadline)
     if not plan.status.has_plan:
         return ShadowPrices(status=plan.status.value, summary="No plan, so no prices.")
-    options = {"communities": communities, "budgets": budgets}
+    options = {"communities": communities, "budgets": budgets, "limits": limits}
     call = within(deadline, _prices_here, scenario, plan, step_wan, step_m2, finite_differences,
                   deadline, options)  # fmt: skip
     if call.done:
@@ -136,6 +150,7 @@ def _prices(
     time_limit_s: float | None,
     communities: Collection[str] | None,
     budgets: Collection[tuple[str, str]] | None,
+    limits: bool = True,
 ) -> ShadowPrices:
     began = time.monotonic()
     deadline = None if time_limit_s is None else began + time_limit_s
@@ -147,18 +162,23 @@ def _prices(
     places = [c.id for c in scenario.communities if communities is None or c.id in communities]
     moves = [Move(prices.model.budget_rows[k], "upper", step_wan) for k in units]
     moves += [Move(prices.model.target_rows[c], "lower", step_m2) for c in places]
+    levers = Levers.of(prices, plan, step_wan) if limits else Levers()
+    moves += levers.moves
     moved: dict[str, MoveResult] = {}
     base = prices.lexicographic(deadline=deadline) if finite_differences else None
     if base is not None:
         moved = finite_difference_solves(prices, base, moves, deadline)
     budget_entries = tuple(_budget_entry(prices, plan, k, duals, moved, step_wan) for k in units)
     targets = tuple(_target_entry(prices, plan, c, duals, moved, step_m2) for c in places)
+    year_budgets, staff_limits = levers.entries(prices, duals, moved)
     missing = len(moves) - len(moved) if finite_differences and deadline is not None else 0
     return ShadowPrices(
         status=plan.status.value,
-        summary=_summary(budget_entries, targets),
+        summary=_summary(budget_entries, targets, (*year_budgets, *staff_limits)),
         budgets=budget_entries,
         targets=targets,
+        year_budgets=year_budgets,
+        staff_limits=staff_limits,
         method=_method(step_wan, step_m2, base is not None),
         weighted_shortfall=duals.w,
         total_cost=duals.c,
@@ -176,11 +196,11 @@ def _unpriced(missing: int, moves: int) -> tuple[CutShort, ...]:
 
 def _method(step_wan: float, step_m2: float, resolved: bool) -> PricingMethod:
     return PricingMethod(
-        lp="HiGHS duals of the LP with the plan's integer decisions fixed, in two stages "
-        "(weighted shortfall, then cost at that shortfall)",
+        lp="HiGHS duals of the LP with the plan's integer decisions fixed, stage by stage "
+        "(weighted shortfall; with staff, posts short; then cost, each kept)",
         finite_difference=(
-            f"the whole MIP re-solved with one budget raised by {step_wan:g} 万元 or one "
-            f"target by {step_m2:g} m2"
+            f"the whole MIP re-solved with one budget (or one year's) raised by {step_wan:g} "
+            f"万元, one target by {step_m2:g} m2 or one staff limit by one post"
             if resolved
             else "not computed"
         ),
@@ -189,26 +209,6 @@ def _method(step_wan: float, step_m2: float, resolved: bool) -> PricingMethod:
 
 
 # --- entries ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Priced:
-    """How an entry reads its row's prices: the sign that turns the row's duals and
-    differences into what one more unit gains, and the step's unit."""
-
-    sign: float
-    unit: str
-
-
-_BUDGET = _Priced(-1.0, "万元")
-_TARGET = _Priced(1.0, "m2")
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    agree: bool | None
-    trust: Trust
-    why: str
-
-
 def _budget_entry(
     prices: PriceModel,
     plan: Plan,
@@ -223,9 +223,9 @@ def _budget_entry(
     used = next(
         (f.used for f in plan.funding_results if f.source == source_id and f.unit == unit), 0.0
     )
-    lp = _lp_price(_BUDGET, row, budget, duals)
-    resolved = _resolved(_BUDGET, moved.get(row))
-    verdict = _compare(lp, resolved, step_wan, _BUDGET.unit)
+    lp = lp_price(prices, BUDGET, (row,), duals)
+    resolved = resolved_price(BUDGET, moved.get(row))
+    verdict = compare(lp, resolved, step_wan, BUDGET.unit)
     where = source_id + ("" if unit == "county" else f" in {unit}")
     return BudgetPrice(
         source=source_id,
@@ -239,7 +239,7 @@ def _budget_entry(
         agree=verdict.agree,
         trust=verdict.trust,
         why=verdict.why,
-        buys=_budget_words(where, *_trusted(lp, resolved, verdict.trust)),
+        buys=gain_words(where, *trusted(lp, resolved, verdict.trust)),
     )
 
 
@@ -253,10 +253,9 @@ def _target_entry(
 ) -> TargetPrice:
     row = prices.model.target_rows[community_id]
     result = next(c for c in plan.community_results if c.id == community_id)
-    now = float(prices.lp.row_lower[prices.lp.rows[row]])
-    lp = _lp_price(_TARGET, row, now, duals)
-    resolved = _resolved(_TARGET, moved.get(row))
-    verdict = _compare(lp, resolved, step_m2, _TARGET.unit)
+    lp = lp_price(prices, TARGET, (row,), duals)
+    resolved = resolved_price(TARGET, moved.get(row))
+    verdict = compare(lp, resolved, step_m2, TARGET.unit)
     return TargetPrice(
         community=community_id,
         name=result.name,
@@ -268,88 +267,11 @@ def _target_entry(
         agree=verdict.agree,
         trust=verdict.trust,
         why=verdict.why,
-        costs=_target_words(community_id, *_trusted(lp, resolved, verdict.trust)),
+        costs=_target_words(community_id, *trusted(lp, resolved, verdict.trust)),
     )
-
-
-def _lp_price(priced: _Priced, row: str, now: float, duals: LpDuals) -> LpPrice:
-    """The LP prices of `row`, whose bound is `now`: stage 1's, else stage 2's."""
-    first = _clean(priced.sign * duals.first[row])
-    second = None if first else _clean(priced.sign * duals.second[row])
-    holds = duals.range_first if first else duals.range_second
-    return LpPrice(shortfall_m2=first, cost_wan=second, holds_for=_extra(holds.get(row), now))
-
-
-def _resolved(priced: _Priced, move: MoveResult | None) -> Resolved | None:
-    if move is None:
-        return None
-    if not move.feasible:
-        return Resolved(step=move.step, feasible=False)
-    first = _clean(priced.sign * move.d_shortfall)
-    return Resolved(
-        step=move.step,
-        shortfall_m2=first,
-        cost_wan=None if first else _clean(priced.sign * move.d_cost),
-        routes_in=move.routes_in,
-        routes_out=move.routes_out,
-    )
-
-
-def _compare(lp: LpPrice, fd: Resolved | None, step: float, unit: str) -> _Verdict:
-    """Do the two agree, and if not, why and which to trust."""
-    if fd is None:
-        return _Verdict(None, Trust.LP, "no finite difference computed")
-    if not fd.feasible:
-        return _Verdict(
-            False,
-            Trust.FINITE_DIFFERENCE,
-            f"with {step:g} {unit} more there is no plan at all: the LP price holds "
-            "only below that, if at all",
-        )
-    if _close(lp.shortfall_m2, fd.shortfall_m2) and _close(lp.cost_wan, fd.cost_wan):
-        return _Verdict(True, Trust.BOTH, "the LP price and the re-solve agree")
-    if fd.routes_in or fd.routes_out:
-        moves = ", ".join([f"+{r}" for r in fd.routes_in] + [f"-{r}" for r in fd.routes_out])
-        why = (
-            f"{step:g} {unit} more changes the routes ({moves}): a jump the LP with the "
-            "plan's routes fixed cannot see. Trust the finite difference for a change of "
-            "this size; the LP price is the rate only while the routes stay as they are"
-        )
-    elif lp.holds_for is not None and lp.holds_for < step - 1e-9:
-        why = (
-            f"the LP price holds for {lp.holds_for:g} {unit} only, less than the step "
-            f"of {step:g}: trust the LP price below {lp.holds_for:g} {unit} and the "
-            "finite difference for the full step"
-        )
-    else:
-        why = (
-            "the LP is degenerate here (more than one price fits this plan): trust the "
-            "finite difference, which is what the step really does"
-        )
-    return _Verdict(False, Trust.FINITE_DIFFERENCE, why)
 
 
 # --- words --------------------------------------------------------------------------------
-def _trusted(lp: LpPrice, fd: Resolved | None, trust: Trust) -> tuple[LpPrice | Resolved, float]:
-    """The figures to quote (the re-solve where it is the one to trust) and their step."""
-    if trust == Trust.FINITE_DIFFERENCE and fd is not None:
-        return fd, fd.step
-    return lp, 1.0
-
-
-def _budget_words(where: str, values: LpPrice | Resolved, step: float) -> str:
-    more = "one more 万元" if step == 1 else f"{step:g} 万元 more"
-    if isinstance(values, Resolved) and not values.feasible:
-        return f"{more} of {where}: no plan"
-    if values.shortfall_m2:
-        cut = values.shortfall_m2 * step
-        return f"{more} of {where} cuts the weighted shortfall by {cut:.3g} m2"
-    saving = values.cost_wan or 0.0
-    if saving:
-        return f"{more} of {where} saves {saving * step:.3g} 万元 of cost"
-    return f"{more} of {where} buys nothing"
-
-
 def _target_words(where: str, values: LpPrice | Resolved, step: float) -> str:
     more = "one more m2" if step == 1 else f"{step:g} m2 more"
     if isinstance(values, Resolved) and not values.feasible:
@@ -359,11 +281,17 @@ def _target_words(where: str, values: LpPrice | Resolved, step: float) -> str:
             f"{more} of target at {where} adds {values.shortfall_m2 * step:.3g} m2 "
             "of weighted shortfall"
         )
+    if values.posts_short:
+        return f"{more} of target at {where} adds {values.posts_short * step:.3g} posts short"
     cost = values.cost_wan or 0.0
     return f"{more} of target at {where} costs {cost * step:.4g} 万元"
 
 
-def _summary(budgets: tuple[BudgetPrice, ...], targets: tuple[TargetPrice, ...]) -> str:
+def _summary(
+    budgets: tuple[BudgetPrice, ...],
+    targets: tuple[TargetPrice, ...],
+    limits: tuple[PriceEntry, ...] = (),
+) -> str:
     valuable = sorted((b for b in budgets if "buys nothing" not in b.buys), key=_value_order)
     parts = []
     if valuable:
@@ -373,7 +301,7 @@ def _summary(budgets: tuple[BudgetPrice, ...], targets: tuple[TargetPrice, ...])
             "No budget buys anything at this step: the routes that could use more "
             "money are at their largest, or come whole at a larger price."
         )
-    entries: list[PriceEntry] = [*budgets, *targets]
+    entries: list[PriceEntry] = [*budgets, *targets, *limits]
     differ = [e for e in entries if e.agree is False]
     if differ:
         parts.append(
@@ -382,26 +310,6 @@ def _summary(budgets: tuple[BudgetPrice, ...], targets: tuple[TargetPrice, ...])
     return " ".join(parts)
 
 
-def _value_order(entry: BudgetPrice) -> tuple[float, float]:
-    values, _ = _trusted(entry.lp, entry.finite_difference, entry.trust)
-    return (-(values.shortfall_m2 or 0.0), -(values.cost_wan or 0.0))
-
-
-def _extra(bound: float | None, now: float) -> float | None:
-    if bound is None or bound != bound:  # unknown or NaN
-        return None
-    if bound >= 1e29:
-        return None  # never changes
-    return _clean(bound - now)
-
-
-def _close(a: float | None, b: float | None) -> bool:
-    a, b = a or 0.0, b or 0.0
-    return abs(a - b) <= _AGREE_ABS + _AGREE_REL * max(abs(a), abs(b))
-
-
-def _clean(value: float) -> float:
-    """Five decimals; below 1e-5 is zero (the cost stage keeps W to 1e-6 m2, and HiGHS works
-    to 1e-7: differences of W and C carry noise of that size)."""
-    rounded = round(value, 5)
-    return 0.0 if abs(rounded) < 1e-5 else rounded
+def _value_order(entry: BudgetPrice) -> tuple[float, float, float]:
+    values, _ = trusted(entry.lp, entry.finite_difference, entry.trust)
+    return (-(values.shortfall_m2 or 0.0), -(values.posts_short or 0.0), -(values.cost_wan or 0.0))

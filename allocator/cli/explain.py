@@ -312,7 +312,8 @@ def with_shadow_prices(
 def priced(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -> ShadowPrices:
     """The plan's shadow prices. When no budget buys anything at `step_wan`, the budgets are
     priced at the first larger step that buys something (`allocator.analysis.first_step`), and
-    the summary leads with it. Each pricing gets what is left of the deadline at hand."""
+    the summary leads with it; the years' budgets and the staff limits keep their prices at
+    `step_wan` (and one post). Each pricing gets what is left of the deadline at hand."""
     from dataclasses import replace
 
     from allocator.analysis.first_step import first_buying_step
@@ -333,7 +334,7 @@ def priced(plan: Plan, scenario: Scenario, solver: str, step_wan: float = 1.0) -
             return replace(prices, cut_short=(*prices.cut_short, cut))
         if found is not None:
             at = shadow_prices(scenario, plan, solver=solver, step_wan=found[0], communities=[],
-                               time_limit_s=left_s(None, n))  # fmt: skip
+                               time_limit_s=left_s(None, n), limits=False)  # fmt: skip
             prices = replace(prices, budgets=at.budgets)
     return replace(prices, summary=lead_words(prices.budgets, step_wan))
 

@@ -12,7 +12,15 @@ from allocator.report.screen import no_plan_summary
 
 if TYPE_CHECKING:
     from allocator.analysis.alternatives import Alternatives
-    from allocator.findings import BudgetPrice, Diagnosis, ShadowPrices
+    from allocator.findings import (
+        BudgetPrice,
+        Diagnosis,
+        LpPrice,
+        Resolved,
+        ShadowPrices,
+        StaffLimitPrice,
+        YearBudgetPrice,
+    )
     from allocator.plan import Plan
 
 
@@ -101,6 +109,10 @@ def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
             word("trust", b.trust.value),
         )
     out.print(budgets)
+    if prices.year_budgets:
+        out.print(_year_table(prices.year_budgets))
+    if prices.staff_limits:
+        out.print(_limit_table(prices.staff_limits))
     targets = Table(title=say("price.targets_title"), title_justify="left")
     for key in (
         "community",
@@ -128,6 +140,75 @@ def print_shadow_prices(prices: ShadowPrices, out: Any) -> None:
         )
     out.print(targets)
     out.print(say("price.trust_note"))
+    carried = sorted({b.source_name for b in prices.year_budgets if b.carry_over})
+    if carried:
+        out.print(say("price.carry_note", names=say("sep").join(carried)))
+
+
+def _year_table(entries: tuple[YearBudgetPrice, ...]) -> Any:
+    """Each year's budget: what one more 万元 approved in the year buys, one figure a price
+    (the first measure it moves) so that the table fits a screen."""
+    from rich.table import Table
+
+    fd = next((e.finite_difference for e in entries if e.finite_difference), None)
+    step = fd.step if fd is not None else 1.0
+    table = Table(title=say("price.years_title", step=f"{step:g}"), title_justify="left")
+    keys = ("source", "year", "year_budget", "year_used", "lp", "holds", "fd", "trust")
+    for key in keys:
+        left = key in ("source", "lp", "fd", "trust")
+        table.add_column(say(f"price.col_{key}"), justify="left" if left else "right")
+    for e in entries:
+        where = e.source_name
+        if e.unit != "county":
+            where = say("price.in_unit", name=e.source_name, unit=e.unit)
+        table.add_row(
+            where,
+            str(e.year),
+            _money(e.budget),
+            _money(e.used),
+            price_cell(e.lp),
+            _num(e.lp.holds_for),
+            price_cell(e.finite_difference),
+            word("trust", e.trust.value),
+        )
+    return table
+
+
+def _limit_table(entries: tuple[StaffLimitPrice, ...]) -> Any:
+    """The staff limits: what one more post in each buys."""
+    from rich.table import Table
+
+    table = Table(title=say("price.limits_title"), title_justify="left")
+    for key in ("limit", "year", "most", "used", "lp", "fd", "trust"):
+        left = key in ("limit", "lp", "fd", "trust")
+        table.add_column(say(f"price.col_{key}"), justify="left" if left else "right")
+    for e in entries:
+        table.add_row(
+            word("family", e.limit),
+            say("price.campaign") if e.year is None else str(e.year),
+            f"{e.most:g}",
+            f"{e.used:g}",
+            price_cell(e.lp),
+            price_cell(e.finite_difference),
+            word("trust", e.trust.value),
+        )
+    return table
+
+
+def price_cell(values: LpPrice | Resolved | None) -> str:
+    """A price in one cell: the weighted shortfall cut, else the posts short cut, else the
+    money saved ("0" when it buys nothing, "-" when not computed)."""
+    if values is None:
+        return "-"
+    if not getattr(values, "feasible", True):  # a re-solve that left no plan
+        return say("price.v_no_plan")
+    if values.shortfall_m2:
+        return say("price.v_short", v=f"{values.shortfall_m2:,.4g}")
+    if values.posts_short:
+        return say("price.v_posts", v=f"{values.posts_short:,.4g}")
+    if values.cost_wan:
+        return say("price.v_cost", v=f"{values.cost_wan:,.4g}")
+    return "0"
 
 
 def buys_something(budgets: tuple[BudgetPrice, ...]) -> bool:

@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from allocator.catalogue import say
-from allocator.findings import Trust
+from allocator.findings import Trust, YearBudgetPrice
 from allocator.plan import Plan
 from allocator.report import words
 from allocator.report.staff import has_staff
@@ -166,15 +166,17 @@ def _shortfalls(document: Any, plan: Plan) -> None:
 
 
 def _money_prices(plan: Plan) -> list[str]:
-    """What more money of each budget buys, from the plan's shadow prices (solve --explain)."""
+    """What more money of each budget (and of each year's, with years) buys, from the plan's
+    shadow prices (solve --explain)."""
     if plan.shadow_prices is None:
         return []
-    said = [_price_words(plan, price) for price in plan.shadow_prices.budgets]
+    prices = (*plan.shadow_prices.budgets, *plan.shadow_prices.year_budgets)
+    said = [_price_words(plan, price) for price in prices]
     ranked = sorted((s for s in said if s[1] > 0), key=lambda s: -s[1])
     return [text for text, _ in ranked[:3]]
 
 
-def _price_words(plan: Plan, price: BudgetPrice) -> tuple[str, float]:
+def _price_words(plan: Plan, price: BudgetPrice | YearBudgetPrice) -> tuple[str, float]:
     values: Any = price.lp
     step = 1.0
     if price.trust == Trust.FINITE_DIFFERENCE and price.finite_difference is not None:
@@ -184,6 +186,8 @@ def _price_words(plan: Plan, price: BudgetPrice) -> tuple[str, float]:
     cut = values.shortfall_m2 * step
     unit = words.unit_zh(plan, price.unit, None)
     where = say("memo.price_where", source=price.source_name, unit=unit)
+    if isinstance(price, YearBudgetPrice):
+        where = say("memo.price_year_where", source=price.source_name, unit=unit, year=price.year)
     return say("memo.price", where=where, step=f"{step:g}", cut=f"{cut:.3g}"), cut
 
 
