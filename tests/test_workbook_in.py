@@ -115,6 +115,36 @@ def test_round_trip_random_sets(tmp_path: Path, data: dict[str, Any]) -> None:
     assert load_scenario(path).model_dump() == back.model_dump()
 
 
+def test_every_field_of_the_format_has_a_place_in_the_workbook() -> None:
+    """A field the workbook has no column or item for would be lost by `convert` without a
+    word (as a route's capital_profile was): each field of the format is in the table of
+    sheets, or read from a sheet of its own (预算, 年度预算, 假设)."""
+    from allocator.scenario import schema, staffing
+    from allocator.scenario.workbook_columns import COMMUNITIES, FUNDING, GROUPS, OPTIONS
+    from allocator.scenario.workbook_items import ITEM_SHEETS
+
+    def keys(sheet: Any) -> set[str]:
+        return {column.key.split(".")[0] for column in sheet.columns}
+
+    by_sheet = {"budget", "budget_by_kind", "budgets", "budget_by_year", "pays_for"}
+    assert set(schema.Group.model_fields) <= keys(GROUPS)
+    assert set(schema.Community.model_fields) - {"options"} <= keys(COMMUNITIES)
+    assert set(schema.Option.model_fields) <= keys(OPTIONS) | {"community"}
+    assert set(schema.FundingSource.model_fields) - by_sheet <= keys(FUNDING)
+    items = {item.loc for sheet in ITEM_SHEETS for item in sheet.items}
+    blocks = {"add_post": staffing.AddPosts, "dispatch": staffing.Dispatch,
+              "recruit": staffing.Recruit, "pay_rise": staffing.PayRise}  # fmt: skip
+    for route, block in blocks.items():
+        assert {("staffing", route, f) for f in block.model_fields} <= items, route
+    assert set(staffing.Staffing.model_fields) == {"posts_target", *blocks}
+    assert ("staffing", "posts_target") in items
+    assert {("defaults", f) for f in schema.Defaults.model_fields} <= items
+    read_on_load = {"extends", "changes"}  # resolved when the file is read
+    own_sheets = {"groups", "communities", "funding", "variants", "defaults", "staffing"}
+    top = {loc[0] for loc in items} | own_sheets | read_on_load
+    assert set(schema.Scenario.model_fields) <= top
+
+
 def test_rent_comes_back_as_the_shortest_decimal() -> None:
     cell = to_sheet(0.035, YUAN_PER_MONTH)
     assert abs(cell - 29.1666666666) < 1e-6
