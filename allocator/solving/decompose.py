@@ -193,7 +193,7 @@ def _plan(
     kept: list[str],
     keys: list[Key],
     shares: list[np.ndarray] | None,
-    bound: float,
+    bound: float | None,
 ) -> float | None:
     """A plan from the relaxations within the shares (see _plan_from); in a later stage, if
     there are none or that finds none, the plan before. Then passes chunk by chunk
@@ -203,7 +203,7 @@ def _plan(
         return None
     value = found if found is not None else work.total(objective)
     for _ in range(LOCAL_ROUNDS):
-        gap_now = relative_gap(value, bound)
+        gap_now = None if bound is None else relative_gap(value, bound)
         if (gap_now is not None and gap_now <= work.gap) or work.time_left() <= 0:
             break
         before, value = value, _improve_locally(work, keys, objective, kept)
