@@ -370,7 +370,9 @@ def community_rows(plan: Plan, lang: str | None = None) -> list[dict[str, Any]]:
                 "group": c.group_name,
                 "existing_m2": c.existing_area_m2,
                 "routes": "; ".join(
-                    f"{kind_label(o.kind, lang)} {o.area_m2:,.1f} m2" for o in c.options
+                    f"{kind_label(o.kind, lang)} {o.area_m2:,.1f} m2"
+                    + ("" if o.start_year is None else f" ({o.start_year})")
+                    for o in c.options
                 )
                 or "-",
                 "final_m2": c.final_area_m2,
