@@ -125,15 +125,18 @@ def _years(draw: st.DrawFn, data: dict[str, Any]) -> None:
 
 
 def _bridge(draw: st.DrawFn, community: dict[str, Any]) -> None:
-    """Sometimes a lease of the community bridges one of its new buildings or added storeys
-    that is not ready in its start year (租赁过渡): the lease then replaces nothing."""
+    """About half the time, with two routes or more, one becomes a lease bridging another made
+    a new building or added storey that is not ready in its start year (租赁过渡): the lease
+    replaces nothing. (The drawn routes carry every cost field, so a kind may change.)"""
     options = community.get("options", [])
-    leases = [o for o in options if o["kind"] == "lease"]
-    buildings = [o for o in options if o["kind"] in BRIDGED and o.get("ready_after") != 0]
-    if leases and buildings and draw(st.integers(0, 3)) > 0:
-        lease = draw(st.sampled_from(leases))
-        lease["bridges"] = draw(st.sampled_from(buildings))["id"]
-        lease.pop("replaces_existing", None)
+    if len(options) < 2 or not draw(st.booleans()):
+        return
+    lease, building = draw(st.permutations(options))[:2]
+    if building.get("ready_after") == 0:
+        return
+    building["kind"] = draw(st.sampled_from(BRIDGED))
+    lease.update(kind="lease", bridges=building["id"])
+    lease.pop("replaces_existing", None)
 
 
 def _staff_by_year(draw: st.DrawFn, staffing: dict[str, Any] | None, years: list[int]) -> None:
