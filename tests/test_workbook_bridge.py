@@ -2,7 +2,8 @@
 holds the id of the new building or added storey the lease bridges, written and read back
 exactly (a small site and generated counties), shown in the template and its 说明; each
 mistake is named by sheet, cell and header in the run's language; plan.xlsx's 路径明细 says
-which building a lease bridges and the years it is in use."""
+which building a lease bridges and the years it is in use, and its 年度计划 says why the years
+spend less than the total cost."""
 
 from __future__ import annotations
 
@@ -199,3 +200,22 @@ def test_a_plan_without_bridges_has_no_bridge_column(tmp_path: Path) -> None:
     write_plan_workbook(solve(scenario), tmp_path / "plan.xlsx", scenario)
     heads = [c.value for c in openpyxl.load_workbook(tmp_path / "plan.xlsx")["路径明细"][1]]
     assert not any("租赁过渡" in str(h) for h in heads)
+
+
+def test_plan_workbook_says_why_the_years_spend_less_than_the_total(tmp_path: Path) -> None:
+    """A lease of 2 万元 a year from 2024 in years 2024-2025, rent counted over horizon_years 3:
+    the total cost is 6 万元, the years pay 2 + 2; 年度计划 says so under its table."""
+    routes = [option("s-lease", "lease", 200, min_area_m2=200, annual_cost_per_m2=0.01)]
+    fields = {"existing_area_m2": 100, "target_area_m2": 300, "due_year": 2024}
+    data = scenario_dict([community("S", routes, **fields)], years=[2024, 2025], horizon_years=3)
+    scenario = scenario_from_dict(data)
+    plan = solve(scenario)
+    assert plan.total_cost == pytest.approx(6) and [y.cost for y in plan.by_year] == [2, 2]
+    write_plan_workbook(plan, tmp_path / "plan.xlsx", scenario)
+    sheet = openpyxl.load_workbook(tmp_path / "plan.xlsx")["年度计划"]
+    assert sheet["A5"].value.startswith("注：各年度支出合计 4.00 万元，总费用 6.00 万元")
+    assert "规划年限（3 年）" in sheet["A5"].value and "2024—2025 年内" in sheet["A5"].value
+    site_plan = solve(scenario_from_dict(site()))  # the years pay all of it: no note
+    write_plan_workbook(site_plan, tmp_path / "site.xlsx", scenario_from_dict(site()))
+    site_sheet = openpyxl.load_workbook(tmp_path / "site.xlsx")["年度计划"]
+    assert not any(str(c.value).startswith("注") for c in site_sheet["A"])

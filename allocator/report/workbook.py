@@ -73,7 +73,7 @@ def plan_workbook_bytes(
     if has_staff(plan):
         _staff_sheet(book, fmt, taken, plan)
     if has_years(plan):
-        _years_sheet(book, fmt, taken, plan)
+        _years_sheet(book, fmt, taken, plan, scenario)
     write_ledgers(book, fmt, taken, plan, scenario, explanations or {})
     book.close()
     return buffer.getvalue()
@@ -310,9 +310,11 @@ def _staff_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
     print_setup(sheet, landscape=True)
 
 
-def _years_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) -> None:
-    """年度计划: each year's spending and where the plan stands at its end; then the money of
-    each source by year."""
+def _years_sheet(
+    book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan, scenario: Scenario | None
+) -> None:
+    """年度计划: each year's spending and where the plan stands at its end (and, when the
+    years spend less than the total cost, why); then the money of each source by year."""
     sheet = book.add_worksheet(sheet_name("年度计划", taken))
     staff = plan.posts_short is not None
     columns = [
@@ -329,6 +331,10 @@ def _years_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
         for y in plan.by_year
     ]  # fmt: skip
     row = write_table(sheet, 0, columns, rows, fmt)
+    note = _years_note(plan, scenario)
+    if note:
+        sheet.write_string(row, 0, note)
+        row += 1
     money = [
         Column("资金来源", width=28),
         Column("额度单位", width=14),
@@ -345,3 +351,19 @@ def _years_sheet(book: Any, fmt: dict[str, Any], taken: set[str], plan: Plan) ->
     write_table(sheet, row + 1, money, lines, fmt)
     sheet.freeze_panes(1, 1)
     print_setup(sheet, landscape=False)
+
+
+def _years_note(plan: Plan, scenario: Scenario | None) -> str | None:
+    """Why the years' spending adds up to less than the total cost (汇总's 总费用), if it
+    does: the total counts rent and staff over horizon_years, the years only what is paid in
+    them."""
+    spent = round(sum(y.cost for y in plan.by_year), 2)
+    if spent > plan.total_cost - 0.005:
+        return None
+    horizon = f"{scenario.horizon_years} 年" if scenario is not None else "规划年限"
+    first, last = plan.by_year[0].year, plan.by_year[-1].year
+    return (
+        f"注：各年度支出合计 {spent:,.2f} 万元，总费用 {plan.total_cost:,.2f} 万元。总费用按规划"
+        f"年限（{horizon}）计算租金和人员费用；各年度只计 {first}—{last} 年内当年支付的金额，"
+        "晚启动的租赁、晚到岗的人员在此之后的费用不在其中。"
+    )
