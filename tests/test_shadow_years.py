@@ -193,3 +193,20 @@ def test_the_county_campaign_prices_its_years_and_staff_limits() -> None:
     pool = limits["dispatch_pool"]
     assert pool.binding and pool.finite_difference.posts_short == pytest.approx(1)
     assert prices.total_cost == pytest.approx(plan.total_cost, abs=1e-3)
+
+
+def test_money_that_buys_a_recruit_leads_the_prices(tmp_path: Any) -> None:
+    """S, 5 posts of 7, recruits at 5.5 万元 a year over 2 years (11 each); the county has 11
+    万元: one recruit, one post short. 1, 2, 5 or 10 万元 more (12 to 21) pays no second recruit
+    (22); 20 more does: the posts short fall by one (the cost rises by 11, which the posts
+    come before). `solve --explain` leads with it."""
+    county = {"id": "county", "name": "县财政", "budget": 11, "pays_for": "all"}
+    raw = scenario_dict([community("S", [], existing_area_m2=500, posts_now=5)],
+                        funding=[county], groups=GROUPS, horizon_years=2,
+                        staffing={"recruit": {"cost_per_person_year": 5.5}})  # fmt: skip
+    assert solve_checked(raw).posts_short == 1
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    shown = CliRunner().invoke(app, ["solve", str(path), "--explain"], terminal_width=160)
+    assert shown.exit_code == 0, shown.output
+    assert "每多 20 万元：县财政减少缺编 1 人" in shown.output

@@ -5,8 +5,9 @@ or the next one comes whole at a larger price. A planner asking "what would more
 then needs the smallest step that does buy something. `first_buying_step` re-solves the whole
 plan (routes free to change) with each county-wide budget raised by 1, 2, 5, 10, 20, 50, 100,
 200, 500 and 1,000 万元 in turn, and stops at the first step at which one of them cuts the
-weighted shortfall or the cost. Only county-wide budgets are probed (a handful of re-solves per
-step); the prices of every budget unit at that step then come from `shadow_prices`.
+weighted shortfall, the posts short (with staff) or the cost. Only county-wide budgets are
+probed (a handful of re-solves per step); the prices of every budget unit at that step then
+come from `shadow_prices`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class Bought:
     unit: str
     step_wan: float
     shortfall_cut_m2: float  # fall in weighted shortfall for the whole step
-    saving_wan: float  # fall in cost for the whole step, where the shortfall does not fall
+    saving_wan: float  # fall in cost for the whole step, where nothing above it falls
+    posts_cut: float = 0.0  # fall in posts short, where the shortfall does not fall
 
 
 def first_buying_step(
@@ -56,11 +58,17 @@ def first_buying_step(
             if result is None or not result.feasible:
                 continue
             cut = -result.d_shortfall * step
-            saving = 0.0 if cut > _EPS else -result.d_cost * step
-            if cut > _EPS or saving > _EPS:
-                bought.append(Bought(key[0], key[1], step, round(cut, 6), round(saving, 6)))
+            posts = 0.0 if cut > _EPS else -(result.d_posts or 0.0) * step
+            saving = 0.0 if max(cut, posts) > _EPS else -result.d_cost * step
+            if max(cut, posts, saving) > _EPS:
+                bought.append(Bought(key[0], key[1], step, round(cut, 6), round(saving, 6),
+                                     round(posts, 6)))  # fmt: skip
         if bought:
-            return step, sorted(bought, key=lambda b: (-b.shortfall_cut_m2, -b.saving_wan))
+            return step, sorted(bought, key=_most_first)
         if deadline is not None and time.monotonic() > deadline:
             return None
     return None
+
+
+def _most_first(bought: Bought) -> tuple[float, float, float]:
+    return (-bought.shortfall_cut_m2, -bought.posts_cut, -bought.saving_wan)

@@ -13,6 +13,7 @@ dual. What the prices mean, and how they become entries: `allocator.analysis.sha
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from allocator.model.costs import kept_room
 from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model, measure_expression
 from allocator.model.rules import MEASURE, objective_of
+from allocator.model.staff import largest_staff_cost_wan, money_kinds
 from allocator.plan import CommunityResult, Plan
 from allocator.scenario.edits import changed_copy
 from allocator.scenario.schema import Scenario
@@ -70,7 +72,7 @@ class PriceModel:
 
     @classmethod
     def build(cls, scenario: Scenario) -> PriceModel:
-        model = build_model(_limits_opened(opened(scenario)))
+        model = build_model(_staff_opened(opened(scenario)))
         lp = to_highs(model.problem)
         for row, most in _staff_limits(scenario, model).items():
             lp.set_row_bounds(row, -INF, most)
@@ -185,10 +187,13 @@ STAFF_LIMITS = {
 _OPEN_POSTS = 1_000_000
 
 
-def _limits_opened(scenario: Scenario) -> Scenario:
-    """The scenario with each staff limit of the campaign so large that it never binds: the
-    model bakes it into the bounds of the posts columns too (a route closed by a limit of 0
-    has none), where its row could not move it. The real limits go back as the rows' bounds."""
+def _staff_opened(scenario: Scenario) -> Scenario:
+    """The opened scenario (`allocator.model.opened`) with staff opened too: each staff limit
+    of the campaign so large that it never binds (the model bakes it into the bounds of the
+    posts columns, where its row could not move it; a limit of 0 closes the route), and every
+    budget larger by all the staff money there could be (`opened` counts the routes' money
+    only, and the staff money columns are bounded by their payer's budget). The real limits
+    go back as the rows' bounds, as the real budgets do."""
     staffing = scenario.staffing
     if staffing is None:
         return scenario
@@ -197,9 +202,17 @@ def _limits_opened(scenario: Scenario) -> Scenario:
         entry = getattr(staffing, route)
         if entry is not None and getattr(entry, field) is not None:
             update[route] = entry.model_copy(update={field: _OPEN_POSTS})
-    if not update:
-        return scenario
-    return changed_copy(scenario, staffing=staffing.model_copy(update=update))
+    limits_open = changed_copy(scenario, staffing=staffing.model_copy(update=update))
+    staff_wan = sum(
+        largest_staff_cost_wan(limits_open, c, kind)
+        for c in limits_open.communities
+        for kind in money_kinds(limits_open, c)
+    )
+    funding = tuple(
+        s.model_copy(update={"budget": math.ceil((s.budget or 0.0) + staff_wan + 1.0)})
+        for s in limits_open.funding
+    )
+    return changed_copy(limits_open, funding=funding)
 
 
 def _staff_limits(scenario: Scenario, model: Model) -> dict[str, float]:

@@ -88,6 +88,7 @@ WORDS: dict[str, str] = {
     "price.v_posts": "posts short -{v}",
     "price.v_cost": "saves {v} 万元",
     "price.v_no_plan": "no plan",
+    "price.cuts_posts": "{where} cuts the posts short by {posts}",
     "memo.price_year_where": "{source} ({unit}), its budget of {year}",
     "price.carry_note": "Note: {names} carries money over: one more 万元 approved in a year may be spent then or in any later year, and its LP price adds up the duals of the cumulative limits of that year and every later one; the price of one more 万元 that may be spent in the year or earlier (each later year's total unchanged: money brought forward) is `by_then` in the JSON. The campaign's budget stays as it is when a year's is raised.",
 }

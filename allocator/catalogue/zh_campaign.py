@@ -88,6 +88,7 @@ WORDS: dict[str, str] = {
     "price.v_posts": "缺编减 {v} 人",
     "price.v_cost": "省 {v} 万元",
     "price.v_no_plan": "无方案",
+    "price.cuts_posts": "{where}减少缺编 {posts} 人",
     "memo.price_year_where": "{source}（{unit}）{year} 年预算",
     "price.carry_note": "说明：{names}的钱可结转，当年多批的 1 万元当年及以后各年都能用，其线性价是当年及以后各年累计额度之对偶价的和；只在当年或更早能用（以后各年累计不变，即从后面年份提前）的 1 万元之价见 JSON 的 by_then。各年度预算提高时全期预算不变。",
 }

@@ -217,14 +217,15 @@ def buys_something(budgets: tuple[BudgetPrice, ...]) -> bool:
     return any(v > 1e-6 for b in budgets for v in _bought(b))
 
 
-def _bought(b: BudgetPrice) -> tuple[float, float]:
-    """(weighted shortfall cut, 万元 saved) for the whole step of a budget's entry."""
+def _bought(b: BudgetPrice) -> tuple[float, float, float]:
+    """(weighted shortfall cut, posts short cut, 万元 saved) for the whole step of a budget's
+    entry."""
     fd = b.finite_difference
     if fd is not None and fd.feasible:
-        return (fd.shortfall_m2 or 0.0) * fd.step, (fd.cost_wan or 0.0) * fd.step
+        return tuple((v or 0.0) * fd.step for v in (fd.shortfall_m2, fd.posts_short, fd.cost_wan))
     if fd is not None:
-        return 0.0, 0.0
-    return b.lp.shortfall_m2 or 0.0, b.lp.cost_wan or 0.0
+        return 0.0, 0.0, 0.0
+    return b.lp.shortfall_m2 or 0.0, b.lp.posts_short or 0.0, b.lp.cost_wan or 0.0
 
 
 def lead_words(budgets: tuple[BudgetPrice, ...], asked_wan: float) -> str:
@@ -233,7 +234,7 @@ def lead_words(budgets: tuple[BudgetPrice, ...], asked_wan: float) -> str:
     step = next((b.finite_difference.step for b in budgets if b.finite_difference), asked_wan)
     valuable = sorted(
         ((b, *_bought(b)) for b in budgets if any(v > 1e-6 for v in _bought(b))),
-        key=lambda t: (-t[1], -t[2]),
+        key=lambda t: (-t[1], -t[2], -t[3]),
     )
     if not valuable:
         return say("price.nothing", asked=f"{asked_wan:g}")
@@ -248,12 +249,14 @@ def lead_words(budgets: tuple[BudgetPrice, ...], asked_wan: float) -> str:
     return lead
 
 
-def _bought_words(b: BudgetPrice, cut: float, saving: float) -> str:
+def _bought_words(b: BudgetPrice, cut: float, posts: float, saving: float) -> str:
     where = b.source_name
     if b.unit != "county":
         where = say("price.in_unit", name=b.source_name, unit=b.unit)
     if cut > 1e-6:
         return say("price.cuts", where=where, m2=f"{cut:,.3g}")
+    if posts > 1e-6:
+        return say("price.cuts_posts", where=where, posts=f"{posts:,.3g}")
     return say("price.saves", where=where, wan=f"{saving:,.3g}")
 
 
