@@ -83,6 +83,20 @@ def quiet_highs() -> None:
         os.close(saved)
 
 
+def run_highs(highs: Any) -> None:
+    """`highs.run()`, once more after resetting HiGHS's thread scheduler when it refused to
+    start. The scheduler is made by the first run of a thread with that run's thread count; a
+    later run asking for another (ours ask for 1) ends at once, model status "Not Set", as if
+    no plan existed. Seen when code before ours in the process had run HiGHS with its default
+    threads (a notebook, another library, the tests' oracle). No other thread of this process
+    runs HiGHS meanwhile (its workers are processes), so the reset is safe here."""
+    if highs.run() == highspy.HighsStatus.kError and (
+        highs.getModelStatus() == highspy.HighsModelStatus.kNotset
+    ):
+        highspy.Highs.resetGlobalScheduler(True)
+        highs.run()
+
+
 def seconds_left(deadline: float | None) -> float:
     """Seconds before `deadline` (time.monotonic), at least 0; inf without a deadline."""
     return math.inf if deadline is None else max(deadline - time.monotonic(), 0.0)
@@ -393,7 +407,7 @@ class HighsModel:
         else:
             self.stop_at = None
         self.highs.setOptionValue("time_limit", limit)  # every run sets its own
-        self.highs.run()
+        run_highs(self.highs)
         status = self.highs.getModelStatus()
         if status == _MODEL.kOptimal:
             return StageStatus.OPTIMAL

@@ -27,6 +27,7 @@ from allocator.solving.highs import (
     interrupt_after,
     pass_arrays,
     quiet_highs,
+    run_highs,
 )
 from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
@@ -111,6 +112,9 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             deadline = self.deadline
             # also inside long simplex runs (the root relaxation of a large model)
             interrupt_after(lp.solverModel, lambda: deadline, simplex=True)
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        run_highs(lp.solverModel)
 
     def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:  # noqa: N802
         """PuLP's read-back, also after a way of ending PuLP has no entry for (HiGHS 1.16's
