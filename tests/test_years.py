@@ -326,7 +326,8 @@ def test_a_model_highs_refuses_is_said_not_taken_for_no_plan() -> None:
     import highspy
     import numpy as np
 
-    from allocator.solving.highs import ModelArrays, pass_arrays, quiet_highs
+    from allocator.solving.highs import ModelArrays, pass_arrays
+    from allocator.solving.highs_process import quiet_highs
 
     quiet_highs()
     twice = ModelArrays(col_lower=np.zeros(1), col_upper=np.ones(1), cost=np.zeros(1),

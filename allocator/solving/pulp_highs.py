@@ -26,9 +26,8 @@ from allocator.solving.highs import (
     honest_bound,
     interrupt_after,
     pass_arrays,
-    quiet_highs,
-    run_highs,
 )
+from allocator.solving.highs_process import quiet_highs, run_highs
 from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
 _MODEL = highspy.HighsModelStatus

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
-from allocator.solving.highs import HighsModel, Solution, interrupt_after, quiet_highs
+from allocator.solving.highs import HighsModel, Solution, interrupt_after
+from allocator.solving.highs_process import quiet_highs
 from allocator.solving.status import (
     StageRun,
     StageStatus,
