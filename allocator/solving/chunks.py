@@ -25,7 +25,6 @@ from allocator.solving.status import StageStatus
 # (family, id) of `allocator.model.rules.linking_limits`; ("row", name) of a family's row that
 # limits the county (`Matrix.shared_rows`); ("measure", name) of a measure a stage keeps.
 Key = tuple[str, str]
-SHORTFALL: Key = ("measure", "weighted_shortfall")
 
 
 def measure_key(name: str) -> Key:
