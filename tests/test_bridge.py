@@ -131,13 +131,13 @@ def _replacing(raw: dict) -> None:
 
 
 MISTAKES = [
-    (_no_years, "bridges", "give years"),
-    (_not_a_lease, "bridges", "only a lease may bridge"),
-    (_unknown, "bridges", "'s-built' is not a new building or added storey of community 'S'"),
-    (_of_a_lease, "bridges", "is a lease: a lease bridges a new building"),
-    (_ready_at_once, "bridges", "there is no year to bridge"),
-    (_late_lease, "ready_after", "leave ready_after out"),
-    (_replacing, "replaces_existing", "cannot replace the existing premises"),
+    (_no_years, "bridges", "请在文件开头写 years"),
+    (_not_a_lease, "bridges", "只有租赁可以过渡；这条路径是资源整合 (integrate)"),
+    (_unknown, "bridges", "'s-built' 不是社区 'S' 的新建或加层路径"),
+    (_of_a_lease, "bridges", "是租赁 (lease)：租赁只能过渡新建"),
+    (_ready_at_once, "bridges", "没有要过渡的年份"),
+    (_late_lease, "ready_after", "请删去 ready_after"),
+    (_replacing, "replaces_existing", "不能替换现有用房"),
 ]
 
 

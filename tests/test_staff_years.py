@@ -160,8 +160,8 @@ def test_per_year_fields_are_checked_before_a_plan() -> None:
     with pytest.raises(ScenarioError) as error:
         scenario_from_dict(raw)
     words = str(error.value)
-    assert "2023 is not one of the years [2024, 2025]" in words
-    assert "2030 is not one of the years" in words and "2031 is not one of the years" in words
+    assert "2023 不是规划年度 [2024, 2025] 之一" in words
+    assert "2030 不是规划年度" in words and "2031 不是规划年度" in words
     raw = one_street({"dispatch": {"term_years": 2}, "recruit": {"cost_per_person_year": 5,
                       "most_by_year": {2024: 1}}}, [2024], {2024: 5})  # fmt: skip
     raw.pop("years")
@@ -170,8 +170,8 @@ def test_per_year_fields_are_checked_before_a_plan() -> None:
         scenario_from_dict(raw)
     words = str(error.value)
     assert "staffing.dispatch.pool" in words  # a pool for the campaign or by year
-    assert "names the year 2024, but the scenario has no `years`" in words
-    assert words.count("the scenario has no `years`") == 2
+    assert "写了年份，但情景没有规划年度 `years`" in words
+    assert words.count("情景没有规划年度 `years`") == 2
 
 
 def test_each_year_limit_is_a_rule_the_conflict_search_can_name() -> None:

@@ -135,11 +135,21 @@ def test_the_template_shows_the_column_with_an_example(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "value", "said_zh", "said_en"),
     [
-        (HEADER, "nowhere", "'nowhere' is not a new building", "'nowhere' is not a new building"),
-        (HEADER, "s-lease", "is not a new building", "is not a new building"),
-        ("类型", "资源整合", "only a lease may bridge", "only a lease may bridge"),
-        ("建成所需年数", 1, "a bridge lease is in use from its start", "leave ready_after out"),
-        ("替换现有", "是", "cannot replace the existing premises", "cannot replace"),
+        (
+            HEADER,
+            "nowhere",
+            "'nowhere' 不是社区 'S' 的新建或加层路径",
+            "'nowhere' is not a new building",
+        ),
+        (HEADER, "s-lease", "不是社区 'S' 的新建或加层路径", "is not a new building"),
+        (
+            "类型",
+            "资源整合",
+            "只有租赁可以过渡",
+            "this route is shared space (integrate)",
+        ),
+        ("建成所需年数", 1, "过渡租赁自启动当年起使用", "leave ready_after out"),
+        ("替换现有", "是", "不能替换现有用房", "cannot replace"),
     ],
 )
 def test_a_mistaken_bridge_is_named_at_its_cell(

@@ -6,6 +6,19 @@ their measures and rule families) and of the parts a time limit cuts short, part
 from __future__ import annotations
 
 WORDS: dict[str, str] = {
+    "input.term_without_years": "is a term in years, but the scenario has no `years`: give years: [first, ..., last] at the top",
+    "input.years_order": "write each year once, in order: [2024, 2025, 2026]",
+    "input.years_horizon": "is {horizon}, fewer than the {count} planning years: rent and other costs a year are counted over horizon_years; write horizon_years: {count} (or more)",
+    "input.year_without_years": "names a year, but the scenario has no `years`: give years: [first, ..., last] at the top",
+    "input.year_unknown": "{value} is not one of the years {listed}",
+    "input.profile_sum": "shares add up to {total:g}, not 1: write e.g. [0.6, 0.4]",
+    "input.bridge_no_years": "a bridge lease (租赁过渡) runs until its building is ready, a matter of years: give years: [first, ..., last] at the top, or remove bridges",
+    "input.bridge_not_lease": "only a lease may bridge; this route is {kind}: make it kind lease, or remove bridges",
+    "input.bridge_unknown": "'{target}' is not a new building or added storey of community '{community}' (those it has: {have})",
+    "input.bridge_wrong_kind": "'{target}' is {kind}: a lease bridges a new building (allocate_build) or an added storey (heighten)",
+    "input.bridge_ready_now": "'{target}' is ready in its start year (ready_after {lag}): there is no year to bridge; give it ready_after 1 or more, or remove bridges",
+    "input.bridge_ready_after": "{value}: a bridge lease is in use from its start, until its building is ready; leave ready_after out (or 0)",
+    "input.bridge_replaces": "a bridge lease counts for a while only and cannot replace the existing premises; let its building replace them",
     "compare.col_posts_short": "posts short",
     "compare.col_communities_meeting_both": "meeting both standards",
     "objective.communities_meeting": "most communities meeting the premises standard",

@@ -6,6 +6,19 @@ their measures and rule families) and of the parts a time limit cuts short, part
 from __future__ import annotations
 
 WORDS: dict[str, str] = {
+    "input.term_without_years": "是以年计的任期，但情景没有规划年度 `years`：请在文件开头写 years: [首年, ..., 末年]",
+    "input.years_order": "每个年度写一次，按先后顺序：[2024, 2025, 2026]",
+    "input.years_horizon": "为 {horizon}，少于 {count} 个规划年度：租金等每年的费用按 horizon_years 计算；请写 horizon_years: {count}（或更大）",
+    "input.year_without_years": "写了年份，但情景没有规划年度 `years`：请在文件开头写 years: [首年, ..., 末年]",
+    "input.year_unknown": "{value} 不是规划年度 {listed} 之一",
+    "input.profile_sum": "各年比例合计 {total:g}，不是 1：请写如 [0.6, 0.4]",
+    "input.bridge_no_years": "租赁过渡要用到建成前的年份：请在文件开头写 years: [首年, ..., 末年]，或删去 bridges",
+    "input.bridge_not_lease": "只有租赁可以过渡；这条路径是{kind}：请把类型改为 lease（租赁），或删去 bridges",
+    "input.bridge_unknown": "'{target}' 不是社区 '{community}' 的新建或加层路径（该社区有：{have}）",
+    "input.bridge_wrong_kind": "'{target}' 是{kind}：租赁只能过渡新建（allocate_build）或加层（heighten）",
+    "input.bridge_ready_now": "'{target}' 启动当年即建成（ready_after {lag}），没有要过渡的年份：请给它 ready_after 1 或更大，或删去 bridges",
+    "input.bridge_ready_after": "{value}：过渡租赁自启动当年起使用，直到所过渡的路径建成；请删去 ready_after（或写 0）",
+    "input.bridge_replaces": "过渡租赁只用一段时间，不能替换现有用房；请让所过渡的路径替换",
     "compare.col_posts_short": "缺编（人）",
     "compare.col_communities_meeting_both": "双达标社区",
     "objective.communities_meeting": "达标社区最多",

@@ -34,7 +34,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.catalogue import say
 from allocator.errors import Problem
+from allocator.scenario.entries import entries_of
 from allocator.scenario.numbers import _NUMBER, FundedCount, Money, PostCount, Years, YuanPerMonth
 
 STAFF_ROUTES: tuple[str, ...] = ("add_post", "dispatch", "recruit")
@@ -173,23 +175,16 @@ def check_staff_years(data: dict[str, Any]) -> list[Problem]:
     listed = [y for y in years if isinstance(y, int)] if isinstance(years, list) else []
     problems: list[Problem] = []
 
+    from allocator.scenario.years import year_named  # years.py holds the checks of years
+
     def named(loc: tuple[Any, ...], value: Any) -> None:
-        year = int(value) if isinstance(value, str) and value.isdigit() else value
-        if not isinstance(year, int) or isinstance(year, bool):
-            return
-        if not listed:
-            words = f"names the year {year}, but the scenario has no `years`: give years: "
-            problems.append(Problem(loc, words + "[first, ..., last] at the top"))
-        elif year not in listed:
-            problems.append(Problem(loc, f"{year} is not one of the years {listed}"))
+        problems.extend(year_named(loc, value, listed))
 
     for route, (by_year, campaign) in BY_YEAR_FIELDS.items():
         entry = staffing.get(route)
         if not isinstance(entry, dict):
             continue
         if route != "recruit" and entry.get(campaign) is None and entry.get(by_year) is None:
-            from allocator.catalogue import say
-
             example = "quota: 10" if route == "add_post" else "pool: 8"
             problems.append(Problem(("staffing", route, campaign),
                                     f"{say('input.missing')} (`{example}` for the campaign, or, "
@@ -199,20 +194,11 @@ def check_staff_years(data: dict[str, Any]) -> list[Problem]:
             named(("staffing", route, by_year, year), year)
     dispatch, rise = staffing.get("dispatch"), staffing.get("pay_rise")
     if isinstance(dispatch, dict) and dispatch.get("term_years") is not None and not listed:
-        problems.append(Problem(("staffing", "dispatch", "term_years"),
-                                "is a term in years, but the scenario has no `years`: give "
-                                "years: [first, ..., last] at the top"))  # fmt: skip
+        loc = ("staffing", "dispatch", "term_years")
+        problems.append(Problem(loc, say("input.term_without_years")))
     if isinstance(rise, dict):
         named(("staffing", "pay_rise", "from_year"), rise.get("from_year"))
     return problems
-
-
-def entries_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The entries under `key` of a raw dict, each a dict ({} for one that is not)."""
-    entries = data.get(key)
-    if not isinstance(entries, list):
-        return []
-    return [entry if isinstance(entry, dict) else {} for entry in entries]
 
 
 def _pays_staff(word: str) -> bool:

@@ -24,9 +24,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from allocator.catalogue import say, word
 from allocator.errors import Problem
+from allocator.scenario.entries import entries_of
 from allocator.scenario.numbers import _NUMBER
-from allocator.scenario.staffing import entries_of
 
 # The schema imports this module: a scenario and an option are typed by what is read of them.
 Scenario = Any
@@ -151,27 +152,17 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
     listed = [y for y in years if isinstance(y, int)] if isinstance(years, list) else []
     problems = []
     if listed and (sorted(set(listed)) != listed):
-        problems.append(Problem(("years",), "write each year once, in order: [2024, 2025, 2026]"))
-    known = set(listed)
+        problems.append(Problem(("years",), say("input.years_order")))
     horizon = data.get("horizon_years", 1)
     if listed and isinstance(horizon, int) and horizon < len(listed):
         problems.append(
             Problem(
-                ("horizon_years",),
-                f"is {horizon}, fewer than the {len(listed)} planning years: rent and other "
-                f"costs a year are counted over horizon_years; write horizon_years: "
-                f"{len(listed)} (or more)",
+                ("horizon_years",), say("input.years_horizon", horizon=horizon, count=len(listed))
             )
         )
 
     def named(loc: tuple[Any, ...], value: Any) -> None:
-        if value is None or not isinstance(value, int) or isinstance(value, bool):
-            return
-        if not known:
-            problems.append(Problem(loc, "names a year, but the scenario has no `years`: give "
-                                         "years: [first, ..., last] at the top"))  # fmt: skip
-        elif value not in known:
-            problems.append(Problem(loc, f"{value} is not one of the years {listed}"))
+        problems.extend(year_named(loc, value, listed))
 
     for ci, community in enumerate(entries_of(data, "communities")):
         named(("communities", ci, "due_year"), community.get("due_year"))
@@ -185,8 +176,7 @@ def check_years(data: dict[str, Any]) -> list[Problem]:
             problems += check_bridge(data, ci, community, oi, option)
             if numbers and shares and abs(sum(shares) - 1) > 1e-9:
                 loc = ("communities", ci, "options", oi, "capital_profile")
-                problems.append(Problem(loc, f"shares add up to {sum(shares):g}, not 1: "
-                                             "write e.g. [0.6, 0.4]"))  # fmt: skip
+                problems.append(Problem(loc, say("input.profile_sum", total=sum(shares))))
     for si, source in enumerate(entries_of(data, "funding")):
         by_year = source.get("budget_by_year")
         for year in by_year if isinstance(by_year, dict) else ():
@@ -218,34 +208,48 @@ def _bridge_faults(
     siblings = {o.get("id"): o for o in entries_of(community, "options")}
     building = siblings.get(target)
     if not data.get("years"):
-        yield "bridges", ("a bridge lease (租赁过渡) runs until its building is ready, a matter "
-                          "of years: give years: [first, ..., last] at the top, or remove "
-                          "bridges")  # fmt: skip
+        yield "bridges", say("input.bridge_no_years")
     elif option.get("kind") != "lease":
-        yield "bridges", (f"only a lease may bridge; this route is a {option.get('kind')}: "
-                          "make it kind lease, or remove bridges")  # fmt: skip
+        kind = option.get("kind")
+        if kind is not None:  # an unreadable kind is said at `kind`
+            yield "bridges", say("input.bridge_not_lease", kind=_kind_words(kind))
     elif building is None or building is option:
         have = [i for i, o in siblings.items() if o.get("kind") in BRIDGED_KINDS]
-        yield "bridges", (f"'{target}' is not a new building or added storey of community "
-                          f"'{community.get('id')}' (those it has: {have})")  # fmt: skip
+        yield "bridges", say("input.bridge_unknown", target=target,
+                             community=community.get("id"), have=have)  # fmt: skip
     elif building.get("kind") not in BRIDGED_KINDS:
-        yield "bridges", (f"'{target}' is a {building.get('kind')}: a lease bridges a new "
-                          "building (allocate_build) or an added storey (heighten)")  # fmt: skip
+        kind = _kind_words(building.get("kind"))
+        yield "bridges", say("input.bridge_wrong_kind", target=target, kind=kind)
     else:
         lag = building.get("ready_after")
         lag = READY_AFTER[building["kind"]] if lag is None else lag
         if isinstance(lag, int) and lag < 1:
-            yield "bridges", (f"'{target}' is ready in its start year (ready_after {lag}): "
-                              "there is no year to bridge; give it ready_after 1 or more, "
-                              "or remove bridges")  # fmt: skip
+            yield "bridges", say("input.bridge_ready_now", target=target, lag=lag)
     if option.get("ready_after") not in (None, 0):
-        yield "ready_after", (f"{option.get('ready_after')}: a bridge lease is in use from its "
-                              "start, until its building is ready; leave ready_after out "
-                              "(or 0)")  # fmt: skip
+        yield "ready_after", say("input.bridge_ready_after", value=option.get("ready_after"))
     if option.get("replaces_existing") is True:
-        yield "replaces_existing", ("a bridge lease counts for a while only and cannot "
-                                    "replace the existing premises; let its building "
-                                    "replace them")  # fmt: skip
+        yield "replaces_existing", say("input.bridge_replaces")
+
+
+def _kind_words(kind: Any) -> str:
+    """A route kind as the run's language names it (资源整合 integrate), or as written."""
+    from allocator.labels import code_of
+
+    code = code_of("option_kind", kind) if isinstance(kind, str) else None
+    return f"{word('kind', code)} ({code})" if code else repr(kind)
+
+
+def year_named(loc: tuple[Any, ...], value: Any, listed: list[int]) -> list[Problem]:
+    """A year a field names (a number, or a key such as `2024:`): one of the planning years
+    `listed`, and named only in a scenario with years."""
+    year = _as_year(value)
+    if not isinstance(year, int) or isinstance(year, bool):
+        return []
+    if not listed:
+        return [Problem(loc, say("input.year_without_years"))]
+    if year not in listed:
+        return [Problem(loc, say("input.year_unknown", value=year, listed=listed))]
+    return []
 
 
 def _as_year(key: Any) -> Any:
