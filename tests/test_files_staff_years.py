@@ -120,7 +120,9 @@ def test_the_memo_says_the_posts_and_each_year_from_the_plan(
         f"人员及提标费用 {staff_cost:,.2f} 万元。"
     ) in memo
     assert "逐年安排（2024—2026 年）：" in memo
+    assert memo.startswith(f"{plan.scenario} 社区用房和人员规范化建设方案报告")  # staff too
     english = _memo(folder / "report_en.docx")
+    assert english.startswith(f"{plan.scenario}: the plan for community premises and staff")
     assert f"{plan.posts_short} posts are still short in {short_in} of the" in english
     assert "Year by year (2024-2026):" in english
     for year in plan.by_year:

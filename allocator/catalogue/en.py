@@ -390,6 +390,7 @@ WORDS: dict[str, str] = {
     "memo.forced_here": "this community short by {short} m2",
     "memo.if_forced": "if forced: {parts}",
     "memo.title": "{scenario}: the plan for community premises",
+    "memo.title_staff": "{scenario}: the plan for community premises and staff",
     "memo.h_overview": "1. Overview",
     "memo.h_short": "2. Communities short of the standard",
     "memo.h_money": "3. Money by source",

@@ -389,6 +389,7 @@ WORDS: dict[str, str] = {
     "memo.forced_here": "本社区缺口 {short} m²",
     "memo.if_forced": "若强制选用：{parts}",
     "memo.title": "{scenario} 社区用房规范化建设方案报告",
+    "memo.title_staff": "{scenario} 社区用房和人员规范化建设方案报告",
     "memo.h_overview": "一、总体情况",
     "memo.h_short": "二、未达标社区",
     "memo.h_money": "三、资金来源与使用",

@@ -52,7 +52,8 @@ def memo_bytes(plan: Plan, scenario: Scenario | None = None) -> bytes:
         raise ValueError(f"no plan to write ({plan.status.value})")
     document = Document()
     _page_and_fonts(document)
-    title = document.add_paragraph(say("memo.title", scenario=plan.scenario), style="Title")
+    key = "memo.title_staff" if has_staff(plan) else "memo.title"
+    title = document.add_paragraph(say(key, scenario=plan.scenario), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_heading(say("memo.h_overview"), level=1)
     document.add_paragraph(headline_text(plan, scenario))
