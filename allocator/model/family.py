@@ -31,7 +31,8 @@ class Family:
     role: Role = Role.DECISION
     drop_rank: int = 0  # conflict search: lower ranks are dropped first
     # The rows that may hold routes of several groups (the decomposition shares them out):
-    # their limits by (family, id), from the scenario alone.
+    # their limits by (family, id), from the scenario alone; `limits_from_rows` for a family the
+    # sets formulation adds from the table, whose county-wide rows carry their own limits.
     linking: Callable[[Scenario], dict[tuple[str, str], float]] | None = None
     repairable_with_money: bool = False  # may the diagnosis price more of its right-hand side?
     # For the rules on which routes a community may combine: may these routes (ids) be taken
@@ -40,3 +41,10 @@ class Family:
     # Columns of its own that the family's rows use (binaries of a measure), made by both
     # formulations alongside those of `allocator.model.families.columns`.
     columns: Callable[[Layout], Iterator[Column]] | None = None
+
+
+def limits_from_rows(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """`Family.linking` of a family whose rows without a community (staff quotas and pools,
+    yearly budgets) link groups: the decomposition reads each row's limit from the row itself
+    (`allocator.model.arrays.Matrix.shared_rows`), so none is listed here."""
+    return {}

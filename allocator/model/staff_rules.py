@@ -3,10 +3,10 @@ columns; the variables and costs are those of `allocator.model.staff`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from allocator.model.families import Column
-from allocator.model.family import Family, Role
+from allocator.model.family import Family, Role, limits_from_rows
 from allocator.model.staff import (
     both,
     committed_pay_wan,
@@ -29,7 +29,7 @@ from allocator.model.staff_years import (
 )
 from allocator.model.terms import Instance, Layout, Row, Sense, name_of, short
 from allocator.scenario.schema import Community, FundingSource
-from allocator.scenario.staffing import BY_YEAR_FIELDS, STAFF_ROUTES
+from allocator.scenario.staffing import STAFF_ROUTES
 
 BOTH = "communities_meeting_both"
 
@@ -86,31 +86,32 @@ def _county_limit(layout: Layout, family: str, route: str, limit: int | None, fi
         yield Instance(family, ("county",), loc, words.format(limit), rows=(row,))
 
 
-def post_quota_rules(layout: Layout) -> Iterator[Instance]:
-    """(22) sum_c posts_c,add_post <= quota."""
-    s = layout.scenario.staffing
-    quota = s.add_post.quota if s and s.add_post else None
-    words = "the county may add at most {} establishment posts (增编)"
-    yield from _county_limit(layout, "post_quota", "add_post", quota, "quota", words)
-    yield from year_limit_rules(layout, "post_quota", "add_post")
+# The county's staff limits, (22)-(24): family -> (route, field of its staffing entry, words).
+# (The dispatch pool's "at most one a community" is the column's bound.)
+_COUNTY_LIMITS = {
+    "post_quota": ("add_post", "quota", "the county may add at most {} establishment posts (增编)"),
+    "dispatch_pool": (
+        "dispatch",
+        "pool",
+        "the county can send at most {} first secretaries (下派)",
+    ),
+    "recruit_limit": ("recruit", "most", "at most {} community workers may be recruited (招聘)"),
+}
 
 
-def dispatch_pool_rules(layout: Layout) -> Iterator[Instance]:
-    """(23) sum_c posts_c,dispatch <= pool (and at most one a community: the column's bound)."""
-    s = layout.scenario.staffing
-    pool = s.dispatch.pool if s and s.dispatch else None
-    words = "the county can send at most {} first secretaries (下派)"
-    yield from _county_limit(layout, "dispatch_pool", "dispatch", pool, "pool", words)
-    yield from year_limit_rules(layout, "dispatch_pool", "dispatch")
+def county_limit_rules(family: str) -> Callable[[Layout], Iterator[Instance]]:
+    """The rules of one of the county's staff limits: sum_c posts_ck <= its campaign-wide
+    number, and each year's own (`year_limit_rules`)."""
+    route, field, words = _COUNTY_LIMITS[family]
 
+    def rules(layout: Layout) -> Iterator[Instance]:
+        staffing = layout.scenario.staffing
+        entry = getattr(staffing, route, None) if staffing is not None else None
+        limit = getattr(entry, field, None) if entry is not None else None
+        yield from _county_limit(layout, family, route, limit, field, words)
+        yield from year_limit_rules(layout, family, route)
 
-def recruit_limit_rules(layout: Layout) -> Iterator[Instance]:
-    """(24) sum_c posts_c,recruit <= most."""
-    s = layout.scenario.staffing
-    most = s.recruit.most if s and s.recruit else None
-    words = "at most {} community workers may be recruited (招聘)"
-    yield from _county_limit(layout, "recruit_limit", "recruit", most, "most", words)
-    yield from year_limit_rules(layout, "recruit_limit", "recruit")
+    return rules
 
 
 def _payers_by(layout: Layout) -> dict[tuple[str, str], list[FundingSource]]:
@@ -195,21 +196,6 @@ def meets_both_rules(layout: Layout) -> Iterator[Instance]:
                        community=c.id)  # fmt: skip
 
 
-def staff_linking(family: str, route: str, field: str):  # noqa: ANN201
-    """A county-wide staff limit is shared by every group."""
-
-    def limits(scenario) -> dict[tuple[str, str], float]:  # noqa: ANN001
-        entry = getattr(scenario.staffing, route, None) if scenario.staffing else None
-        value = getattr(entry, field, None) if entry is not None else None
-        shared = {} if value is None else {(family, "county"): float(value)}
-        by_year = getattr(entry, BY_YEAR_FIELDS[route][0], None) if entry is not None else None
-        if scenario.years:  # a year's limit (`year_limit_rules`) too
-            shared |= {(family, str(year)): float(n) for year, n in (by_year or {}).items()}
-        return shared
-
-    return limits
-
-
 # The staffing families of the table (`allocator.model.rules.FAMILIES`), equations (21)-(27).
 STAFF_FAMILIES: tuple[Family, ...] = (
     Family(
@@ -236,27 +222,27 @@ STAFF_FAMILIES: tuple[Family, ...] = (
         "(22)",
         "sum_c posts_c,add_post <= quota: the county's quota of added posts; with years, "
         "sum_c posts_in_c,add_post,t <= quota_by_year_t",
-        post_quota_rules,
+        county_limit_rules("post_quota"),
         drop_rank=12,
-        linking=staff_linking("post_quota", "add_post", "quota"),
+        linking=limits_from_rows,
     ),
     Family(
         "dispatch_pool",
         "(23)",
         "sum_c posts_c,dispatch <= pool: first secretaries the county can send (with years: "
         "all sent); sum_c in_post_c,dispatch,t <= pool_by_year_t: those serving in t",
-        dispatch_pool_rules,
+        county_limit_rules("dispatch_pool"),
         drop_rank=13,
-        linking=staff_linking("dispatch_pool", "dispatch", "pool"),
+        linking=limits_from_rows,
     ),
     Family(
         "recruit_limit",
         "(24)",
         "sum_c posts_c,recruit <= most: recruits over the campaign; with years, sum_c "
         "posts_in_c,recruit,t <= most_by_year_t",
-        recruit_limit_rules,
+        county_limit_rules("recruit_limit"),
         drop_rank=14,
-        linking=staff_linking("recruit_limit", "recruit", "most"),
+        linking=limits_from_rows,
     ),
     Family(
         "staff_paid",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from allocator.model.costs import largest_cost_wan
 from allocator.model.families import Column
-from allocator.model.family import Family, Role
+from allocator.model.family import Family, Role, limits_from_rows
 from allocator.model.staff import fsy, staff_money
 from allocator.model.terms import (
     Instance,
@@ -241,12 +241,6 @@ def bridge_allows(community: Community, chosen: frozenset[str]) -> bool:
     return all(o.bridges in chosen for o in community.options if o.id in chosen and o.bridges)
 
 
-def budget_by_year_linking(scenario: Scenario) -> dict[tuple[str, str], float]:
-    """A county-wide source's yearly rows are shared by every group. Their limits (cumulative
-    with carry_over) are read from the rows themselves (`Matrix.shared_rows`): none here."""
-    return {}
-
-
 # The years' families of the table (`allocator.model.rules.FAMILIES`), equations (28)-(31).
 YEAR_FAMILIES: tuple[Family, ...] = (
     Family(
@@ -273,7 +267,7 @@ YEAR_FAMILIES: tuple[Family, ...] = (
         "carry_over: summed over the years so far)",
         budget_by_year_rules,
         drop_rank=16,
-        linking=budget_by_year_linking,
+        linking=limits_from_rows,  # a county-wide source's yearly rows
         repairable_with_money=False,
     ),
     Family(

@@ -16,7 +16,6 @@ import numpy as np
 from allocator.model.arrays import Matrix
 from allocator.model.rules import linking_limits, objective_of
 from allocator.model.sets import build_matrix
-from allocator.model.sets_families import WRITTEN_HERE
 from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import COUNTY_UNIT, Community, Scenario
 from allocator.solving.highs import INF, HighsModel, from_matrix, seconds_left
@@ -108,7 +107,7 @@ def split(
             size = 0
         packs[-1].append(group.id)
         size += len(by_group.get(group.id, []))
-    limits = {k: v for k, v in linking_limits(scenario).items() if k[0] in WRITTEN_HERE}
+    limits = linking_limits(scenario)  # the budgets and counts the sets formulation writes
     chunks = [_chunk(scenario, pack, by_group, limits, gap, deadline) for pack in packs if pack]
     for chunk in chunks:  # the families' rows that limit the whole county, as each chunk has them
         for name, (_, upper, county) in chunk.matrix.shared_rows.items():
