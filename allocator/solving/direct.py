@@ -22,7 +22,7 @@ import numpy as np
 
 from allocator.model.arrays import Matrix, no_gc
 from allocator.model.closeness import Previous
-from allocator.model.costs import kept_room, kept_shortfall_m2, stage_gap
+from allocator.model.costs import kept_room, stage_gap
 from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
@@ -152,15 +152,6 @@ def keep_at_most(model: HighsModel, coefs: np.ndarray, upper: float) -> int:
     return model.add_row(None, -INF, upper, (index, coefs[index]))
 
 
-def polish(
-    model: HighsModel, values: np.ndarray, shortfall: np.ndarray, cost: np.ndarray, kept_row: int
-) -> np.ndarray:
-    """With the plan's choices fixed: the least shortfall they allow, then the least cost
-    at exactly that shortfall (row `kept_row` keeps it). Stage 2's tolerance never shows as
-    area traded for money."""
-    return polish_order(model, values, [shortfall, cost], [kept_row])
-
-
 def polish_order(
     model: HighsModel, values: np.ndarray, costs: list[np.ndarray], kept_rows: list[int]
 ) -> np.ndarray:
@@ -190,13 +181,7 @@ def polish_order(
     return polished
 
 
-# --- the two stages, and reading the plan back ----------------------------------------------
-def w_tolerance(shortfall: float) -> float:
-    """How far stage 2 may let W exceed stage 1's W (m2): the polish (least W for the plan's
-    choices) takes it back."""
-    return kept_shortfall_m2(shortfall, arrays=True)
-
-
+# --- the stages, and reading the plan back ---------------------------------------------------
 @dataclass(frozen=True)
 class Value:
     """A solved value, shaped like a PuLP variable for the plan read-back."""
