@@ -253,7 +253,19 @@ class Measure:
     summary: str
     terms: Callable[[Layout], list[tuple[Var, float]]]
     kept: str  # "m2", "money" or "count"
+    keep_row: str  # the name of the row a later stage keeps it by
+    words: str  # what it is, in a stage's note ("the least shortfall of the plan's routes")
+    # A value no plan's terms exceed: a kept row opened to it keeps nothing.
+    largest: Callable[[Scenario], float]
     maximised: bool = False  # the terms are minus the measure (a count to maximise)
+
+
+def _no_more_than_zero(scenario: Scenario) -> float:
+    return 0.0  # a count maximised: its terms are minus the count
+
+
+def _all_money(scenario: Scenario) -> float:
+    return sum(sum(scenario.units(s).values()) for s in scenario.funding)
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -263,6 +275,9 @@ MEASURES: tuple[Measure, ...] = (
         "maximise N = sum_c meets_c, the communities that reach their target (达标社区数)",
         communities_meeting_terms,
         "count",
+        "keep_communities_meeting",
+        "count of communities short",
+        _no_more_than_zero,
         maximised=True,
     ),
     Measure(
@@ -271,6 +286,9 @@ MEASURES: tuple[Measure, ...] = (
         "minimise W = sum_c priority_c * shortfall_c",
         weighted_shortfall_terms,
         "m2",
+        "keep_shortfall",
+        "shortfall",
+        lambda scenario: sum(c.priority * c.target_area_m2 for c in scenario.communities),
     ),
     Measure(
         "communities_meeting_both",
@@ -278,6 +296,9 @@ MEASURES: tuple[Measure, ...] = (
         "maximise B = sum_c both_c, the communities that reach both standards, premises and posts",
         communities_meeting_both_terms,
         "count",
+        "keep_communities_meeting_both",
+        "count of communities short of either standard",
+        _no_more_than_zero,
         maximised=True,
     ),
     Measure(
@@ -286,6 +307,9 @@ MEASURES: tuple[Measure, ...] = (
         "minimise P = sum_c posts_short_c, the staff posts still short",
         posts_short_terms,
         "count",
+        "keep_posts_short",
+        "posts short",
+        lambda scenario: sum(scenario.posts_target(c) for c in scenario.communities),
     ),
     Measure(
         "total_cost",
@@ -293,6 +317,9 @@ MEASURES: tuple[Measure, ...] = (
         "minimise C = sum_o cost_o + sum_cks fs_cks (routes, and staff and pay when staffed)",
         total_cost_terms,
         "money",
+        "keep_cost",
+        "cost",
+        _all_money,
     ),
     Measure(
         "county_money",
@@ -301,6 +328,9 @@ MEASURES: tuple[Measure, ...] = (
         "scope; a grant with rules is not the county's)",
         county_money_terms,
         "money",
+        "keep_county_money",
+        "county money",
+        _all_money,
     ),
 )
 MEASURE = {measure.name: measure for measure in MEASURES}

@@ -23,7 +23,6 @@ from allocator.plan import (
 from allocator.scenario.schema import Scenario
 from allocator.solving import cbc, highs
 from allocator.solving.pulp_stages import (
-    KEEP_ROW,
     Stages,
     exact_routes,
     kept_room_of,
@@ -152,7 +151,7 @@ def _reference_stages(stages: Stages, previous: Previous | None = None) -> list[
         kind, before = stepping[k - 1]
         start, value = exact_routes(stages, before)
         allowed = value + kept_room_of(stages.solver, kind, value)
-        row = KEEP_ROW[order[k - 1]] if k - 1 < len(order) else "keep_changes"
+        row = MEASURE[order[k - 1]].keep_row if k - 1 < len(order) else "keep_changes"
         model.problem += pulp.LpConstraint(before, pulp.LpConstraintLE, row, allowed)
         measure = order[k] if k < len(order) else "keep_close_to"
         runs.append(stages.solve(stepping[k][1], start, gap=_count_gap(measure, stages)))

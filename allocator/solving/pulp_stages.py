@@ -327,16 +327,6 @@ def exact_routes(
 
 
 # The row that keeps each measure once its stage is done (stage 2's W row, (17)'s cost row).
-KEEP_ROW = {
-    "weighted_shortfall": "keep_shortfall",
-    "total_cost": "keep_cost",
-    "county_money": "keep_county_money",
-    "communities_meeting": "keep_communities_meeting",
-    "communities_meeting_both": "keep_communities_meeting_both",
-    "posts_short": "keep_posts_short",
-}
-
-
 def kept_room_of(solver: str, kind: str, value: float) -> float:
     """The room a stage after this one leaves on a measure of `kind` at `value`
     (`allocator.model.costs.kept_room`), with CBC's read-back error."""
@@ -386,44 +376,23 @@ def _settle(
     model, problem = stages.model, stages.model.problem
     runs = []
     for name, measure in measures:
-        kept = problem.get_constraint_by_name(KEEP_ROW[name])
-        if kept is not None:
-            kept.changeRHS(_opened(model, name))
+        kept = problem.get_constraint_by_name(MEASURE[name].keep_row)
+        if kept is not None:  # opened: the routes may need a hair more than before
+            kept.changeRHS(MEASURE[name].largest(model.scenario) + 1.0)
         least = stages.solve(measure, gap=SETTLE_GAP, feasible=True)
         runs.append(least)
         if least.status != StageStatus.OPTIMAL:
-            return least, f"the least {_WORDS[name]} of the plan's routes"
+            return least, f"the least {MEASURE[name].words} of the plan's routes"
         value = least.objective or 0.0
         if kept is not None:
             kept.changeRHS(value + _settle_room(stages.solver, name, value))
         else:
             allowed = value + _settle_room(stages.solver, name, value)
-            problem += pulp.LpConstraint(measure, pulp.LpConstraintLE, KEEP_ROW[name], allowed)
+            row = MEASURE[name].keep_row
+            problem += pulp.LpConstraint(measure, pulp.LpConstraintLE, row, allowed)
     settled = stages.solve(spending, gap=SETTLE_GAP, feasible=True)
     note = "; ".join(r.note for r in (*runs, settled) if r.note) or None
     return replace(settled, note=note), "settling who pays by rank"
-
-
-_WORDS = {
-    "weighted_shortfall": "shortfall",
-    "total_cost": "cost",
-    "county_money": "county money",
-    "communities_meeting": "count of communities short",
-    "communities_meeting_both": "count of communities short of either standard",
-    "posts_short": "posts short",
-}
-
-
-def _opened(model: Model, name: str) -> float:
-    """A kept row's bound that keeps nothing: the measure's own largest value, and 1 more."""
-    if name == "weighted_shortfall":
-        return sum(c.priority * c.target_area_m2 for c in model.scenario.communities) + 1.0
-    if name in ("communities_meeting", "communities_meeting_both"):
-        return 1.0
-    if name == "posts_short":
-        scenario = model.scenario
-        return sum(scenario.posts_target(c) for c in scenario.communities) + 1.0
-    return sum(sum(model.scenario.units(s).values()) for s in model.scenario.funding) + 1.0
 
 
 def _settle_room(solver: str, name: str, value: float) -> float:
