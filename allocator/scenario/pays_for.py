@@ -20,19 +20,6 @@ OPTION_KINDS: tuple[str, ...] = (
     "developer",
     "reclaim",
 )
-_GROUP_WORDS = ("premises", "场地", "staff", "人员", "pay", "待遇", "all", "全部")
-# What a source pays for: route kinds and paid staff kinds, each also in Chinese; and the
-# shorthand words of `PAYS_FOR_GROUPS`.
-_PaysKind = Annotated[
-    Literal[
-        "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim",
-        "add_post", "recruit", "pay_rise",
-    ],
-    BeforeValidator(lambda value: _pays_word(value)),
-    Field(json_schema_extra={"enum": [*written_forms("option_kind"), *PAID_STAFF_KINDS,
-                                       *(zh("staff_kind", k) for k in PAID_STAFF_KINDS),
-                                       *_GROUP_WORDS]}),
-]  # fmt: skip
 PAYS_FOR_GROUPS: dict[str, tuple[str, ...]] = {
     "premises": OPTION_KINDS,
     "场地": OPTION_KINDS,
@@ -43,6 +30,18 @@ PAYS_FOR_GROUPS: dict[str, tuple[str, ...]] = {
     "all": (*OPTION_KINDS, *PAID_STAFF_KINDS),
     "全部": (*OPTION_KINDS, *PAID_STAFF_KINDS),
 }
+# What a source pays for: route kinds and paid staff kinds, each also in Chinese; and the
+# shorthand words of `PAYS_FOR_GROUPS`.
+_PaysKind = Annotated[
+    Literal[
+        "allocate_build", "heighten", "lease", "asset_swap", "integrate", "developer", "reclaim",
+        "add_post", "recruit", "pay_rise",
+    ],
+    BeforeValidator(lambda value: _pays_word(value)),
+    Field(json_schema_extra={"enum": [*written_forms("option_kind"), *PAID_STAFF_KINDS,
+                                       *(zh("staff_kind", k) for k in PAID_STAFF_KINDS),
+                                       *PAYS_FOR_GROUPS]}),
+]  # fmt: skip
 
 
 def _pays_word(value: Any) -> Any:
