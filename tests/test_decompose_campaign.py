@@ -51,3 +51,31 @@ def test_decomposition_with_staff_and_years(
         first = whole.solver.stages[0]
         assert stages[0].bound <= first.value + 1e-6
         assert plan.weighted_shortfall >= first.bound - 1e-6
+
+
+def test_a_fraction_of_a_funded_option_frees_its_community() -> None:
+    """A community whose relaxation takes one set whole but funds a route from a source with
+    max_options_funded by a fraction (z between 0 and 1, money paid) is decided again: kept
+    as relaxed, its money counts as a whole option funded while the count left for the others
+    counted a fraction (a generated province funded 3 routes from a source allowed 2)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from allocator.model.sets import build_matrix
+    from allocator.solving.decompose import _free_communities
+
+    raw = generate_scenario(12, seed=3)
+    scenario = scenario_from_dict(copy.deepcopy(raw))
+    matrix = build_matrix(scenario)
+    assert matrix.funded, "the province has a source with max_options_funded"
+    (option, _), z = next(iter(matrix.funded.items()))
+    community = matrix.options[option][0].id
+    relaxed = np.zeros(matrix.columns)
+    for sets in matrix.sets.values():  # every community takes its first set whole
+        relaxed[sets[0][1]] = 1.0
+    chunk = SimpleNamespace(matrix=matrix, model=SimpleNamespace(integer=np.zeros(0, bool)))
+    chunk.model.integer = np.array(matrix.col_integer, dtype=bool)
+    whole = _free_communities(chunk, relaxed)  # type: ignore[arg-type]
+    relaxed[z] = 0.4
+    assert _free_communities(chunk, relaxed) == whole | {community}  # type: ignore[arg-type]

@@ -365,7 +365,8 @@ def _hold(matrix: Matrix, free: Free, held: list[set[str]]) -> None:
 
 def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
     """Communities to decide again: those the relaxation splits between sets, or leaves a
-    whole decision of their own fractional (a start year, a post)."""
+    whole decision of their own fractional (a start year, a post, whether a source with
+    max_options_funded pays a route: a fraction of that counts as a whole option funded)."""
     matrix = chunk.matrix
     free = {cid for cid in matrix.community_columns if cid not in matrix.sets}
     for cid, sets in matrix.sets.items():
@@ -373,9 +374,10 @@ def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
         if max(weights) < 1 - 1e-6:
             free.add(cid)
     integer = chunk.model.integer
-    for cid, columns in matrix.community_extra.items():
-        whole = [j for j in columns if integer[j]]
-        if whole and np.any(np.abs(relaxed[whole] - np.round(relaxed[whole])) > 1e-6):
+    for cid in matrix.community_columns:
+        columns = matrix.columns_of(cid)
+        whole = columns[integer[columns]]
+        if whole.size and np.any(np.abs(relaxed[whole] - np.round(relaxed[whole])) > 1e-6):
             free.add(cid)
     return free
 
