@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.model.costs import kept_room
+from allocator.model.costs import COUNT_ROOM, kept_room
 from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model, measure_expression
 from allocator.model.rules import MEASURE, objective_of
@@ -30,7 +30,6 @@ from allocator.solving.highs import INF, HighsModel
 from allocator.solving.pulp_highs import to_highs
 
 _GAP = 1e-9
-_COUNT_ROOM = 1e-6  # a count's measure is whole at every plan: kept to its value
 _PRESOLVE_FROM_COLUMNS = 20_000
 SHORTFALL, POSTS, COST = "weighted_shortfall", "posts_short", "total_cost"
 _PRICED = (SHORTFALL, POSTS, COST)
@@ -114,17 +113,15 @@ class PriceModel:
     def keep(self, stage: Stage, value: float | None) -> None:
         """Keep `stage`'s measure within its room of `value` in the later stages (None: free).
 
-        A count (the posts short) is kept at its whole value, not half a post above it as the
-        plan's stages keep it: the same plans, but the LP relaxation of the later stages may
-        not spend half a post, and the county campaign's cost stage then starts 0.4% below its
-        optimum instead of proving it node by node (34 s for one re-solve, measured)."""
+        A count (the posts short) is kept at its whole value (`allocator.model.costs.COUNT_ROOM`):
+        `value` may come from a plan's figures, so it is rounded first."""
         if stage.keep_row not in self.lp.rows:
             return
         if value is None:
             self.lp.set_row_bounds(stage.keep_row, -INF, INF)
             return
         kind = MEASURE[stage.measure].kept
-        kept = round(value) + _COUNT_ROOM if kind == "count" else value + kept_room(kind, value)
+        kept = round(value) + COUNT_ROOM if kind == "count" else value + kept_room(kind, value)
         self.lp.set_row_bounds(stage.keep_row, -INF, kept)
 
     def free(self) -> None:

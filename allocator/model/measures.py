@@ -4,7 +4,7 @@ own columns (`allocator.model.sets.measure_vector`)."""
 
 from __future__ import annotations
 
-from allocator.model.costs import is_general_money
+from allocator.model.costs import is_general_money, payer_rank
 from allocator.model.families import cost_terms
 from allocator.model.staff import both, fs, posts_short, staff_money
 from allocator.model.terms import Layout, Var, f, meets, short
@@ -53,3 +53,14 @@ def posts_short_terms(layout: Layout) -> list[tuple[Var, float]]:
 def communities_meeting_both_terms(layout: Layout) -> list[tuple[Var, float]]:
     """-B of (27): minus the count of communities meeting both standards (minimised)."""
     return [(both(c), -1.0) for c in layout.scenario.communities]
+
+
+def payer_rank_terms(layout: Layout) -> list[tuple[Var, float]]:
+    """The spending of (17) that settles who pays when plans tie: each source's money for
+    routes and staff weighted by its rank (`allocator.model.costs.payer_rank`; lower is spent
+    first)."""
+    funding = layout.scenario.funding
+    rank = {s.id: payer_rank(s, i) for i, s in enumerate(funding)}
+    routes = [(f(r.option, s), rank[s.id]) for r in layout.routes for s in r.payers]
+    staff = [(fs(c, k, s), rank[s.id]) for c, k, s, _ in staff_money(layout)]
+    return routes + staff

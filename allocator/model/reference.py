@@ -308,7 +308,12 @@ def measure_expression(model: Model, name: str) -> LpAffineExpression:
         return LpAffineExpression(
             [(variables[names[j]], float(vector[j])) for j in vector.nonzero()[0]]
         )
-    terms = MEASURE[name].terms(Layout.of(model.scenario))
+    return terms_expression(model, MEASURE[name].terms(Layout.of(model.scenario)))
+
+
+def terms_expression(model: Model, terms: list[tuple[Var, float]]) -> LpAffineExpression:
+    """Terms over the reference formulation's variables (by label) as an expression."""
+    variables = model.problem.variablesDict()
     # A variable in no row (posts short where none are) is not in the problem's list.
     variables.update({name_of(*label): v for label, v in model.extra.items()})
     return LpAffineExpression([(variables[name_of(*label)], coef) for label, coef in terms])

@@ -25,7 +25,7 @@ from allocator.model.closeness import Previous
 from allocator.model.costs import kept_room, stage_gap
 from allocator.model.rules import MEASURE, objective_of
 from allocator.model.sets import build_matrix
-from allocator.model.sets_measures import measure_vector
+from allocator.model.sets_measures import measure_vector, payer_vector
 from allocator.scenario.schema import Community, Option, Scenario
 from allocator.solving.first_plan import (
     GREEDY_ALONE_SHARE,
@@ -264,10 +264,14 @@ def solve_direct(
         if later.values is None:
             break
         values = later.values
-        if k == len(costs) - 1:
-            values = polish_order(model, values, costs, kept_rows)
     if values is None:
         return None, stages
+    if len(stages) == len(costs):  # every stage has its plan: the order, then who pays (17)
+        last = float(costs[-1] @ values)
+        kind = MEASURE[order[-1]].kept if changes is None else "count"  # a count of changes
+        room = kept_room(kind, last, arrays=True)
+        kept_rows.append(keep_at_most(model, costs[-1], last + room))
+        values = polish_order(model, values, [*costs, payer_vector(matrix, scenario)], kept_rows)
     return readout(scenario, matrix, values), stages
 
 

@@ -30,8 +30,10 @@ from dataclasses import dataclass, replace
 import pulp
 
 from allocator.model.costs import kept_room, kept_shortfall_m2
-from allocator.model.reference import Model, measure_expression
+from allocator.model.measures import payer_rank_terms
+from allocator.model.reference import Model, measure_expression, terms_expression
 from allocator.model.rules import MEASURE, objective_of
+from allocator.model.terms import Layout
 from allocator.solving import cbc, pulp_highs
 from allocator.solving.status import (
     StageRun,
@@ -334,10 +336,10 @@ def kept_room_of(solver: str, kind: str, value: float) -> float:
     return kept_room(kind, value, read_back_rel=read_back)
 
 
-def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
+def settle_payers(stages: Stages) -> StageRun | None:
     """Stage (17): with the routes fixed, each measure of the objective in order at its least
     (by default the least W they allow, the least cost at that W), then the money split by
-    `ranks` (source id -> rank; lower is spent first), each an LP. Equal-cost
+    the payers' rank (`allocator.model.measures.payer_rank_terms`), each an LP. Equal-cost
     plans may split a route's cost between sources in many ways; without this the split would
     be whatever the solver met first. None when there is no money to split. When it fails, the
     money stays as the cost stage left it and the stage says so."""
@@ -349,9 +351,7 @@ def settle_payers(stages: Stages, ranks: dict[str, float]) -> StageRun | None:
     if stages.out_of_time():
         return StageRun(StageStatus.TIME_LIMIT, None, None, None, 0.0, f"not run: {as_left}")
     values = values_of(model)
-    staff = [(v, ranks[label[3]]) for label, v in model.extra.items() if label[0] == "fs"]
-    routes = [(f, ranks[s]) for (_, s), f in model.funding.items()]
-    spending = pulp.LpAffineExpression(routes + staff)
+    spending = terms_expression(model, payer_rank_terms(Layout.of(model.scenario)))
     order = objective_of(model.scenario)
     measures = [(name, measure_expression(model, name)) for name in order]
     with integers_fixed(model.problem, values):
