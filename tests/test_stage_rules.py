@@ -307,7 +307,7 @@ def test_the_sets_formulation_settles_payers_as_the_reference_does(county: Any) 
 
 
 def test_a_file_with_years_is_solved_in_the_sets_formulation() -> None:
-    """"auto": the one-period county in the reference formulation (its explanations were
+    """Formulation "auto": the one-period county in the reference formulation (its explanations were
     written against its ties), a file with years in the sets one at any size (the county
     campaign: about 0.6 s against 2.8 s in the reference)."""
     from allocator.solving.lexicographic import auto_formulation
