@@ -79,3 +79,30 @@ def test_a_fraction_of_a_funded_option_frees_its_community() -> None:
     whole = _free_communities(chunk, relaxed)  # type: ignore[arg-type]
     relaxed[z] = 0.4
     assert _free_communities(chunk, relaxed) == whole | {community}  # type: ignore[arg-type]
+
+
+def test_no_plan_from_the_rounding_says_which_step_found_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the MIP of the communities the chunks' relaxations split finds no plan, the stage's
+    note says so, with how many of all the communities it held (before: only that no plan came
+    of the relaxations)."""
+    import allocator.solving.decompose as decompose
+    import allocator.solving.lexicographic as solving
+
+    raw = generate_scenario(24, seed=3, years=3)
+    monkeypatch.setattr(decompose, "CHUNK_COMMUNITIES", 8)
+    monkeypatch.setattr(decompose, "SAMPLE_COMMUNITIES", 16)
+    monkeypatch.setattr(solving, "DECOMPOSE_FROM", 2)
+    split: list[int] = []
+
+    def none_found(work: object, objective: str, kept: list[str], free: list) -> bool:
+        split.append(sum(len(ids) for _, ids in free))
+        return False
+
+    monkeypatch.setattr(decompose, "_decide_free", none_found)
+    plan = solving.solve(scenario_from_dict(copy.deepcopy(raw)), formulation="sets", gap=GAP)
+    assert plan.status == "no_plan"
+    note = plan.solver.stages[0].note
+    assert split[-1] > 0
+    assert f"the MIP of the {split[-1]} communities the relaxations split (of 24)" in note

@@ -82,6 +82,7 @@ class Decomposed:
     gap: float
     deadline: float | None
     relaxation_failure: StageStatus | None = None  # how the last chunk relaxation that failed ended
+    rounding_failure: str | None = None  # why the last rounding of the relaxations gave no plan
 
     def time_left(self) -> float:
         return seconds_left(self.deadline)

@@ -136,7 +136,8 @@ def _stage(work: Decomposed, objective: str, kept: list[str], began: float) -> S
     value = _plan(work, objective, kept, keys, shares, bound)
     on_time = work.deadline is not None and work.time_left() <= 0
     if value is None:
-        note = "no plan: " + ("the time limit was reached" if on_time else _NO_ROUNDING)
+        why = work.rounding_failure or _NO_ROUNDING
+        note = "no plan: " + ("the time limit was reached" if on_time else why)
         return StageRun.without_plan(StageStatus.NO_PLAN, time.monotonic() - began, note)
     if bound is None:  # a later stage: the plan before, improved chunk by chunk, without a bound
         note = f"no Lagrangian bound: {_relaxation_failure(work, on_time)}"
@@ -264,11 +265,20 @@ def _plan_from(
     plan or the MIP finds none."""
     before = [chunk.plan for chunk in work.chunks]
     free = _relaxed_within(work, objective, kept, keys, shares)
-    if free is None or not _decide_free(work, objective, kept, free):
-        for chunk, plan in zip(work.chunks, before, strict=True):
-            chunk.plan = plan
-        return None
-    return work.total(objective)
+    if free is None:
+        why = "a chunk's relaxation had no plan within its shares"
+    elif not _decide_free(work, objective, kept, free):
+        split_count = sum(len(ids) for _, ids in free)
+        why = (
+            f"the MIP of the {split_count} communities the relaxations split (of "
+            f"{len(work.scenario.communities)}) found none (it may run {REST_SECONDS:.0f} s)"
+        )
+    else:
+        return work.total(objective)
+    work.rounding_failure = f"{_NO_ROUNDING}: {why}"
+    for chunk, plan in zip(work.chunks, before, strict=True):
+        chunk.plan = plan
+    return None
 
 
 def _relaxed_within(
