@@ -243,3 +243,30 @@ def test_compare_and_sweep_keep_close_to_a_plan() -> None:
     assert frame["weighted_shortfall"].tolist() == [kept.weighted_shortfall]
     assert frame["used_self_raised_wan"].tolist() == [pytest.approx(used["self_raised"])]
     assert frame["used_county_wan"].tolist() == [pytest.approx(used["county"])]
+
+
+def test_kept_close_a_plan_keeps_its_posts() -> None:
+    """Posts are routes too (增编, 下派, 招聘): equal plans may put them in other communities
+    (the sets formulation's fresh plan of the staffed county moves dozens against the
+    reference's plan); kept close to that plan, none moves, and the stage says so."""
+    scenario = load_scenario(COUNTY_FILE.with_name("2024_staff.yaml"))
+    given = solve(scenario, formulation="naive")
+
+    def added(plan: Any) -> dict[tuple[str, str], int]:
+        return {(c.id, k): n for c in plan.community_results for k, n in c.posts.added.items()}
+
+    def moved(plan: Any) -> int:
+        return sum(abs(n - added(given)[key]) for key, n in added(plan).items())
+
+    fresh = solve(scenario, formulation="sets")
+    kept = solve(scenario, formulation="sets", keep_close_to=given.to_dict())
+    assert moved(fresh) > 0 and moved(kept) == 0
+    assert kept.posts_short == given.posts_short
+    assert kept.total_cost == pytest.approx(given.total_cost, rel=1e-6)
+    note = next(s.note for s in kept.solver.stages if s.objective == "keep_close_to")
+    assert "0 posts added or taken away" in note and "人员增减0人" in note
+    assert check_plan(scenario.source, kept.to_dict()) == []
+    bad = given.to_dict()
+    bad["communities"][0]["posts"]["added"]["recruit"] = "three"
+    with pytest.raises(ValueError, match="not whole numbers"):
+        solve(scenario, keep_close_to=bad)

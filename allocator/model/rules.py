@@ -366,9 +366,12 @@ OBJECTIVES = (
     (
         "(20)",
         "with `--keep-close-to PLAN.json`, before (17): the fewest changes from that plan, "
-        "R * sum_o |y_o - y0_o| + sum_os |p_os - p0_os| (p_os in {0, 1}: s pays at least "
-        "0.001 万元 towards o; R = the count of pairs (o, s) + 1, so that one route change "
-        "weighs more than every payer change), every measure kept (`allocator.model.closeness`)",
+        "R * (sum_o |y_o - y0_o| + sum_ck |posts_ck - posts0_ck|) + sum_os |p_os - p0_os| "
+        "(p_os in {0, 1}: s pays at least 0.001 万元 towards o; posts_ck the posts staff route "
+        "k adds to c, a post added or taken away weighing as a route changed; R = the count of "
+        "pairs (o, s) + 1, so that one route change weighs more than every payer change; with "
+        "years, each route's start year and each year's posts weigh between the two), every "
+        "measure kept (`allocator.model.closeness`)",
     ),
 )
 BEGIN = (

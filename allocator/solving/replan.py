@@ -9,7 +9,7 @@ import numpy as np
 import pulp
 
 from allocator.model.arrays import INF, Matrix
-from allocator.model.closeness import Closeness, Money, Previous, closeness
+from allocator.model.closeness import Closeness, Money, PostKey, Previous, closeness
 from allocator.model.reference import Model
 from allocator.model.terms import name_of
 from allocator.scenario.schema import Community, Option
@@ -24,11 +24,13 @@ def closeness_expression(model: Model, previous: Previous) -> pulp.LpAffineExpre
         was = (oid, source_id) in previous.payers
         money[(oid, source_id)] = Money(paid, float(paid.upBound or 0.0), (chosen[oid],), was)
     money.update(_pooled(model.options, model.pooled, chosen, previous, model_most(model)))
-    spec = closeness(previous, chosen, money, _started(model.extra))
+    most = {v: float(v.upBound or 0.0) for v in model.extra.values()}
+    spec = closeness(previous, chosen, money, _started(model.extra), _posted(model.extra, most))
     flags = {
         ("pays", *pair): model.problem.add_variable(name_of("pays", *pair), 0, 1, cat=pulp.LpBinary)
         for pair in spec.flags
     }
+    flags.update({m: model.problem.add_variable(name_of(*m), 0, None) for m in spec.moves})
 
     def var(handle: Hashable) -> pulp.LpVariable:
         return flags[handle] if isinstance(handle, tuple) else handle  # type: ignore[return-value]
@@ -54,11 +56,13 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
         money[(oid, source_id)] = Money(j, matrix.col_upper[j], (chosen[oid],), was)
     most = {j: matrix.col_upper[j] for j in matrix.pooled.values()}
     money.update(_pooled(matrix.options, matrix.pooled, chosen, previous, most))
-    spec: Closeness = closeness(previous, chosen, money, _started(matrix.extra))
+    posted = _posted(matrix.extra, {j: matrix.col_upper[j] for j in matrix.extra.values()})
+    spec: Closeness = closeness(previous, chosen, money, _started(matrix.extra), posted)
     flags = {
         ("pays", *pair): matrix.column(name_of("pays", *pair), 0.0, 1.0, True)
         for pair in spec.flags
     }
+    flags.update({m: matrix.column(name_of(*m), 0.0, INF) for m in spec.moves})
 
     def column(handle: Hashable) -> int:
         return flags[handle] if isinstance(handle, tuple) else handle  # type: ignore[return-value]
@@ -76,6 +80,20 @@ def closeness_vector(matrix: Matrix, previous: Previous) -> np.ndarray:
 def _started(extra: dict[tuple[str, ...], Hashable]) -> dict[tuple[str, int], Hashable]:
     """The start binaries of the years' families, by (option id, year)."""
     return {(label[1], int(label[2])): v for label, v in extra.items() if label[0] == "start"}
+
+
+def _posted(
+    extra: dict[tuple[str, ...], Hashable], most: dict[Hashable, float]
+) -> dict[PostKey, tuple[Hashable, float]]:
+    """The posts each route adds to each community (and with years, in each year), by
+    (community id, route, year or None): their column and the most it may be."""
+    posted: dict[PostKey, tuple[Hashable, float]] = {}
+    for label, v in extra.items():
+        if label[0] == "posts":
+            posted[(label[1], label[2], None)] = (v, most[v])
+        elif label[0] == "posts_in":
+            posted[(label[1], label[2], int(label[3]))] = (v, most[v])
+    return posted
 
 
 def model_most(model: Model) -> dict[Hashable, float]:
