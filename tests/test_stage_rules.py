@@ -142,6 +142,8 @@ def test_sets_cost_stage_called_infeasible_is_solved_again(
     expected = solve(county, formulation="sets")
     monkeypatch.setattr(direct, "keep_at_most", keep)
     monkeypatch.setattr(HighsModel, "run_mip", run_mip)
+    # the full MIP runs even where the relaxation's bound already proves the start
+    monkeypatch.setattr(direct, "_proven_by_relaxation", lambda *args: None)
     plan = solve(county, formulation="sets")
     assert failed
     assert plan.status == Status.OPTIMAL
@@ -359,3 +361,25 @@ def test_a_better_plan_from_a_cut_check_is_not_a_time_limit(
     assert first.status == StageStatus.NOT_PROVEN
     assert "but solved again without presolve it found" in first.note
     _checked(plan, county_raw)
+
+
+def test_a_start_the_relaxation_proves_is_not_solved_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The campaign's cost stage: the plan of step (b) is within the gap of the linear
+    relaxation's bound, so no full MIP runs after it; the stage is optimal and says why."""
+    campaign = load_scenario(COUNTY_FILE.with_name("2024.yaml"))
+    runs: list[bool] = []
+    real_run = HighsModel.run_mip
+
+    def counted(self: HighsModel, start: Any = None, *, heuristics: bool = True) -> Solution:
+        runs.append(start is not None)
+        return real_run(self, start, heuristics=heuristics)
+
+    monkeypatch.setattr(HighsModel, "run_mip", counted)
+    plan = solve(campaign)
+    cost = _stage(plan, "total_cost")
+    assert cost.status == "optimal" and cost.gap <= 1e-6
+    assert "the linear relaxation's bound" in cost.note and "proves it" in cost.note
+    assert runs.count(True) < len(plan.solver.stages)  # a stage ran no MIP from its start
+    assert check_plan(campaign.source, plan.to_dict()) == []

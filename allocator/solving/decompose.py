@@ -51,6 +51,7 @@ from allocator.solving.direct import (
     polish_order,
     readout,
     solve_stage,
+    whole_decisions,
 )
 from allocator.solving.first_plan import greedy_first, wanted
 from allocator.solving.highs import from_matrix
@@ -386,8 +387,7 @@ def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
     integer = chunk.model.integer
     for cid in matrix.community_columns:
         columns = matrix.columns_of(cid)
-        whole = columns[integer[columns]]
-        if whole.size and np.any(np.abs(relaxed[whole] - np.round(relaxed[whole])) > 1e-6):
+        if len(whole_decisions(integer, columns, relaxed)) < np.count_nonzero(integer[columns]):
             free.add(cid)
     return free
 
