@@ -100,9 +100,38 @@ def test_no_plan_from_the_rounding_says_which_step_found_none(
         split.append(sum(len(ids) for _, ids in free))
         return False
 
-    monkeypatch.setattr(decompose, "_decide_free", none_found)
+    monkeypatch.setattr(decompose, "decide_free", none_found)
     plan = solving.solve(scenario_from_dict(copy.deepcopy(raw)), formulation="sets", gap=GAP)
     assert plan.status == "no_plan"
     note = plan.solver.stages[0].note
     assert split[-1] > 0
     assert f"the MIP of the {split[-1]} communities the relaxations split (of 24)" in note
+
+
+@pytest.mark.parametrize(("staff", "years"), [(True, 0), (False, 3)])
+def test_split_communities_decided_chunk_by_chunk(
+    monkeypatch: pytest.MonkeyPatch, staff: bool, years: int
+) -> None:
+    """Past REST_MOST_COMMUNITIES split communities (10,000 over 3 years: 5,495), each chunk
+    decides those its relaxation split within its own shares: the plan meets every rule (the
+    shares together keep every linking row), each stage with a bound and a gap."""
+    import allocator.solving.decompose as decompose
+    import allocator.solving.lexicographic as solving
+
+    raw = generate_scenario(30, seed=5, staff=staff, years=years)
+    monkeypatch.setattr(decompose, "CHUNK_COMMUNITIES", 10)
+    monkeypatch.setattr(decompose, "SAMPLE_COMMUNITIES", 20)
+    monkeypatch.setattr(decompose, "REST_MOST_COMMUNITIES", 0)
+    monkeypatch.setattr(solving, "DECOMPOSE_FROM", 2)
+    calls: list[int] = []
+    real = decompose._decide_by_chunk
+
+    def counted(*args: object) -> bool:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decompose, "_decide_by_chunk", counted)
+    plan = solve_checked(raw, formulation="sets", gap=GAP)
+    assert calls and plan.status.has_plan
+    first = plan.solver.stages[0]
+    assert first.bound is not None and first.bound <= first.value + 1e-6

@@ -36,40 +36,34 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocator.model.arrays import Matrix, no_gc
+from allocator.model.arrays import no_gc
 from allocator.model.costs import kept_room
 from allocator.model.rules import MEASURE, objective_of
-from allocator.model.sets import build_matrix
-from allocator.model.sets_measures import measure_vector
-from allocator.scenario.schema import FundingSource, Scenario
+from allocator.scenario.schema import Scenario
 from allocator.solving.chunks import Chunk, Decomposed, Key, measure_key, split
 from allocator.solving.direct import (
     Readout,
     fix_and_solve,
     greedy_readout,
-    keep_at_most,
     polish_order,
     readout,
-    solve_stage,
     whole_decisions,
 )
 from allocator.solving.first_plan import greedy_first, wanted
-from allocator.solving.highs import from_matrix
 from allocator.solving.lagrange import bound_and_shares, starting_prices
 from allocator.solving.memory import large_blocks_apart
 from allocator.solving.progress import found
+from allocator.solving.rest_mip import REST_SECONDS, Free, decide_free
 from allocator.solving.status import StageRun, StageStatus, proven, relative_gap, unproven
 
 CHUNK_COMMUNITIES = 500
 SAMPLE_COMMUNITIES = 1000
-HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
-REST_SECONDS = 120.0  # for the MIP of the communities decided again
+# More communities split than this are decided chunk by chunk (one MIP of the 5,495 of 10,000
+# communities over 3 years the relaxations split did not solve its relaxation in 120 s).
+REST_MOST_COMMUNITIES = 2 * CHUNK_COMMUNITIES
 SLACK = 0.5  # of stage 1's gap in W kept back in stage 2's shares, room for rounding
 LOCAL_ROUNDS = 2  # passes of chunk-by-chunk improvement
 LOCAL_GAIN_SHARE = 0.1  # another pass only after one that gained this share of the gap asked
-REST_GAP_SHARE = 0.25  # the MIP of the free communities: this share of the gap of the plan...
-REST_GAP_MOST = 0.01  # ...over their share of the communities, and at most this
-Free = list[tuple[Chunk, set[str]]]  # per chunk, the communities decided again
 
 
 @no_gc()
@@ -266,10 +260,17 @@ def _plan_from(
     plan or the MIP finds none."""
     before = [chunk.plan for chunk in work.chunks]
     free = _relaxed_within(work, objective, kept, keys, shares)
+    split_count = 0 if free is None else sum(len(ids) for _, ids in free)
     if free is None:
         why = "a chunk's relaxation had no plan within its shares"
-    elif not _decide_free(work, objective, kept, free):
-        split_count = sum(len(ids) for _, ids in free)
+    elif split_count > REST_MOST_COMMUNITIES:
+        if _decide_by_chunk(work, objective, keys, shares, free):
+            return work.total(objective)
+        why = (
+            f"the relaxations split {split_count} of {len(work.scenario.communities)} "
+            "communities, and a chunk's MIP of those it split found no plan within its shares"
+        )
+    elif not decide_free(work, objective, kept, free):
         why = (
             f"the MIP of the {split_count} communities the relaxations split (of "
             f"{len(work.scenario.communities)}) found none (it may run {REST_SECONDS:.0f} s)"
@@ -280,6 +281,34 @@ def _plan_from(
     for chunk, plan in zip(work.chunks, before, strict=True):
         chunk.plan = plan
     return None
+
+
+def _decide_by_chunk(
+    work: Decomposed, objective: str, keys: list[Key], shares: list[np.ndarray], free: Free
+) -> bool:
+    """The communities each chunk's relaxation split, decided chunk by chunk within the chunk's
+    shares (which together keep every linking row), each a MIP of its chunk with what the
+    relaxation leaves whole kept (`fix_and_solve`); written into the chunks' plans. False
+    when one finds no plan (the plans of the chunks before it are then theirs)."""
+    for (chunk, ids), share in zip(free, shares, strict=True):
+        if not ids:
+            continue
+        if work.time_left() <= 0:
+            return False
+        for key, amount in zip(keys, share, strict=True):
+            chunk.share(key, float(amount) * (1 + 1e-9) + 1e-9)
+        model = chunk.model
+        model.set_cost(chunk.cost(objective))
+        model.set_integrality(True)
+        try:
+            values = fix_and_solve(model, chunk.matrix, chunk.plan, None)
+        finally:
+            chunk.release()
+            model.set_integrality(False, warm=True)
+        if values is None:
+            return False
+        chunk.plan = values
+    return True
 
 
 def _relaxed_within(
@@ -304,76 +333,6 @@ def _relaxed_within(
     return free
 
 
-def _decide_free(work: Decomposed, objective: str, kept: list[str], free: Free) -> bool:
-    """The free communities, with up to HELD_PER_GROUP others of their groups held to their
-    routes, decided in one MIP with what the others leave of every limit; written into the
-    chunks' plans. False when that MIP finds no plan."""
-    free, held = _with_their_groups(free)
-    members = [(chunk, ids | held_ids) for (chunk, ids), held_ids in zip(free, held, strict=True)]
-    rest = _rest_scenario(work, members)
-    if rest is None:
-        return True
-    matrix = build_matrix(rest)
-    _hold(matrix, free, held)
-    _leave_what_others_use(matrix, members)
-    cap = time.monotonic() + REST_SECONDS
-    deadline = cap if work.deadline is None else min(cap, work.deadline)
-    # The fewer communities decided here, the looser their own MIP may stop (in proportion).
-    share = len(rest.communities) / len(work.scenario.communities)
-    gap = min(work.gap * REST_GAP_SHARE / share, REST_GAP_MOST)
-    model = from_matrix(matrix, gap=gap, deadline=deadline)
-    measures = [measure_vector(matrix, rest, m) for m in (*kept, objective)]
-    kept_rows = []
-    for m, vector in zip(kept, measures, strict=False):
-        left = work.limits[measure_key(m)] - _fixed_use(members, measure_key(m))
-        kept_rows.append(keep_at_most(model, vector, left))
-    outcome = solve_stage(model, matrix, measures[-1], gap=gap)
-    if outcome.values is None:
-        return False
-    values = outcome.values
-    if kept_rows:
-        values = polish_order(model, values, measures, kept_rows)
-    _scatter(members, matrix, values)
-    return True
-
-
-def _leave_what_others_use(matrix: Matrix, free: Free) -> None:
-    """The rows of the linking families (staff quotas and pools, yearly budgets) in the MIP of
-    the free communities allow what the fixed communities leave of them."""
-    for name, (row, upper, _) in matrix.shared_rows.items():
-        matrix.row_upper[row] = upper - _fixed_use(free, ("row", name))
-
-
-def _with_their_groups(
-    free: Free,
-) -> tuple[list[tuple[Chunk, set[str]]], list[set[str]]]:
-    """The other communities of every group with a free one, held to their current set of
-    routes but free in their areas and money: room to round the free ones in."""
-    held = []
-    for chunk, ids in free:
-        groups = {c.group for c in chunk.scenario.communities if c.id in ids}
-        taken: dict[str, int] = {}
-        mine = set()
-        for c in chunk.scenario.communities:
-            if c.group in groups and c.id not in ids and c.id in chunk.matrix.sets:
-                if taken.get(c.group, 0) < HELD_PER_GROUP:
-                    taken[c.group] = taken.get(c.group, 0) + 1
-                    mine.add(c.id)
-        held.append(mine)
-    return free, held
-
-
-def _hold(matrix: Matrix, free: Free, held: list[set[str]]) -> None:
-    """Fix the set weights of held communities in `matrix` to their set in the chunk plan."""
-    for (chunk, _), held_ids in zip(free, held, strict=True):
-        for cid in held_ids:
-            for (_, mine), (_, theirs) in zip(
-                chunk.matrix.sets[cid], matrix.sets[cid], strict=True
-            ):
-                value = float(round(chunk.plan[mine]))
-                matrix.col_lower[theirs] = matrix.col_upper[theirs] = value
-
-
 def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
     """Communities to decide again: those the relaxation splits between sets, or leaves a
     whole decision of their own fractional (a start year, a post, whether a source with
@@ -390,81 +349,6 @@ def _free_communities(chunk: Chunk, relaxed: np.ndarray) -> set[str]:
         if len(whole_decisions(integer, columns, relaxed)) < np.count_nonzero(integer[columns]):
             free.add(cid)
     return free
-
-
-def _fixed_use(free: Free, key: Key) -> float:
-    total = 0.0
-    for chunk, ids in free:
-        total += chunk.use(key, _without(chunk, chunk.plan, ids))
-    return total
-
-
-def _without(chunk: Chunk, values: np.ndarray, ids: set[str]) -> np.ndarray:
-    kept = values.copy()
-    for cid in ids:
-        kept[chunk.matrix.columns_of(cid)] = 0.0
-    return kept
-
-
-def _rest_scenario(work: Decomposed, free: Free) -> Scenario | None:
-    """The free communities, with what the fixed ones leave of every budget and count."""
-    scenario = work.scenario
-    chosen = {cid for _, ids in free for cid in ids}
-    if not chosen:
-        return None
-    communities = tuple(c for c in scenario.communities if c.id in chosen)
-    groups_kept = {c.group for c in communities}
-    group_use: dict[tuple[str, str], float] = {}
-    for chunk, ids in free:
-        fixed = _without(chunk, chunk.plan, ids)
-        for (source_id, unit), columns in chunk.matrix.members.items():
-            if unit in groups_kept:
-                used = float(fixed[columns].sum())
-                group_use[(source_id, unit)] = group_use.get((source_id, unit), 0.0) + used
-    sources = tuple(
-        _rest_source(work, free, source, groups_kept, group_use) for source in scenario.funding
-    )
-    return scenario.model_copy(
-        update={
-            "communities": communities,
-            "groups": tuple(g for g in scenario.groups if g.id in groups_kept),
-            "funding": sources,
-        }
-    )
-
-
-def _rest_source(
-    work: Decomposed,
-    free: Free,
-    source: FundingSource,
-    groups_kept: set[str],
-    group_use: dict[tuple[str, str], float],
-) -> FundingSource:
-    """`source` with what the fixed communities leave of its budgets and its count."""
-    update: dict[str, object] = {}
-    if source.scope == "county":
-        left = work.limits[("budget", source.id)] - _fixed_use(free, ("budget", source.id))
-        update["budget"] = max(left, 0.0)
-    elif source.scope == "group":
-        units = work.scenario.units(source)
-        update["budgets"] = {
-            g: max(units[g] - group_use.get((source.id, g), 0.0), 0.0) for g in groups_kept
-        }
-    if source.max_options_funded is not None:
-        left = work.limits[("max_options_funded", source.id)] - _fixed_use(
-            free, ("max_options_funded", source.id)
-        )
-        update["max_options_funded"] = max(int(round(left)), 0)
-    return source.model_copy(update=update)
-
-
-def _scatter(free: Free, matrix: Matrix, values: np.ndarray) -> None:
-    """Write the free communities' new values back into their chunks' plans."""
-    for chunk, ids in free:
-        for cid in ids:
-            mine, theirs = chunk.matrix.columns_of(cid), matrix.columns_of(cid)
-            assert len(mine) == len(theirs), "a community's columns differ between models"
-            chunk.plan[mine] = values[theirs]
 
 
 def _readout(scenario: Scenario, work: Decomposed) -> Readout:
