@@ -256,8 +256,9 @@ def _plan_from(
 ) -> float | None:
     """Each chunk's relaxation within its shares: communities it takes whole keep that, the
     others are decided together in one MIP with what is left of every limit (in stage 2, of
-    stage 1's W too). None, and the plan as it was, when a share leaves a chunk no relaxed
-    plan or the MIP finds none."""
+    stage 1's W too), or chunk by chunk within the shares when more than
+    REST_MOST_COMMUNITIES are split. None, and the plan as it was, when a share leaves a chunk
+    no relaxed plan or the rounding finds none (`Decomposed.rounding_failure` says which)."""
     before = [chunk.plan for chunk in work.chunks]
     free = _relaxed_within(work, objective, kept, keys, shares)
     split_count = 0 if free is None else sum(len(ids) for _, ids in free)
@@ -289,14 +290,13 @@ def _decide_by_chunk(
     """The communities each chunk's relaxation split, decided chunk by chunk within the chunk's
     shares (which together keep every linking row), each a MIP of its chunk with what the
     relaxation leaves whole kept (`fix_and_solve`); written into the chunks' plans. False
-    when one finds no plan (the plans of the chunks before it are then theirs)."""
+    when one finds no plan (`_plan_from` then puts every chunk's plan back)."""
     for (chunk, ids), share in zip(free, shares, strict=True):
         if not ids:
             continue
         if work.time_left() <= 0:
             return False
-        for key, amount in zip(keys, share, strict=True):
-            chunk.share(key, float(amount) * (1 + 1e-9) + 1e-9)
+        _share(chunk, keys, share)
         model = chunk.model
         model.set_cost(chunk.cost(objective))
         model.set_integrality(True)
@@ -311,6 +311,12 @@ def _decide_by_chunk(
     return True
 
 
+def _share(chunk: Chunk, keys: list[Key], share: np.ndarray) -> None:
+    """Let the chunk's linking rows allow its share of each (and a hair more: LP tolerances)."""
+    for key, amount in zip(keys, share, strict=True):
+        chunk.share(key, float(amount) * (1 + 1e-9) + 1e-9)
+
+
 def _relaxed_within(
     work: Decomposed, objective: str, kept: list[str], keys: list[Key], shares: list[np.ndarray]
 ) -> Free | None:
@@ -319,8 +325,7 @@ def _relaxed_within(
     has no relaxed plan."""
     free: Free = []
     for chunk, share in zip(work.chunks, shares, strict=True):
-        for key, amount in zip(keys, share, strict=True):
-            chunk.share(key, float(amount) * (1 + 1e-9) + 1e-9)
+        _share(chunk, keys, share)
         chunk.model.set_cost(chunk.cost(objective))
         relaxed = chunk.model.relaxation().values
         chunk.release()
