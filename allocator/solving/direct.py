@@ -133,26 +133,32 @@ def fix_and_solve(
     own the relaxation leaves whole (a start year, a post, a source funding a route; with the
     start, where they agree): the MIP decides only what the relaxation splits (before, every
     start year and post of every community was left to it: 1,000 staffed communities over 3
-    years ran past 160 s without a plan). The values of its plan, or None (none found,
-    nothing to decide or no time left)."""
-    columns, values = [], []
-    for cid, sets in matrix.sets.items():
-        weights = [w for _, w in sets]
-        taken = [w for w in weights if relaxed[w] > _WHOLE]
-        if taken and (start is None or start[taken[0]] > _WHOLE):
-            columns.extend(weights)
-            values.extend(1.0 if w == taken[0] else 0.0 for w in weights)
-            whole = whole_decisions(model.integer, matrix.columns_of(cid), relaxed, start)
-            columns.extend(whole.tolist())
-            values.extend(np.round(relaxed[whole]).tolist())
-    if not columns or model.time_left() <= 0:
-        return None
-    index = np.array(columns, dtype=np.int32)
-    model.fix_columns(index, np.array(values))
-    try:
-        return model.run_mip(None, heuristics=True).values
-    finally:
-        model.unfix_columns(index)
+    years ran past 160 s without a plan). When that finds no plan (what the relaxation leaves
+    whole may not round with the rest), the sets alone are kept, as before. The values of its
+    plan, or None (none found, nothing to decide or no time left)."""
+    for decisions in (True, False):
+        columns, values = [], []
+        for cid, sets in matrix.sets.items():
+            weights = [w for _, w in sets]
+            taken = [w for w in weights if relaxed[w] > _WHOLE]
+            if taken and (start is None or start[taken[0]] > _WHOLE):
+                columns.extend(weights)
+                values.extend(1.0 if w == taken[0] else 0.0 for w in weights)
+                if decisions:
+                    whole = whole_decisions(model.integer, matrix.columns_of(cid), relaxed, start)
+                    columns.extend(whole.tolist())
+                    values.extend(np.round(relaxed[whole]).tolist())
+        if not columns or model.time_left() <= 0:
+            return None
+        index = np.array(columns, dtype=np.int32)
+        model.fix_columns(index, np.array(values))
+        try:
+            found = model.run_mip(None, heuristics=True).values
+        finally:
+            model.unfix_columns(index)
+        if found is not None:
+            return found
+    return None
 
 
 def whole_decisions(

@@ -13,7 +13,7 @@ from allocator.model.sets import build_matrix
 from allocator.model.sets_measures import measure_vector
 from allocator.scenario.schema import FundingSource, Scenario
 from allocator.solving.chunks import Chunk, Decomposed, Key, measure_key
-from allocator.solving.direct import keep_at_most, polish_order, solve_stage, whole_decisions
+from allocator.solving.direct import keep_at_most, polish_order, solve_stage
 from allocator.solving.highs import from_matrix
 
 HELD_PER_GROUP = 10  # communities of a free one's group held to their routes, free in money
@@ -21,29 +21,6 @@ REST_SECONDS = 120.0  # for the MIP of the communities decided again
 REST_GAP_SHARE = 0.25  # the MIP of the free communities: this share of the gap of the plan...
 REST_GAP_MOST = 0.01  # ...over their share of the communities, and at most this
 Free = list[tuple[Chunk, set[str]]]  # per chunk, the communities decided again
-
-
-def kept_whole(matrix: Matrix, free: Free) -> tuple[np.ndarray, np.ndarray]:
-    """In the MIP of the free communities, a community whose set its chunk's relaxation takes
-    whole keeps that set and every whole decision of its own the relaxation leaves whole (a
-    start year, a post): the MIP decides what the relaxation split (10,000 communities over 3
-    years: the MIP of all 5,495 communities split found no plan in 120 s). The columns of
-    `matrix` to fix, and their values."""
-    fixed: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    for chunk, ids in free:
-        integer = chunk.model.integer
-        for cid in ids:
-            if not any(chunk.plan[w] > 1 - 1e-6 for _, w in chunk.matrix.sets.get(cid, ())):
-                continue
-            mine, theirs = chunk.matrix.columns_of(cid), matrix.columns_of(cid)
-            sets = np.array([w for _, w in chunk.matrix.sets[cid]])
-            kept = np.isin(mine, np.r_[sets, whole_decisions(integer, mine, chunk.plan)])
-            fixed.append(theirs[kept])
-            values.append(np.round(chunk.plan[mine[kept]]))
-    if not fixed:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(fixed), np.concatenate(values)
 
 
 def hold(matrix: Matrix, free: Free, held: list[set[str]]) -> None:
@@ -75,17 +52,12 @@ def decide_free(work: Decomposed, objective: str, kept: list[str], free: Free) -
     share = len(rest.communities) / len(work.scenario.communities)
     gap = min(work.gap * REST_GAP_SHARE / share, REST_GAP_MOST)
     model = from_matrix(matrix, gap=gap, deadline=deadline)
-    fixed, values = kept_whole(matrix, free)
-    model.fix_columns(fixed, values)
     measures = [measure_vector(matrix, rest, m) for m in (*kept, objective)]
     kept_rows = []
     for m, vector in zip(kept, measures, strict=False):
         left = work.limits[measure_key(m)] - fixed_use(members, measure_key(m))
         kept_rows.append(keep_at_most(model, vector, left))
     outcome = solve_stage(model, matrix, measures[-1], gap=gap)
-    if outcome.values is None and fixed.size and model.time_left() > 0:
-        model.unfix_columns(fixed)  # what the relaxations left whole may not round: all free
-        outcome = solve_stage(model, matrix, measures[-1], gap=gap)
     if outcome.values is None:
         return False
     values = outcome.values
