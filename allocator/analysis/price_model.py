@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.model.costs import COUNT_ROOM, kept_room
+from allocator.model.costs import kept_room
 from allocator.model.opened import opened
 from allocator.model.reference import Model, build_model, measure_expression
 from allocator.model.rules import MEASURE, objective_of
@@ -121,7 +121,7 @@ class PriceModel:
             self.lp.set_row_bounds(stage.keep_row, -INF, INF)
             return
         kind = MEASURE[stage.measure].kept
-        kept = round(value) + COUNT_ROOM if kind == "count" else value + kept_room(kind, value)
+        kept = (round(value) if kind == "count" else value) + kept_room(kind, value)
         self.lp.set_row_bounds(stage.keep_row, -INF, kept)
 
     def free(self) -> None:

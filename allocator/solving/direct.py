@@ -136,22 +136,19 @@ def fix_and_solve(
     years ran past 160 s without a plan). When that finds no plan (what the relaxation leaves
     whole may not round with the rest), the sets alone are kept, as before. The values of its
     plan, or None (none found, nothing to decide or no time left)."""
-    for decisions in (True, False):
-        columns, values = [], []
-        for cid, sets in matrix.sets.items():
-            weights = [w for _, w in sets]
-            taken = [w for w in weights if relaxed[w] > _WHOLE]
-            if taken and (start is None or start[taken[0]] > _WHOLE):
-                columns.extend(weights)
-                values.extend(1.0 if w == taken[0] else 0.0 for w in weights)
-                if decisions:
-                    whole = whole_decisions(model.integer, matrix.columns_of(cid), relaxed, start)
-                    columns.extend(whole.tolist())
-                    values.extend(np.round(relaxed[whole]).tolist())
-        if not columns or model.time_left() <= 0:
+    sets, decisions = [], []  # (column, value) to fix: the sets taken whole, their decisions
+    for cid, weights_of in matrix.sets.items():
+        weights = [w for _, w in weights_of]
+        taken = [w for w in weights if relaxed[w] > _WHOLE]
+        if taken and (start is None or start[taken[0]] > _WHOLE):
+            sets += [(w, 1.0 if w == taken[0] else 0.0) for w in weights]
+            whole = whole_decisions(model.integer, matrix.columns_of(cid), relaxed, start)
+            decisions += zip(whole.tolist(), np.round(relaxed[whole]).tolist(), strict=True)
+    for fixed in ([*sets, *decisions], sets) if decisions else (sets,):
+        if not fixed or model.time_left() <= 0:
             return None
-        index = np.array(columns, dtype=np.int32)
-        model.fix_columns(index, np.array(values))
+        index = np.array([j for j, _ in fixed], dtype=np.int32)
+        model.fix_columns(index, np.array([v for _, v in fixed]))
         try:
             found = model.run_mip(None, heuristics=True).values
         finally:
